@@ -1,0 +1,69 @@
+"""Application factory: ``flask --app app run`` or ``create_app({...})`` in tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+import config
+from extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent
+
+
+def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
+    """Build a configured app. ``config_overrides`` wins over every other layer; its optional
+    ``INSTANCE_PATH`` moves the instance folder (database, files, keys) elsewhere."""
+    overrides = dict(config_overrides or {})
+    instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("CHORUS_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path or ROOT / "instance").resolve()),
+        instance_relative_config=True,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+    )
+    config.load(app, overrides)
+    if app.config["BABEL_TRANSLATION_DIRECTORIES"] == "translations":
+        app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    _init_extensions(app)
+
+    from blueprints import register_blueprints
+    from blueprints.errors import register_error_handlers
+    from blueprints.security import register_security_headers
+    from blueprints.templating import register_template_helpers
+    from cli import register_commands
+
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from services.accounts import load_user
+    from services.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to open this page.")
+
+    @login_manager.user_loader
+    def _load(cookie_id: str) -> Any:
+        return load_user(db.session, cookie_id)

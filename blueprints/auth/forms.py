@@ -1,0 +1,104 @@
+"""Account forms. Length limits mirror the columns, so nothing is cut off silently."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from services.accounts import PASSWORD_MAX, PASSWORD_MIN
+
+LANGUAGE_CHOICES = [("zh", "中文"), ("en", "English")]
+
+
+def _password_field(label: object) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message=_l("Please enter a password.")),
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=_l(
+                    "The password must be %(min)d to %(max)d characters long.",
+                    min=PASSWORD_MIN,
+                    max=PASSWORD_MAX,
+                ),
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _email_field() -> EmailField:
+    return EmailField(
+        _l("E-mail"),
+        validators=[
+            DataRequired(message=_l("Please enter your e-mail address.")),
+            Length(max=254, message=_l("The e-mail address is too long.")),
+            Email(
+                message=_l("This does not look like an e-mail address."), check_deliverability=False
+            ),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class RegisterForm(FlaskForm):
+    email = _email_field()
+    display_name = StringField(
+        _l("Your name"),
+        description=_l("Never shown to other members; an authority sees it only if you agree."),
+        validators=[
+            DataRequired(message=_l("Please enter your name.")),
+            Length(max=80, message=_l("The name must be at most 80 characters long.")),
+        ],
+        render_kw={"autocomplete": "name"},
+    )
+    password = _password_field(_l("Password"))
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[EqualTo("password", message=_l("The two passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    locale = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="zh")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"),
+        validators=[
+            DataRequired(message=_l("Please enter your e-mail address.")),
+            Length(max=254, message=_l("The e-mail address is too long.")),
+        ],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            DataRequired(message=_l("Please enter your password.")),
+            Length(max=PASSWORD_MAX, message=_l("The password is too long.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Keep me logged in on this device"))
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Please enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = _password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[EqualTo("new_password", message=_l("The two passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class PreferencesForm(FlaskForm):
+    locale = RadioField(_l("Language"), choices=LANGUAGE_CHOICES)

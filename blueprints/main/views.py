@@ -1,0 +1,45 @@
+"""The home page and the language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from blueprints.forms import EmptyForm, safe_next
+from extensions import db
+from services.case_directory import CaseFilters, directory_totals, search_cases
+from services.i18n import LOCALE_SESSION_KEY
+
+bp = Blueprint("main", __name__)
+
+HOME_CASES = 6
+
+
+@bp.route("/")
+def home() -> str:
+    """Landing page: what Chorus does, headline figures, the most active cases."""
+    recent = search_cases(db.session, CaseFilters(), page=1, per_page=HOME_CASES).rows
+    return render_template(
+        "main/home.html", recent_cases=recent, totals=directory_totals(db.session)
+    )
+
+
+@bp.route("/language", methods=["POST"])
+def set_language() -> Response:
+    """Switch the interface language; remembered on the account when logged in."""
+    form = EmptyForm()
+    language = request.form.get("lang", "")
+    if form.validate_on_submit() and language in current_app.config["LANGUAGES"]:
+        session[LOCALE_SESSION_KEY] = language
+        if current_user.is_authenticated:
+            current_user.locale = language
+            db.session.commit()
+    return redirect(safe_next(form.next.data, url_for("main.home")))
+
+
+@bp.route("/healthz")
+def health() -> tuple[dict[str, str], int]:
+    """For load balancers: answers once the database does."""
+    db.session.execute(db.select(1))
+    return {"status": "ok"}, 200

@@ -1,0 +1,64 @@
+"""What every template can use: navigation for the current role, localized labels, formats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from blueprints.forms import EmptyForm
+from blueprints.labels import label
+from models import ZERO_DECIMAL_CURRENCIES
+from services.i18n import current_language, localized
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: Any
+
+
+VISITOR_NAV = (NavItem("cases.index", _l("Cases")),)
+MEMBER_NAV = (NavItem("cases.index", _l("Cases")), NavItem("me.dashboard", _l("My complaints")))
+REGULATOR_NAV = (NavItem("regulator.inbox", _l("Inbox")), NavItem("cases.index", _l("Cases")))
+
+
+def navigation() -> tuple[NavItem, ...]:
+    if not current_user.is_authenticated:
+        return VISITOR_NAV
+    if current_user.is_regulator:
+        return REGULATOR_NAV
+    return MEMBER_NAV
+
+
+def money(amount_minor: int, currency: str) -> str:
+    """Minor units to a localized amount: 12345, CNY -> ¥123.45 (en) / ¥123.45 (zh)."""
+    amount = amount_minor if currency in ZERO_DECIMAL_CURRENCIES else amount_minor / 100
+    return format_currency(amount, currency)
+
+
+def pseudonym(code: str) -> str:
+    return _("Member %(code)s", code=code)
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        localized=localized,
+        label=label,
+        current_language=current_language,
+        navigation=navigation,
+        money=money,
+        pseudonym=pseudonym,
+        format_date=format_date,
+        format_datetime=format_datetime,
+    )
+
+    @app.context_processor
+    def _forms() -> dict[str, Any]:
+        # one CSRF-protected form serves every button that only posts (logout, language)
+        return {"empty_form": EmptyForm(), "current_path": request.full_path.rstrip("?")}

@@ -1,0 +1,15 @@
+"""``flask`` commands. Each group lives in its own module; this wires them to the app."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    from cli.authorities import authorities
+    from cli.demo import demo
+    from cli.setup import setup
+    from cli.users import users
+
+    for command in (authorities, users, demo, setup):
+        app.cli.add_command(command)

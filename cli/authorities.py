@@ -1,0 +1,65 @@
+"""``flask authorities create|list``."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from extensions import db
+from models import Authority
+from services.authorities import create_authority
+from services.errors import DomainError
+
+
+@click.group()
+def authorities() -> None:
+    """Manage the authorities that receive cases."""
+
+
+@authorities.command("create")
+@click.option("--slug", required=True, help="Short name used on the command line, e.g. pboc-cp.")
+@click.option("--name-en", required=True)
+@click.option("--name-zh", required=True)
+@click.option("--jurisdiction-en", default="")
+@click.option("--jurisdiction-zh", default="")
+@click.option("--category", "categories", multiple=True, help="Category code; repeatable.")
+@click.option("--min-signatures", type=int, default=3, show_default=True)
+@with_appcontext
+def create(
+    slug: str,
+    name_en: str,
+    name_zh: str,
+    jurisdiction_en: str,
+    jurisdiction_zh: str,
+    categories: tuple[str, ...],
+    min_signatures: int,
+) -> None:
+    """Create an authority."""
+    try:
+        authority = create_authority(
+            db.session,
+            slug=slug,
+            name_en=name_en,
+            name_zh=name_zh,
+            jurisdiction_en=jurisdiction_en,
+            jurisdiction_zh=jurisdiction_zh,
+            category_codes=list(categories),
+            min_signatures=min_signatures,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"Created authority {authority.slug} ({authority.name_en}).")
+
+
+@authorities.command("list")
+@with_appcontext
+def list_authorities() -> None:
+    """List authorities."""
+    for authority in db.session.scalars(select(Authority).order_by(Authority.slug)):
+        click.echo(
+            f"{authority.slug}\t{authority.name_en}\t{authority.name_zh}\t"
+            f"min {authority.min_signatures}"
+        )

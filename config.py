@@ -1,0 +1,114 @@
+"""Configuration layers: defaults here, then ``instance/config.py``, then ``CHORUS_*`` environment
+variables, then the mapping given to ``create_app`` (tests).
+
+The secret key is the one value that must never have a usable default in production, so
+:func:`finalize` refuses to start without it outside development and tests.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, ClassVar
+
+from flask import Flask
+
+
+class Defaults:
+    """Embedded defaults: one laptop, SQLite and files under ``instance/``."""
+
+    ENV = "production"  #: development | testing | production, from CHORUS_ENV
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # default filled in from the instance path
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
+    STORAGE_DIR: str | None = None  # default: instance/files
+
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+    PERMANENT_SESSION_LIFETIME = 14 * 24 * 3600
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: no lost drafts
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = "translations"
+    LANGUAGES = ("zh", "en")
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;100 per day"
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
+
+    # argon2id parameters (RFC 9106 second recommendation, lighter memory for small hosts)
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 64 * 1024
+    ARGON2_PARALLELISM = 2
+
+    DEMO_PASSWORD = "chorus-demo-2026"  # noqa: S105 - published in the README, demo only
+
+
+#: environment variables read without the prefix because every platform names them so
+PLAIN_ENV = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI", "REDIS_URL": "REDIS_URL"}
+
+
+def load(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Apply every layer in order; later layers win."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for name, key in PLAIN_ENV.items():
+        if os.environ.get(name):
+            app.config[key] = os.environ[name]
+    app.config.from_prefixed_env(prefix="CHORUS")
+    if os.environ.get("CHORUS_SECRET_KEY"):  # never JSON-decoded: an all-digit key stays a string
+        app.config["SECRET_KEY"] = os.environ["CHORUS_SECRET_KEY"]
+    if overrides:
+        app.config.update(overrides)
+    finalize(app)
+
+
+def finalize(app: Flask) -> None:
+    """Fill derived defaults and refuse unsafe production settings."""
+    cfg = app.config
+    env = cfg["ENV"]
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not cfg.get("SQLALCHEMY_DATABASE_URI"):
+        cfg["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'chorus.sqlite3'}"
+    cfg["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    cfg.setdefault("STORAGE_DIR", None)
+    if not cfg["STORAGE_DIR"]:
+        cfg["STORAGE_DIR"] = str(instance / "files")
+    if env in ("development", "testing"):
+        # plain http on 127.0.0.1: a Secure cookie would never be sent back
+        cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = False
+        if not cfg.get("SECRET_KEY"):
+            cfg["SECRET_KEY"] = _development_secret(instance)
+    elif not cfg.get("SECRET_KEY"):
+        raise RuntimeError(
+            "CHORUS_SECRET_KEY must be set outside development and tests "
+            "(for example: export CHORUS_SECRET_KEY=$(python -c 'import secrets; "
+            "print(secrets.token_hex(32))'))."
+        )
+
+
+def normalize_database_url(url: str) -> str:
+    """Platforms hand out ``postgres://`` URLs; SQLAlchemy needs the psycopg 3 driver named."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _development_secret(instance: Path) -> str:
+    """A per-checkout key kept under ``instance/`` so development sessions survive restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,50 @@
+"""Every model, imported once so SQLAlchemy and Alembic see the whole schema."""
+
+from models.authority import Authority, authority_categories
+from models.base import Base, new_public_id, utcnow
+from models.case import FROZEN_STATUSES, CaseStatus, GroupCase, MemberRole, Membership
+from models.category import Category
+from models.company import Company, CompanyAlias, CompanyStatus
+from models.complaint import CURRENCIES, ZERO_DECIMAL_CURRENCIES, Complaint, Demand
+from models.event import AuditEvent, CaseEvent, CaseEventKind
+from models.evidence import Evidence, EvidenceKind, EvidenceStatus
+from models.notification import Notification
+from models.petition import ComplaintVersion, SignatureAction, SignatureEntry
+from models.submission import FINAL_SUBMISSION_STATUSES, Submission, SubmissionStatus
+from models.user import User, UserRole
+
+__all__ = [
+    "CURRENCIES",
+    "FINAL_SUBMISSION_STATUSES",
+    "FROZEN_STATUSES",
+    "ZERO_DECIMAL_CURRENCIES",
+    "AuditEvent",
+    "Authority",
+    "Base",
+    "CaseEvent",
+    "CaseEventKind",
+    "CaseStatus",
+    "Category",
+    "Company",
+    "CompanyAlias",
+    "CompanyStatus",
+    "Complaint",
+    "ComplaintVersion",
+    "Demand",
+    "Evidence",
+    "EvidenceKind",
+    "EvidenceStatus",
+    "GroupCase",
+    "MemberRole",
+    "Membership",
+    "Notification",
+    "SignatureAction",
+    "SignatureEntry",
+    "Submission",
+    "SubmissionStatus",
+    "User",
+    "UserRole",
+    "authority_categories",
+    "new_public_id",
+    "utcnow",
+]

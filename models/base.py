@@ -1,0 +1,85 @@
+"""Declarative base shared by every model, and the column types they have in common."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Enum, MetaData, String
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
+from sqlalchemy.types import TypeDecorator
+
+#: stable constraint names, so Alembic can drop and alter them on every database
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: no 0/o, 1/l/i: public ids get read aloud and typed from screenshots
+PUBLIC_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+PUBLIC_ID_LENGTH = 12
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_public_id() -> str:
+    """An unguessable id for URLs (about 59 bits), so counting ids reveals nothing."""
+    return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(PUBLIC_ID_LENGTH))
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: SQLite drops the zone, PostgreSQL keeps it,
+    and comparing the two kinds raises, so both databases must hand back the same kind."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def str_enum(enum_class: type[enum.Enum], length: int = 24) -> Enum:
+    """Enum stored as its value in a VARCHAR with a CHECK: readable rows, easy migrations."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+        create_constraint=True,
+        name=enum_class.__name__.lower(),
+    )
+
+
+def public_id_column() -> Any:
+    return mapped_column(
+        String(PUBLIC_ID_LENGTH), unique=True, default=new_public_id, nullable=False
+    )
+
+
+def created_at_column() -> Any:
+    return mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class Base(DeclarativeBase):
+    # one explicit registry: Flask-SQLAlchemy subclasses this base and would otherwise
+    # refuse a per-class type_annotation_map
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime()},
+    )

@@ -1,0 +1,97 @@
+"""Group cases and who belongs to them, under which per-case pseudonym and role."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, created_at_column, public_id_column, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from models.category import Category
+    from models.company import Company
+    from models.complaint import Complaint
+    from models.user import User
+
+
+class CaseStatus(enum.StrEnum):
+    OPEN = "open"  #: gathering members and evidence
+    DRAFTING = "drafting"  #: the organizers write the joint complaint
+    SIGNING = "signing"  #: a frozen version is open for signatures
+    SUBMITTED = "submitted"  #: sent to an authority; complaint, signatures, evidence frozen
+    CLOSED = "closed"  #: the authority's process ended (resolved or rejected)
+
+
+#: statuses in which the complaint, signatures and evidence can no longer change
+FROZEN_STATUSES = frozenset({CaseStatus.SUBMITTED, CaseStatus.CLOSED})
+
+
+class MemberRole(enum.StrEnum):
+    ORGANIZER = "organizer"
+    CO_ORGANIZER = "co_organizer"
+    MEMBER = "member"
+
+
+class GroupCase(Base):
+    __tablename__ = "group_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = public_id_column()
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus), default=CaseStatus.OPEN)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    company: Mapped[Company] = relationship()
+    category: Mapped[Category] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Membership.joined_at"
+    )
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status in FROZEN_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<GroupCase {self.public_id} {self.status.value}>"
+
+
+class Membership(Base):
+    """A user in a case. Everyone but the authority (with consent) sees only the pseudonym."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("case_id", "user_id"),
+        UniqueConstraint("case_id", "pseudonym"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("group_cases.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: the complaint the member joined with; a complaint belongs to at most one case
+    complaint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("complaints.id", ondelete="SET NULL"), unique=True
+    )
+    role: Mapped[MemberRole] = mapped_column(str_enum(MemberRole), default=MemberRole.MEMBER)
+    #: short code shown as "Member K7Q2"; stable for the life of the membership
+    pseudonym: Mapped[str] = mapped_column(String(16))
+    joined_at: Mapped[datetime] = created_at_column()
+
+    case: Mapped[GroupCase] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship()
+    complaint: Mapped[Complaint | None] = relationship()
+
+    @property
+    def organizes(self) -> bool:
+        return self.role in (MemberRole.ORGANIZER, MemberRole.CO_ORGANIZER)
+
+    def __repr__(self) -> str:
+        return f"<Membership case={self.case_id} {self.pseudonym} {self.role.value}>"

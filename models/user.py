@@ -1,0 +1,65 @@
+"""Accounts. A member's identity is private: other people only ever see per-case pseudonyms."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, created_at_column, str_enum
+
+if TYPE_CHECKING:
+    from models.authority import Authority
+
+
+class UserRole(enum.StrEnum):
+    MEMBER = "member"
+    REGULATOR = "regulator"
+    ADMIN = "admin"
+
+
+def new_session_nonce() -> str:
+    return secrets.token_hex(8)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  #: stored lower-cased
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[UserRole] = mapped_column(str_enum(UserRole), default=UserRole.MEMBER)
+    #: regulators belong to exactly one authority; everyone else to none
+    authority_id: Mapped[int | None] = mapped_column(ForeignKey("authorities.id"))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    #: part of the login cookie: changing it logs out every other session (password change)
+    session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = created_at_column()
+    last_login_at: Mapped[datetime | None]
+
+    authority: Mapped[Authority | None] = relationship(back_populates="regulators")
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def is_regulator(self) -> bool:
+        return self.role is UserRole.REGULATOR
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is UserRole.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"

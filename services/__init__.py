@@ -1,0 +1,1 @@
+"""Domain logic, usable without a request: views and CLI commands call into here."""

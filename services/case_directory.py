@@ -1,0 +1,128 @@
+"""Public reading of group cases: the list visitors browse and the figures a case page shows.
+
+Only aggregates leave this module: no narrative, no identity, no pseudonym.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from extensions import db
+from models import CaseStatus, Category, Company, CompanyAlias, Complaint, GroupCase, Membership
+from services.company_names import normalize_name
+
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    query: str = ""
+    company_id: int | None = None
+    category_id: int | None = None
+    status: CaseStatus | None = None
+
+
+@dataclass(frozen=True)
+class CaseFigures:
+    members: int
+    totals: list[tuple[str, int]]  #: (currency, amount in minor units), largest first
+    first_incident: date | None
+    last_incident: date | None
+
+
+def member_counts() -> Select[tuple[int, int]]:
+    """(case id, member count) for every case: one grouped subquery instead of N counts."""
+    return select(Membership.case_id, func.count(Membership.id).label("members")).group_by(
+        Membership.case_id
+    )
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of cases with their member counts (two queries, whatever the page size)."""
+
+    pagination: Pagination
+    rows: list[tuple[GroupCase, int]]
+
+
+def search_cases(
+    session: Session, filters: CaseFilters, page: int, per_page: int = PAGE_SIZE
+) -> CasePage:
+    """Cases matching ``filters``, most recently active first."""
+    stmt = (
+        select(GroupCase)
+        .options(joinedload(GroupCase.company), joinedload(GroupCase.category))
+        .order_by(GroupCase.updated_at.desc(), GroupCase.id.desc())
+    )
+    if filters.company_id:
+        stmt = stmt.where(GroupCase.company_id == filters.company_id)
+    if filters.category_id:
+        stmt = stmt.where(GroupCase.category_id == filters.category_id)
+    if filters.status:
+        stmt = stmt.where(GroupCase.status == filters.status)
+    if filters.query.strip():
+        stmt = stmt.where(_text_condition(filters.query))
+    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    ids = [case.id for case in pagination.items]
+    counts = dict(session.execute(member_counts().where(Membership.case_id.in_(ids))).all())
+    return CasePage(pagination, [(case, counts.get(case.id, 0)) for case in pagination.items])
+
+
+def _text_condition(query: str) -> ColumnElement[bool]:
+    """Title words, or any alias of the company ("支付宝" finds Alipay's cases)."""
+    needle = f"%{query.strip()[:100]}%"
+    alias_match = select(CompanyAlias.company_id).where(
+        CompanyAlias.normalized.like(f"%{normalize_name(query)[:100]}%")
+    )
+    return or_(GroupCase.title.ilike(needle), GroupCase.company_id.in_(alias_match))
+
+
+def case_figures(session: Session, case: GroupCase) -> CaseFigures:
+    """Aggregates of the members' complaints, safe to show to anyone."""
+    joined = (
+        select(Complaint)
+        .join(Membership, Membership.complaint_id == Complaint.id)
+        .where(Membership.case_id == case.id)
+        .subquery()
+    )
+    totals = session.execute(
+        select(joined.c.currency, func.sum(joined.c.amount_minor))
+        .group_by(joined.c.currency)
+        .order_by(func.sum(joined.c.amount_minor).desc())
+    ).all()
+    first, last = session.execute(
+        select(func.min(joined.c.incident_date), func.max(joined.c.incident_date))
+    ).one()
+    members = session.scalar(select(func.count(Membership.id)).where(Membership.case_id == case.id))
+    return CaseFigures(
+        members=members or 0,
+        totals=[(currency, int(total or 0)) for currency, total in totals],
+        first_incident=first,
+        last_incident=last,
+    )
+
+
+def directory_totals(session: Session) -> dict[str, int]:
+    """Headline numbers for the home page."""
+    return {
+        "cases": session.scalar(select(func.count(GroupCase.id))) or 0,
+        "members": session.scalar(select(func.count(func.distinct(Membership.user_id)))) or 0,
+        "companies": session.scalar(select(func.count(func.distinct(GroupCase.company_id)))) or 0,
+    }
+
+
+def filter_choices(session: Session) -> tuple[list[Company], list[Category]]:
+    companies = list(
+        session.scalars(
+            select(Company)
+            .where(Company.id.in_(select(GroupCase.company_id)))
+            .order_by(Company.name_en)
+        )
+    )
+    categories = list(session.scalars(select(Category).order_by(Category.position)))
+    return companies, categories

@@ -1,0 +1,39 @@
+"""Picking the user's language and the localized fields of bilingual rows."""
+
+from __future__ import annotations
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+LOCALE_SESSION_KEY = "locale"
+
+
+def select_locale() -> str:
+    """The explicit choice (switch or account setting) first, then the browser's preference.
+
+    Browsers send ``zh-CN``, ``zh-TW``, ``zh-Hans``... all of which mean the Chinese interface.
+    """
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get(LOCALE_SESSION_KEY)
+    if chosen in languages:
+        return chosen
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    for tag, _quality in request.accept_languages:
+        primary = tag.split("-")[0].split("_")[0].lower()
+        if primary in languages:
+            return primary
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    return str(get_locale() or "en").split("_")[0]
+
+
+def localized(obj: object, field: str) -> str:
+    """``obj.<field>_zh`` or ``obj.<field>_en`` for the current language, the other if empty."""
+    first, second = ("zh", "en") if current_language() == "zh" else ("en", "zh")
+    return getattr(obj, f"{field}_{first}", "") or getattr(obj, f"{field}_{second}", "")
