@@ -61,4 +61,8 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _forms() -> dict[str, Any]:
         # one CSRF-protected form serves every button that only posts (logout, language)
-        return {"empty_form": EmptyForm(), "current_path": request.full_path.rstrip("?")}
+        # formdata=None: error pages (413 among them) render this without reading the body
+        return {
+            "empty_form": EmptyForm(formdata=None),
+            "current_path": request.full_path.rstrip("?"),
+        }

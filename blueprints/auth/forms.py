@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from services.accounts import PASSWORD_MAX, PASSWORD_MIN
 
-LANGUAGE_CHOICES = [("zh", "中文"), ("en", "English")]
+#: each language named in itself, marked up in its own language for screen readers
+LANGUAGE_CHOICES = [
+    SelectChoice("zh", "中文", render_kw={"lang": "zh-CN"}),
+    SelectChoice("en", "English", render_kw={"lang": "en"}),
+]
+
+
+def _strip(value: str | None) -> str | None:
+    """Pasted addresses and names often carry spaces; browsers trim e-mail inputs too."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def _password_field(label: object) -> PasswordField:
@@ -34,6 +51,7 @@ def _password_field(label: object) -> PasswordField:
 def _email_field() -> EmailField:
     return EmailField(
         _l("E-mail"),
+        filters=[_strip],
         validators=[
             DataRequired(message=_l("Please enter your e-mail address.")),
             Length(max=254, message=_l("The e-mail address is too long.")),
@@ -49,6 +67,7 @@ class RegisterForm(FlaskForm):
     email = _email_field()
     display_name = StringField(
         _l("Your name"),
+        filters=[_strip],
         description=_l("Never shown to other members; an authority sees it only if you agree."),
         validators=[
             DataRequired(message=_l("Please enter your name.")),
@@ -68,6 +87,7 @@ class RegisterForm(FlaskForm):
 class LoginForm(FlaskForm):
     email = EmailField(
         _l("E-mail"),
+        filters=[_strip],
         validators=[
             DataRequired(message=_l("Please enter your e-mail address.")),
             Length(max=254, message=_l("The e-mail address is too long.")),

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -71,6 +72,7 @@ def register() -> str | Response | tuple[str, int]:
             db.session.commit()
             _start_session(user, remember=False)
             session[LOCALE_SESSION_KEY] = user.locale
+            refresh()
             flash(
                 _("Welcome to Chorus. File your complaint to find others with the same issue."),
                 "success",
@@ -147,7 +149,8 @@ def change_password() -> Response | tuple[str, int]:
             attach_error(form, error)
         else:
             db.session.commit()
-            login_user(current_user, remember=False)  # re-issue this session with the new nonce
+            # re-issue this session's cookie with the new nonce (the object, not the proxy)
+            login_user(current_user._get_current_object(), remember=False)
             flash(_("Your password was changed. Other devices have been logged out."), "success")
             return redirect(url_for("auth.account"))
     preferences = PreferencesForm(formdata=None, locale=current_user.locale or "zh")
@@ -165,6 +168,7 @@ def preferences() -> Response | tuple[str, int]:
         current_user.locale = form.locale.data
         session[LOCALE_SESSION_KEY] = form.locale.data
         db.session.commit()
+        refresh()  # the confirmation below in the newly chosen language
         flash(_("Your preferences were saved."), "success")
         return redirect(url_for("auth.account"))
     return render_template(

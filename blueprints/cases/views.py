@@ -21,10 +21,15 @@ def _filters_from_query() -> CaseFilters:
     status = args.get("status", "")
     return CaseFilters(
         query=args.get("q", "")[:100],
-        company_id=args.get("company", type=int),
-        category_id=args.get("category", type=int),
+        company_id=_positive_int("company"),
+        category_id=_positive_int("category"),
         status=CaseStatus(status) if status in CaseStatus._value2member_map_ else None,
     )
+
+
+def _positive_int(name: str) -> int | None:
+    value = request.args.get(name, type=int)
+    return value if value and value > 0 else None
 
 
 @bp.route("/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import refresh
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -35,6 +36,7 @@ def set_language() -> Response:
         if current_user.is_authenticated:
             current_user.locale = language
             db.session.commit()
+        refresh()  # messages from here on speak the new language
     return redirect(safe_next(form.next.data, url_for("main.home")))
 
 

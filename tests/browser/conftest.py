@@ -1,0 +1,57 @@
+"""Browser tests: the app served by a real HTTP server in a thread, Debian's Chromium driving it.
+
+Playwright never downloads a browser here: pytest-playwright's launch arguments are overridden
+to start ``/usr/bin/chromium`` (``make test`` installs it when missing).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from extensions import db
+from services.demo import load_demo
+from services.reference import ensure_categories
+from tests.conftest import app_config
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    # no DNS for anything but loopback: the browser must not reach out
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with demo data on SQLite, served over HTTP on a free loopback port."""
+    tmp_path: Path = tmp_path_factory.mktemp("live")
+    app = create_app(app_config(tmp_path, f"sqlite:///{tmp_path / 'live.sqlite3'}"))
+    with app.app_context():
+        db.create_all()
+        ensure_categories(db.session)
+        load_demo(db.session)
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)

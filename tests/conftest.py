@@ -1,0 +1,131 @@
+"""Fixtures: an app per test on SQLite and on a real PostgreSQL, clients, users, demo data.
+
+Every test that takes ``app`` (or anything built on it) runs twice: ``[sqlite]`` and
+``[postgresql]``. The PostgreSQL server starts once per session; tables are emptied between
+tests. SQLite gets a fresh file per test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from extensions import db
+from models import Base, User, UserRole
+from services import accounts
+from services.reference import ensure_categories
+from tests.support.client import FreshGlobalsClient
+from tests.support.postgres import postgres_server
+
+PASSWORD = "correct horse battery"
+
+#: argon2 at its cheapest: tests check behaviour, not hashing cost
+FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 256, "ARGON2_PARALLELISM": 1}
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_schema(postgres_url: str) -> str:
+    """The schema, created once per session on the PostgreSQL server."""
+    engine = create_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        Base.metadata.create_all(connection)
+    engine.dispose()
+    return postgres_url
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def app_config(tmp_path: Path, database_url: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        **FAST_HASHING,
+        **extra,
+    }
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    url = request.getfixturevalue("postgres_schema")
+    try:
+        yield url
+    finally:
+        _empty_postgres(url)
+
+
+@pytest.fixture
+def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
+    app = create_app(app_config(tmp_path, database_url))
+    app.test_client_class = FreshGlobalsClient
+    with app.app_context():
+        if database_url.startswith("sqlite"):
+            db.create_all()
+        ensure_categories(db.session)
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """``make_user(email=..., role=..., authority=...)``: a committed account with PASSWORD."""
+    counter = iter(range(1, 10_000))
+
+    def factory(email: str | None = None, **kwargs: Any) -> User:
+        user = accounts.create_user(
+            db.session,
+            email=email or f"user{next(counter)}@example.org",
+            display_name=kwargs.pop("display_name", "测试用户"),
+            password=kwargs.pop("password", PASSWORD),
+            role=kwargs.pop("role", UserRole.MEMBER),
+            **kwargs,
+        )
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def demo(app: Flask) -> None:
+    from services.demo import load_demo
+
+    load_demo(db.session)
+    db.session.commit()

@@ -1,0 +1,242 @@
+"""Register, log in, log out, change password: the pages and the rules behind them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from extensions import db
+from models import AuditEvent, User
+from tests.conftest import PASSWORD
+from tests.support.forms import login, submit
+
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
+
+
+def _register(client: FlaskClient, **overrides: str) -> object:
+    data = {
+        "email": "li.na@example.org",
+        "display_name": "李娜",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+        "locale": "zh",
+    }
+    return submit(client, "/account/register", data={**data, **overrides})
+
+
+def test_register_creates_account_logs_in_and_hashes_with_argon2(client: FlaskClient) -> None:
+    response = _register(client, email="  Li.Na@Example.org ")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/me/"
+    user = db.session.scalar(select(User).where(User.email == "li.na@example.org"))
+    assert user is not None
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+    page = client.get("/me/").get_data(as_text=True)
+    assert "李娜" in page
+
+
+def test_register_shows_field_errors_in_chinese_and_saves_nothing(client: FlaskClient) -> None:
+    client.environ_base.update({"HTTP_ACCEPT_LANGUAGE": ZH["Accept-Language"]})
+    response = _register(
+        client, email="not-an-email", display_name="", password="short", confirm="other"
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "电子邮箱" in page  # the label, in Chinese
+    assert 'id="email-error"' in page
+    assert 'id="display_name-error"' in page
+    assert 'id="password-error"' in page
+    assert 'aria-invalid="true"' in page
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_register_error_messages_in_english(client: FlaskClient) -> None:
+    client.environ_base.update({"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"})
+    response = _register(client, display_name="x" * 81)
+    assert response.status_code == 422
+    assert "The name must be at most 80 characters long." in response.get_data(as_text=True)
+
+
+def test_register_twice_with_same_email_is_refused(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    make_user(email="li.na@example.org")
+    response = _register(client, email="LI.NA@example.org")
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_login_wrong_email_and_wrong_password_look_the_same(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    make_user(email="known@example.org")
+    wrong_password = login(client, "known@example.org", "not the password")
+    wrong_email = login(client, "unknown@example.org", PASSWORD)
+    assert wrong_password.status_code == wrong_email.status_code == 401
+
+    def message(response: object) -> str:
+        html = response.get_data(as_text=True)  # type: ignore[attr-defined]
+        start = html.index('class="form-errors"')
+        return html[start : html.index("</div>", start)]
+
+    assert message(wrong_password) == message(wrong_email)
+    assert "The e-mail address or the password is not correct." in message(wrong_email)
+
+
+def test_login_redirects_to_safe_next_only(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    make_user(email="a@example.org")
+    response = submit(
+        client,
+        "/account/login?next=//evil.example/",
+        data={"email": "a@example.org", "password": PASSWORD, "next": "//evil.example/"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/me/"
+    client.post("/account/logout")  # no token: refused, stays logged in
+    assert client.get("/me/").status_code == 200
+
+
+def test_login_follows_local_next(client: FlaskClient, make_user: Callable[..., User]) -> None:
+    make_user(email="a@example.org")
+    protected = client.get("/account/")
+    assert protected.status_code == 302
+    assert protected.headers["Location"].startswith("/account/login?next=")
+    response = submit(
+        client,
+        "/account/login",
+        data={"email": "a@example.org", "password": PASSWORD, "next": "/account/"},
+    )
+    assert response.headers["Location"] == "/account/"
+
+
+def test_login_is_throttled_per_account(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    make_user(email="victim@example.org")
+    statuses = [login(client, "victim@example.org", f"guess-{i}").status_code for i in range(6)]
+    assert statuses[:5] == [401] * 5
+    assert statuses[5] == 429
+    blocked = login(client, "victim@example.org", PASSWORD)
+    assert blocked.status_code == 429  # even the right password waits
+    assert "Please wait a minute before trying again." in blocked.get_data(as_text=True)
+
+
+def test_login_throttle_per_address_spans_accounts(client: FlaskClient) -> None:
+    statuses = [login(client, f"u{i}@example.org", "whatever-pass").status_code for i in range(11)]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10] == 429
+
+
+def test_successful_logins_do_not_count_against_the_limit(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    make_user(email="busy@example.org")
+    for _ in range(7):
+        assert login(client, "busy@example.org", PASSWORD).status_code == 302
+        submit(client, "/me/", action="/account/logout")
+
+
+def test_logout_needs_post_with_csrf(client: FlaskClient, make_user: Callable[..., User]) -> None:
+    make_user(email="a@example.org")
+    login(client, "a@example.org", PASSWORD)
+    assert client.get("/account/logout").status_code == 405
+    assert client.post("/account/logout").status_code == 400  # no CSRF token
+    assert client.get("/me/").status_code == 200
+    response = submit(client, "/me/", action="/account/logout")
+    assert response.status_code == 302
+    assert client.get("/me/").status_code == 302
+
+
+def test_post_without_csrf_token_is_refused_with_explanation(client: FlaskClient) -> None:
+    response = client.post("/account/register", data={"email": "x@example.org"})
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_change_password_checks_current_and_logs_out_other_sessions(
+    app: object, client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    make_user(email="a@example.org")
+    other_device = app.test_client()  # type: ignore[attr-defined]
+    login(other_device, "a@example.org", PASSWORD)
+    login(client, "a@example.org", PASSWORD)
+
+    refused = submit(
+        client,
+        "/account/",
+        action="/account/password",
+        data={
+            "current_password": "wrong one!",
+            "new_password": "a new passphrase",
+            "confirm": "a new passphrase",
+        },
+    )
+    assert refused.status_code == 422
+    assert "The current password is not correct." in refused.get_data(as_text=True)
+
+    changed = submit(
+        client,
+        "/account/",
+        action="/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "a new passphrase",
+            "confirm": "a new passphrase",
+        },
+        follow_redirects=True,
+    )
+    assert changed.status_code == 200
+    assert "Your password was changed." in changed.get_data(as_text=True)
+    assert client.get("/me/").status_code == 200  # this session continues
+    assert other_device.get("/me/").status_code == 302  # the other one is logged out
+    submit(client, "/me/", action="/account/logout")
+    assert login(client, "a@example.org", PASSWORD).status_code == 401
+    assert login(client, "a@example.org", "a new passphrase").status_code == 302
+
+
+def test_audit_log_records_logins_without_personal_data(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    user = make_user(email="audited@example.org")
+    login(client, "audited@example.org", "wrong password")
+    login(client, "audited@example.org", PASSWORD)
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    actions = [e.action for e in events]
+    assert actions == ["account.created", "login.failed", "login.succeeded"]
+    assert all(e.actor_user_id == user.id for e in events)
+    assert not any("audited@example.org" in str(e.data) for e in events)
+
+
+def test_session_cookie_is_httponly_and_samesite(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    make_user(email="a@example.org")
+    response = login(client, "a@example.org", PASSWORD)
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_preferences_save_language_on_account(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    user = make_user(email="a@example.org", locale="en")
+    login(client, "a@example.org", PASSWORD)
+    response = submit(
+        client,
+        "/account/",
+        action="/account/preferences",
+        data={"locale": "zh"},
+        follow_redirects=True,
+    )
+    assert '<html lang="zh-CN">' in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.locale == "zh"
+    bad = submit(client, "/account/", action="/account/preferences", data={"locale": "fr"})
+    assert bad.status_code == 422

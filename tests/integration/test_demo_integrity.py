@@ -1,0 +1,67 @@
+"""The demo data obeys the rules the app enforces, so later features can rely on it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from extensions import db
+from models import (
+    CaseStatus,
+    ComplaintVersion,
+    GroupCase,
+    MemberRole,
+    Membership,
+    SignatureEntry,
+    Submission,
+)
+from services.signature_chain import verify_chain, version_hash
+
+
+@pytest.mark.usefixtures("demo")
+def test_every_case_has_one_organizer_and_members_with_complaints() -> None:
+    for case in db.session.scalars(select(GroupCase)):
+        roles = [m.role for m in case.memberships]
+        assert roles.count(MemberRole.ORGANIZER) == 1
+        assert 4 <= len(roles) <= 12
+        assert all(
+            m.complaint and m.complaint.company_id == case.company_id for m in case.memberships
+        )
+        assert all(m.complaint.owner_id == m.user_id for m in case.memberships)
+
+
+@pytest.mark.usefixtures("demo")
+def test_signature_chains_verify_and_versions_hash_to_what_was_signed() -> None:
+    signed_cases = db.session.scalars(
+        select(GroupCase).where(
+            GroupCase.status.in_([CaseStatus.SIGNING, CaseStatus.SUBMITTED, CaseStatus.CLOSED])
+        )
+    ).all()
+    assert len(signed_cases) == 5
+    for case in signed_cases:
+        entries = db.session.scalars(
+            select(SignatureEntry)
+            .where(SignatureEntry.case_id == case.id)
+            .order_by(SignatureEntry.seq)
+        ).all()
+        assert entries
+        report = verify_chain(case.public_id, entries)
+        assert report.ok, report.problem
+        version = db.session.scalar(
+            select(ComplaintVersion).where(ComplaintVersion.case_id == case.id)
+        )
+        slug = version.authority.slug if version.authority else None
+        assert version.content_sha256 == version_hash(case.public_id, version, slug)
+
+
+@pytest.mark.usefixtures("demo")
+def test_submitted_cases_meet_their_authoritys_minimum() -> None:
+    for submission in db.session.scalars(select(Submission)):
+        signatures = db.session.scalar(
+            select(func.count(SignatureEntry.id)).where(
+                SignatureEntry.case_id == submission.case_id
+            )
+        )
+        assert signatures >= submission.authority.min_signatures
+        assert submission.case.status in (CaseStatus.SUBMITTED, CaseStatus.CLOSED)
+    assert db.session.scalar(select(func.count(Membership.id))) >= 40

@@ -1,0 +1,38 @@
+"""Submitting forms the way a browser does: fetch the page, take its CSRF token, post."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+CSRF_PATTERN = re.compile(
+    r'name="csrf_token"\s+type="hidden"\s+value="([^"]+)"'
+    r'|name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_PATTERN.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+def submit(
+    client: FlaskClient,
+    page: str,
+    action: str | None = None,
+    data: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> TestResponse:
+    """GET ``page``, then POST ``data`` plus its CSRF token to ``action`` (default: ``page``)."""
+    form_page = client.get(page)
+    assert form_page.status_code == 200, f"{page} answered {form_page.status_code}"
+    payload = {"csrf_token": csrf_token(form_page.get_data(as_text=True)), **(data or {})}
+    return client.post(action or page, data=payload, **kwargs)
+
+
+def login(client: FlaskClient, email: str, password: str, **kwargs: Any) -> TestResponse:
+    return submit(client, "/account/login", data={"email": email, "password": password}, **kwargs)
