@@ -65,3 +65,30 @@ def test_submitted_cases_meet_their_authoritys_minimum() -> None:
         assert signatures >= submission.authority.min_signatures
         assert submission.case.status in (CaseStatus.SUBMITTED, CaseStatus.CLOSED)
     assert db.session.scalar(select(func.count(Membership.id))) >= 40
+
+
+@pytest.mark.usefixtures("demo")
+def test_demo_accounts_named_in_the_readme_have_something_to_see() -> None:
+    from models import User
+
+    def user(email: str) -> User:
+        account = db.session.scalar(select(User).where(User.email == email))
+        assert account is not None, email
+        return account
+
+    regulator = user("regulator@example.org")
+    inbox = db.session.scalar(
+        select(func.count(Submission.id)).where(Submission.authority_id == regulator.authority_id)
+    )
+    assert inbox >= 1
+    organizer = user("organizer@example.org")
+    organized = db.session.scalars(
+        select(GroupCase.status)
+        .join(Membership)
+        .where(Membership.user_id == organizer.id, Membership.role == MemberRole.ORGANIZER)
+    ).all()
+    assert sorted(organized) == [CaseStatus.OPEN, CaseStatus.SIGNING]
+    for email in ("member@example.org", "member.en@example.org"):
+        assert db.session.scalar(
+            select(func.count(Membership.id)).where(Membership.user_id == user(email).id)
+        )
