@@ -8,12 +8,16 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from blueprints.auth.views import bp as auth_bp
     from blueprints.cases.views import bp as cases_bp
+    from blueprints.complaints.views import bp as complaints_bp
     from blueprints.main.views import bp as main_bp
     from blueprints.me.views import bp as me_bp
+    from blueprints.notifications.views import bp as notifications_bp
     from blueprints.regulator.views import bp as regulator_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/account")
     app.register_blueprint(cases_bp, url_prefix="/cases")
+    app.register_blueprint(complaints_bp, url_prefix="/complaints")
     app.register_blueprint(me_bp, url_prefix="/me")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(regulator_bp, url_prefix="/regulator")

@@ -13,7 +13,9 @@ from flask_login import current_user
 
 from blueprints.forms import EmptyForm
 from blueprints.labels import label
+from extensions import db
 from models import ZERO_DECIMAL_CURRENCIES
+from services import notifications
 from services.i18n import current_language, localized
 
 
@@ -24,7 +26,11 @@ class NavItem:
 
 
 VISITOR_NAV = (NavItem("cases.index", _l("Cases")),)
-MEMBER_NAV = (NavItem("cases.index", _l("Cases")), NavItem("me.dashboard", _l("My complaints")))
+MEMBER_NAV = (
+    NavItem("cases.index", _l("Cases")),
+    NavItem("me.dashboard", _l("My complaints")),
+    NavItem("complaints.new", _l("File a complaint")),
+)
 REGULATOR_NAV = (NavItem("regulator.inbox", _l("Inbox")), NavItem("cases.index", _l("Cases")))
 
 
@@ -57,6 +63,15 @@ def register_template_helpers(app: Flask) -> None:
         format_date=format_date,
         format_datetime=format_datetime,
     )
+
+    @app.context_processor
+    def _unread() -> dict[str, Any]:
+        def unread_notifications() -> int:
+            if not current_user.is_authenticated:
+                return 0
+            return notifications.unread_count(db.session, current_user)
+
+        return {"unread_notifications": unread_notifications}
 
     @app.context_processor
     def _forms() -> dict[str, Any]:

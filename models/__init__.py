@@ -8,6 +8,7 @@ from models.company import Company, CompanyAlias, CompanyStatus
 from models.complaint import CURRENCIES, ZERO_DECIMAL_CURRENCIES, Complaint, Demand
 from models.event import AuditEvent, CaseEvent, CaseEventKind
 from models.evidence import Evidence, EvidenceKind, EvidenceStatus
+from models.matching import CaseTerm, ComplaintTerm, TermStat
 from models.notification import Notification
 from models.petition import ComplaintVersion, SignatureAction, SignatureEntry
 from models.submission import FINAL_SUBMISSION_STATUSES, Submission, SubmissionStatus
@@ -24,11 +25,13 @@ __all__ = [
     "CaseEvent",
     "CaseEventKind",
     "CaseStatus",
+    "CaseTerm",
     "Category",
     "Company",
     "CompanyAlias",
     "CompanyStatus",
     "Complaint",
+    "ComplaintTerm",
     "ComplaintVersion",
     "Demand",
     "Evidence",
@@ -42,6 +45,7 @@ __all__ = [
     "SignatureEntry",
     "Submission",
     "SubmissionStatus",
+    "TermStat",
     "User",
     "UserRole",
     "authority_categories",

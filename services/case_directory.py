@@ -6,14 +6,13 @@ Only aggregates leave this module: no narrative, no identity, no pseudonym.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from extensions import db
-from models import CaseStatus, Category, Company, CompanyAlias, Complaint, GroupCase, Membership
+from models import CaseStatus, Category, Company, CompanyAlias, GroupCase, Membership
 from services.company_names import normalize_name
 
 PAGE_SIZE = 20
@@ -25,14 +24,7 @@ class CaseFilters:
     company_id: int | None = None
     category_id: int | None = None
     status: CaseStatus | None = None
-
-
-@dataclass(frozen=True)
-class CaseFigures:
-    members: int
-    totals: list[tuple[str, int]]  #: (currency, amount in minor units), largest first
-    first_incident: date | None
-    last_incident: date | None
+    sort: str = "recent"  #: "recent" (latest activity) or "size" (most members)
 
 
 def member_counts() -> Select[tuple[int, int]]:
@@ -54,11 +46,14 @@ def search_cases(
     session: Session, filters: CaseFilters, page: int, per_page: int = PAGE_SIZE
 ) -> CasePage:
     """Cases matching ``filters``, most recently active first."""
-    stmt = (
-        select(GroupCase)
-        .options(joinedload(GroupCase.company), joinedload(GroupCase.category))
-        .order_by(GroupCase.updated_at.desc(), GroupCase.id.desc())
-    )
+    stmt = select(GroupCase).options(joinedload(GroupCase.company), joinedload(GroupCase.category))
+    if filters.sort == "size":
+        sizes = member_counts().subquery()
+        stmt = stmt.outerjoin(sizes, sizes.c.case_id == GroupCase.id).order_by(
+            func.coalesce(sizes.c.members, 0).desc(), GroupCase.id.desc()
+        )
+    else:
+        stmt = stmt.order_by(GroupCase.updated_at.desc(), GroupCase.id.desc())
     if filters.company_id:
         stmt = stmt.where(GroupCase.company_id == filters.company_id)
     if filters.category_id:
@@ -80,31 +75,6 @@ def _text_condition(query: str) -> ColumnElement[bool]:
         CompanyAlias.normalized.like(f"%{normalize_name(query)[:100]}%")
     )
     return or_(GroupCase.title.ilike(needle), GroupCase.company_id.in_(alias_match))
-
-
-def case_figures(session: Session, case: GroupCase) -> CaseFigures:
-    """Aggregates of the members' complaints, safe to show to anyone."""
-    joined = (
-        select(Complaint)
-        .join(Membership, Membership.complaint_id == Complaint.id)
-        .where(Membership.case_id == case.id)
-        .subquery()
-    )
-    totals = session.execute(
-        select(joined.c.currency, func.sum(joined.c.amount_minor))
-        .group_by(joined.c.currency)
-        .order_by(func.sum(joined.c.amount_minor).desc())
-    ).all()
-    first, last = session.execute(
-        select(func.min(joined.c.incident_date), func.max(joined.c.incident_date))
-    ).one()
-    members = session.scalar(select(func.count(Membership.id)).where(Membership.case_id == case.id))
-    return CaseFigures(
-        members=members or 0,
-        totals=[(currency, int(total or 0)) for currency, total in totals],
-        first_incident=first,
-        last_incident=last,
-    )
 
 
 def directory_totals(session: Session) -> dict[str, int]:

@@ -13,8 +13,12 @@ def _to_simplified() -> OpenCC:
     return OpenCC("t2s")
 
 
+def to_simplified(text: str) -> str:
+    return _to_simplified().convert(text)
+
+
 def normalize_name(name: str) -> str:
     """NFKC (full-width to ASCII), case-folded, traditional to simplified, only letters and
     digits kept."""
-    text = _to_simplified().convert(unicodedata.normalize("NFKC", name).casefold())
+    text = to_simplified(unicodedata.normalize("NFKC", name).casefold())
     return "".join(ch for ch in text if ch.isalnum())

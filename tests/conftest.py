@@ -8,18 +8,21 @@ tests. SQLite gets a fresh file per test.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from app import create_app
 from extensions import db
-from models import Base, User, UserRole
+from models import Base, Category, Company, Complaint, User, UserRole
 from services import accounts
+from services.companies import create_company
+from services.complaints import ComplaintInput, file_complaint
 from services.reference import ensure_categories
 from tests.support.client import FreshGlobalsClient
 from tests.support.postgres import postgres_server
@@ -119,6 +122,57 @@ def make_user(app: Flask) -> Callable[..., User]:
         )
         db.session.commit()
         return user
+
+    return factory
+
+
+@pytest.fixture
+def make_company(app: Flask) -> Callable[..., Company]:
+    """``make_company("alipay", "Alipay", "支付宝", aliases=[...])``, committed."""
+
+    def factory(slug: str, name_en: str, name_zh: str, aliases: tuple[str, ...] = ()) -> Company:
+        company = create_company(
+            db.session, slug=slug, name_en=name_en, name_zh=name_zh, aliases=aliases
+        )
+        db.session.commit()
+        return company
+
+    return factory
+
+
+@pytest.fixture
+def make_complaint(app: Flask) -> Callable[..., Complaint]:
+    """``make_complaint(owner, company, narrative, category="refund", ...)``: filed through the
+    service (so it is indexed), committed."""
+
+    def factory(
+        owner: User,
+        company: Company,
+        narrative: str,
+        category: str = "refund",
+        incident_date: date = date(2026, 10, 1),
+        amount: int = 10000,
+        currency: str = "CNY",
+    ) -> Complaint:
+        category_id = db.session.scalar(select(Category.id).where(Category.code == category))
+        complaint = file_complaint(
+            db.session,
+            owner,
+            ComplaintInput(
+                company_text=company.name_en or company.name_zh,
+                propose_company=False,
+                category_id=category_id,
+                incident_date=incident_date,
+                amount_minor=amount,
+                currency=currency,
+                narrative=narrative,
+                demands=["refund"],
+                demands_other=None,
+            ),
+            today=date(2026, 11, 24),
+        )
+        db.session.commit()
+        return complaint
 
     return factory
 

@@ -37,6 +37,7 @@ from models import (
     User,
     UserRole,
 )
+from services import term_index
 from services.authorities import create_authority
 from services.companies import create_company
 from services.passwords import hash_password
@@ -151,6 +152,8 @@ def _complaint(ctx: DemoContext, item: dict[str, Any], company: str, category: s
     )
     complaint.updated_at = complaint.created_at
     ctx.session.add(complaint)
+    ctx.session.flush()
+    term_index.index_complaint(ctx.session, complaint)
     return complaint
 
 
@@ -188,6 +191,9 @@ def _case(ctx: DemoContext, item: dict[str, Any]) -> None:
         )
         ctx.session.add(membership)
         ctx.session.flush()
+        term_index.add_to_case(
+            ctx.session, case.id, term_index.complaint_terms(ctx.session, complaint.id)
+        )
         memberships.append(membership)
         kind = CaseEventKind.CREATED if index == 0 else CaseEventKind.MEMBER_JOINED
         _event(ctx, case, kind, membership.pseudonym, joined)

@@ -1,0 +1,41 @@
+"""The notifications page behind the bell."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from blueprints.forms import EmptyForm
+from extensions import db
+from services import notifications
+from services.errors import NotFound
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.route("/")
+@login_required
+def index() -> str:
+    """List recent notifications; opening the page marks them read."""
+    items = notifications.recent(db.session, current_user)
+    unread = {n.id for n, _case in items if n.read_at is None}
+    notifications.mark_all_read(db.session, current_user)
+    db.session.commit()
+    return render_template("notifications/index.html", items=items, unread=unread)
+
+
+@bp.route("/<int:notification_id>/dismiss", methods=["POST"])
+@login_required
+def dismiss(notification_id: int) -> Response:
+    """Remove one notification (someone else's is "not found")."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        notifications.dismiss(db.session, current_user, notification_id)
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    flash(_("Notification removed."), "success")
+    return redirect(url_for("notifications.index"))

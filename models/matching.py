@@ -1,0 +1,45 @@
+"""The inverted term index behind matching: plain tables, so SQLite and PostgreSQL answer alike.
+
+``complaint_terms`` lists each complaint's distinct terms; ``case_terms`` counts, per case, how
+many members' complaints hold each term (the case's profile); ``term_stats`` counts complaints
+per term, for inverse document frequency without counting at query time.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+TERM_MAX = 40
+
+
+class ComplaintTerm(Base):
+    __tablename__ = "complaint_terms"
+    __table_args__ = (Index("ix_complaint_terms_term_complaint", "term", "complaint_id"),)
+
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(String(TERM_MAX), primary_key=True)
+
+
+class CaseTerm(Base):
+    __tablename__ = "case_terms"
+    __table_args__ = (Index("ix_case_terms_term_case", "term", "case_id"),)
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("group_cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(String(TERM_MAX), primary_key=True)
+    #: members whose complaint holds the term
+    members: Mapped[int] = mapped_column(default=0)
+
+
+class TermStat(Base):
+    __tablename__ = "term_stats"
+
+    term: Mapped[str] = mapped_column(String(TERM_MAX), primary_key=True)
+    #: complaints holding the term (document frequency)
+    complaints: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,472 @@
+"""Complaints collected elsewhere, in and out as CSV.
+
+Two layouts are read, told apart by their header: the US CFPB's public complaint database, and
+Chorus's own :data:`EXPORT_COLUMNS`, which :func:`export_file` writes so complaints can move
+between installations. Rows are checked first and then written on a SAVEPOINT each, so a bad row
+is reported and skipped, never half-written; the whole file sits in one more SAVEPOINT, so an
+unexpected error leaves nothing of it behind. Sources ("import:cfpb:<id>") make re-runs safe.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models import (
+    CURRENCIES,
+    ZERO_DECIMAL_CURRENCIES,
+    Category,
+    Company,
+    CompanyAlias,
+    CompanyStatus,
+    Complaint,
+    Demand,
+    User,
+)
+from models.complaint import NARRATIVE_MAX, NARRATIVE_MIN
+from services import term_index
+from services.companies import create_company
+from services.company_names import normalize_name
+from services.complaints import normalize_newlines
+from services.errors import DomainError
+
+#: the header row of the CFPB database's CSV download, verbatim
+CFPB_HEADER = (
+    '"Date received","Product","Sub-product","Issue","Sub-issue","Consumer complaint narrative",'
+    '"Company public response","Company","State","ZIP code","Tags","Consumer consent provided?",'
+    '"Submitted via","Date sent to company","Company response to consumer","Timely response?",'
+    '"Consumer disputed?","Complaint ID"'
+)
+CFPB_COLUMNS = tuple(next(csv.reader([CFPB_HEADER])))
+#: what ``export`` writes and ``import`` reads back; demands are ";"-separated codes
+EXPORT_COLUMNS = (
+    "complaint_id",
+    "company",
+    "company_zh",
+    "category",
+    "incident_date",
+    "amount",
+    "currency",
+    "narrative",
+    "demands",
+    "created_at",
+)
+LAYOUTS = {"cfpb": CFPB_COLUMNS, "chorus": EXPORT_COLUMNS}
+
+AMOUNT_MAX = Decimal(100_000_000)  #: major units, as in the complaint form
+SOURCE_MAX = 80  #: length of Complaint.source
+#: a cell starting with one of these is a formula to a spreadsheet: exported with a "'" first
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+#: CFPB issues that name one of our categories outright (case-folded)
+CFPB_ISSUES = {
+    "fraud or scam": "account_security",
+    "money was not available when promised": "topup_withdrawal",
+    "problem with customer service": "customer_service",
+    "problem with fees": "fees_limits",
+    "fees or interest": "fees_limits",
+    "incorrect exchange rate": "fees_limits",
+    "confusing or misleading advertising or marketing": "unfair_terms",
+    "other transaction problem": "transaction_failed",
+    "trouble using your card": "transaction_failed",
+    "wrong amount charged or received": "transaction_failed",
+    "improper use of your report": "data_leak",
+}
+#: category -> words looked for in the sub-issue (more specific), then in the issue; the first
+#: category with a hit wins, so the more telling ones come first
+CFPB_KEYWORDS = {
+    "duplicate_charge": ("charged twice", "duplicate"),
+    "refund": ("refund",),
+    "account_security": ("unauthorized", "not authorized", "fraud", "scam", "stolen", "identity"),
+    "account_frozen": ("frozen", "closed", "locked"),
+    "topup_withdrawal": ("withdraw", "not available"),
+    "fees_limits": ("fee", "limit"),
+    "customer_service": ("customer service",),
+    "unfair_terms": ("advertis", "misleading"),
+    "data_leak": ("privacy", "personal information", "data"),
+    "transaction_failed": ("fail", "transaction"),
+}
+#: legal names in CFPB data that our aliases know by their brand
+CFPB_BRANDS = {"block": "Cash App"}
+
+_LEGAL_SUFFIX = re.compile(
+    r"(?:[\s,]+(?:inc|llc|l\.l\.c|ltd|holdings?|corp|corporation|co|limited|plc)\.?"
+    r"|股份有限公司|有限责任公司|有限責任公司|有限公司)$",
+    re.IGNORECASE,
+)
+
+
+class CsvRefused(DomainError):
+    """The whole file is refused (unknown header, unreadable): nothing of it is written."""
+
+
+class _BadRow(Exception):
+    """One row is refused; the message says why, for the "line N: reason" report."""
+
+
+@dataclass(frozen=True)
+class BadRow:
+    line: int  #: physical line of the row's first line; the header is line 1
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class ImportResult:
+    layout: str
+    dry_run: bool
+    imported: int = 0
+    new_companies: int = 0
+    duplicates: int = 0
+    bad_rows: list[BadRow] = field(default_factory=list)
+
+    def summary(self) -> str:
+        counts = (
+            f"{self.imported} complaints ({self.new_companies} new companies, "
+            f"{self.duplicates} duplicates skipped, {len(self.bad_rows)} bad rows)."
+        )
+        if self.dry_run:
+            return f"Dry run, nothing was written: would have imported {counts}"
+        return f"Imported {counts}"
+
+
+@dataclass(frozen=True)
+class _Row:
+    names: tuple[str, ...]  #: company names to look up, English (or CFPB) name first
+    category: str
+    incident_date: date
+    amount_minor: int
+    currency: str
+    narrative: str
+    demands: list[str]
+    created_at: datetime | None
+
+
+def strip_legal_suffixes(name: str) -> str:
+    """ "PAYPAL HOLDINGS, INC." -> "PAYPAL": registers use legal names, people use brands."""
+    text = unicodedata.normalize("NFKC", name).strip()
+    while (shorter := _LEGAL_SUFFIX.sub("", text).strip(" ,&")) and shorter != text:
+        text = shorter
+    return text
+
+
+def map_cfpb_category(issue: str, sub_issue: str) -> str:
+    """Our category code for a CFPB issue and sub-issue; "other" when nothing fits."""
+
+    def keyword(text: str) -> str | None:
+        text = text.casefold()
+        hits = (code for code, words in CFPB_KEYWORDS.items() if any(w in text for w in words))
+        return next(hits, None) if text else None
+
+    return (
+        keyword(sub_issue) or CFPB_ISSUES.get(issue.strip().casefold()) or keyword(issue) or "other"
+    )
+
+
+def neutralize(cell: str) -> str:
+    """Prefix "'" so spreadsheets show formulas as text; cells already starting with "'" get
+    one more, so :func:`unneutralize` can always remove exactly one and round-trip exactly."""
+    return f"'{cell}" if cell.startswith((*FORMULA_STARTS, "'")) else cell
+
+
+def unneutralize(cell: str) -> str:
+    """Undo :func:`neutralize`; a lone "'" someone typed before plain text stays."""
+    return cell[1:] if cell[:1] == "'" and cell[1:].startswith((*FORMULA_STARTS, "'")) else cell
+
+
+def format_amount(amount_minor: int, currency: str) -> str:
+    if currency in ZERO_DECIMAL_CURRENCIES:
+        return str(amount_minor)
+    return str(Decimal(amount_minor).scaleb(-2))
+
+
+def _parse_amount(text: str, currency: str) -> int:
+    places = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+    try:
+        value = Decimal(text.strip() or "0")
+    except InvalidOperation:
+        raise _BadRow(f"the amount “{text}” is not a number like 1234.56") from None
+    if not value.is_finite() or not 0 <= value <= AMOUNT_MAX:
+        raise _BadRow(f"the amount {text} is not between 0 and 100,000,000")
+    if value != round(value, places):
+        raise _BadRow(f"the amount {text} has more than {places} decimals for {currency}")
+    return int(value.scaleb(places))
+
+
+def _parse_date(text: str, formats: tuple[str, ...]) -> date:
+    for pattern in formats:
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise _BadRow(f"cannot read the date “{text}”")
+
+
+def _cfpb_row(values: dict[str, str]) -> _Row:
+    issue, sub_issue = values["Issue"].strip(), values["Sub-issue"].strip()
+    narrative = normalize_newlines(values["Consumer complaint narrative"])
+    if not narrative:  # the consumer did not publish it: say what it was about instead
+        narrative = f"Complaint to the CFPB about: {'; '.join(filter(None, (issue, sub_issue)))}."
+    return _Row(
+        names=(values["Company"],),
+        category=map_cfpb_category(issue, sub_issue),
+        incident_date=_parse_date(values["Date received"], ("%m/%d/%y", "%Y-%m-%d", "%m/%d/%Y")),
+        amount_minor=0,
+        currency="USD",
+        narrative=narrative,
+        demands=[],
+        created_at=None,
+    )
+
+
+def _chorus_row(values: dict[str, str]) -> _Row:
+    currency = values["currency"].strip().upper()
+    if currency not in CURRENCIES:
+        raise _BadRow(f"unknown currency “{values['currency']}”")
+    created_at = None
+    if values["created_at"].strip():
+        try:
+            created_at = datetime.fromisoformat(values["created_at"].strip())
+        except ValueError:
+            raise _BadRow(f"cannot read the time “{values['created_at']}”") from None
+        created_at = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
+    return _Row(
+        names=(values["company"], values["company_zh"]),
+        category=values["category"].strip(),
+        incident_date=_parse_date(values["incident_date"], ("%Y-%m-%d",)),
+        amount_minor=_parse_amount(values["amount"], currency),
+        currency=currency,
+        narrative=values["narrative"],
+        demands=list(dict.fromkeys(d.strip() for d in values["demands"].split(";") if d.strip())),
+        created_at=created_at,
+    )
+
+
+def _check(row: _Row, today: date, categories: dict[str, int]) -> None:
+    if row.incident_date > today:
+        raise _BadRow(f"the date {row.incident_date.isoformat()} is in the future")
+    if not NARRATIVE_MIN <= len(row.narrative) <= NARRATIVE_MAX:
+        raise _BadRow(
+            f"the narrative must be {NARRATIVE_MIN} to {NARRATIVE_MAX} characters "
+            f"long, not {len(row.narrative)}"
+        )
+    if row.category not in categories:
+        raise _BadRow(f"unknown category “{row.category}”")
+    unknown = [d for d in row.demands if d not in {m.value for m in Demand}]
+    if unknown:
+        raise _BadRow(f"unknown demands: {', '.join(unknown)}")
+    if not any(name.strip() for name in row.names):
+        raise _BadRow("no company named")
+
+
+def _lookup_keys(names: tuple[str, ...]) -> list[str]:
+    """Normalized names to try, the exact name before the one without legal suffixes."""
+    keys: list[str] = []
+    for name in filter(str.strip, names):
+        stripped = strip_legal_suffixes(name)
+        for text in (name, stripped, CFPB_BRANDS.get(normalize_name(stripped), "")):
+            if (key := normalize_name(text)) and key not in keys:
+                keys.append(key)
+    return keys
+
+
+class _Importer:
+    """The state of one file's import: reference data, companies seen, sources seen."""
+
+    def __init__(self, session: Session, owner: User, today: date, result: ImportResult) -> None:
+        self.session, self.owner, self.today, self.result = session, owner, today, result
+        self.categories = dict(session.execute(select(Category.code, Category.id)).all())
+        prefix = f"import:{result.layout}:"
+        self.prefix = prefix
+        self.sources = set(
+            session.scalars(select(Complaint.source).where(Complaint.source.startswith(prefix)))
+        )
+        #: lookup key -> company, or None for a company this dry run would create
+        self.companies: dict[str, Company | None] = {}
+
+    def _company(self, keys: list[str]) -> tuple[Company | None, bool]:
+        """The company the keys name and whether it is new; a rejected one refuses the row."""
+        if keys[0] in self.companies:
+            return self.companies[keys[0]], False
+        for key in keys:
+            company = self.session.scalar(
+                select(Company).join(CompanyAlias).where(CompanyAlias.normalized == key)
+            )
+            if company is not None and company.status is CompanyStatus.REJECTED:
+                raise _BadRow(
+                    f"the company “{company.name_en or company.name_zh}” was rejected by an admin"
+                )
+            if company is not None:
+                self.companies[keys[0]] = company
+                return company, False
+        return None, True
+
+    def add(self, line: int, values: dict[str, str]) -> None:
+        id_column = "Complaint ID" if self.result.layout == "cfpb" else "complaint_id"
+        source = f"{self.prefix}{values[id_column].strip()}"
+        try:
+            if source == self.prefix or len(source) > SOURCE_MAX:
+                raise _BadRow(f"the {id_column} is missing or too long")
+            if source in self.sources:
+                self.result.duplicates += 1
+                return
+            row = (_cfpb_row if self.result.layout == "cfpb" else _chorus_row)(values)
+            _check(row, self.today, self.categories)
+            keys = _lookup_keys(row.names)
+            company, new = self._company(keys)
+        except _BadRow as error:
+            self.result.bad_rows.append(BadRow(line, str(error)))
+            return
+        if not self.result.dry_run:
+            try:
+                with self.session.begin_nested():
+                    company = company or self._create_company(row.names)
+                    self._write(row, company, source)
+            except (DomainError, IntegrityError) as error:
+                self.result.bad_rows.append(BadRow(line, f"could not be saved: {error}"))
+                return
+        self.companies[keys[0]] = company
+        self.sources.add(source)
+        self.result.imported += 1
+        self.result.new_companies += new
+
+    def _create_company(self, names: tuple[str, ...]) -> Company:
+        """A proposed company an admin reviews; known by its legal and its short name."""
+        name_en, name_zh = (*names, "")[:2]
+        if not name_zh and any("\u4e00" <= ch <= "\u9fff" for ch in name_en):
+            name_en, name_zh = "", name_en
+        return create_company(
+            self.session,
+            slug=f"proposed-{secrets.token_hex(4)}",
+            name_en=name_en[:200],
+            name_zh=name_zh[:200],
+            status=CompanyStatus.PROPOSED,
+            proposed_by_id=self.owner.id,
+            aliases=[strip_legal_suffixes(n)[:200] for n in (name_en, name_zh) if n.strip()],
+        )
+
+    def _write(self, row: _Row, company: Company, source: str) -> None:
+        complaint = Complaint(
+            owner=self.owner,
+            company=company,
+            category_id=self.categories[row.category],
+            incident_date=row.incident_date,
+            amount_minor=row.amount_minor,
+            currency=row.currency,
+            narrative=row.narrative,
+            demands=row.demands,
+            source=source,
+        )
+        if row.created_at is not None:
+            complaint.created_at = row.created_at
+        self.session.add(complaint)
+        self.session.flush()
+        term_index.index_complaint(self.session, complaint)
+
+
+def detect_layout(header: list[str]) -> tuple[str, dict[str, int]]:
+    """The layout a header announces and each column's position; refuses unknown headers."""
+    header = [cell.strip().lstrip("\ufeff") for cell in header]
+    missing = {name: [c for c in columns if c not in header] for name, columns in LAYOUTS.items()}
+    layout = min(missing, key=lambda name: len(missing[name]))
+    if missing[layout]:
+        raise CsvRefused(
+            f"Unknown header: neither a CFPB nor a Chorus export. Missing columns "
+            f"for the closest ({layout}): {', '.join(missing[layout])}."
+        )
+    return layout, {name: header.index(name) for name in LAYOUTS[layout]}
+
+
+def import_file(
+    session: Session, path: Path, *, owner: User, today: date, dry_run: bool = False
+) -> ImportResult:
+    """Import every good row of ``path`` for ``owner``; the caller commits.
+
+    Raises :class:`CsvRefused` for a file that cannot be read or has an unknown header."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream, session.begin_nested():
+            reader = csv.reader(stream)
+            layout, columns = detect_layout(next(reader, []))
+            importer = _Importer(session, owner, today, ImportResult(layout, dry_run))
+            end = reader.line_num
+            for cells in reader:
+                start, end = end + 1, reader.line_num
+                if not any(cell.strip() for cell in cells):
+                    continue
+                width = max(columns.values()) + 1
+                if len(cells) < width:
+                    importer.result.bad_rows.append(
+                        BadRow(start, f"{len(cells)} columns instead of {width}")
+                    )
+                    continue
+                values = {name: cells[index] for name, index in columns.items()}
+                if layout == "chorus":
+                    values = {name: unneutralize(value) for name, value in values.items()}
+                importer.add(start, values)
+    except OSError as error:
+        raise CsvRefused(f"Cannot read {path}: {error.strerror or error}.") from None
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise CsvRefused(f"Cannot read {path} as UTF-8 CSV: {error}.") from None
+    return importer.result
+
+
+def export_file(session: Session, path: Path, *, company_slug: str | None = None) -> int:
+    """Write complaints in :data:`EXPORT_COLUMNS`, UTF-8 with a BOM so Excel reads Chinese;
+    returns how many. Raises :class:`CsvRefused` for an unknown company slug."""
+    query = (
+        select(
+            Complaint.public_id,
+            Company.name_en,
+            Company.name_zh,
+            Category.code,
+            Complaint.incident_date,
+            Complaint.amount_minor,
+            Complaint.currency,
+            Complaint.narrative,
+            Complaint.demands,
+            Complaint.created_at,
+        )
+        .join(Company, Complaint.company_id == Company.id)
+        .join(Category, Complaint.category_id == Category.id)
+        .order_by(Complaint.created_at, Complaint.id)
+    )
+    if company_slug is not None:
+        company = session.scalar(select(Company).where(Company.slug == company_slug))
+        if company is None:
+            raise CsvRefused(f"No company with the slug {company_slug}.")
+        query = query.where(Complaint.company_id == company.id)
+    count = 0
+    try:
+        with path.open("w", encoding="utf-8-sig", newline="") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(EXPORT_COLUMNS)
+            for row in session.execute(query.execution_options(yield_per=500)):
+                cells = (
+                    row.public_id,
+                    row.name_en,
+                    row.name_zh,
+                    row.code,
+                    row.incident_date.isoformat(),
+                    format_amount(row.amount_minor, row.currency),
+                    row.currency,
+                    row.narrative,
+                    ";".join(row.demands or ()),
+                    row.created_at.isoformat(),
+                )
+                writer.writerow([neutralize(cell) for cell in cells])
+                count += 1
+    except OSError as error:
+        raise CsvRefused(f"Cannot write {path}: {error.strerror or error}.") from None
+    return count

@@ -1,0 +1,209 @@
+"""Starting, joining and leaving group cases, and inviting people with similar complaints."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import (
+    CaseEvent,
+    CaseEventKind,
+    CaseStatus,
+    Complaint,
+    GroupCase,
+    MemberRole,
+    Membership,
+    Notification,
+    User,
+)
+from services import term_index
+from services.errors import Conflict, DomainError, NotFound
+from services.matching import JOINABLE, similar_complaints_query, weighted_terms
+from services.pseudonyms import new_pseudonym
+
+TITLE_MAX = 200
+SUMMARY_MAX = 2000
+INVITE = "case_invite"
+
+
+def _event(
+    session: Session, case: GroupCase, kind: CaseEventKind, actor: str | None, **data: object
+) -> None:
+    session.add(CaseEvent(case_id=case.id, kind=kind, actor_pseudonym=actor, data=data))
+
+
+def _check_free(session: Session, user: User, complaint: Complaint) -> None:
+    if complaint.owner_id != user.id:
+        raise NotFound(_l("No such complaint."), field="complaint")
+    if session.scalar(select(Membership.id).where(Membership.complaint_id == complaint.id)):
+        raise Conflict(_l("This complaint already belongs to a group case."), field="complaint")
+
+
+def start_case(
+    session: Session,
+    user: User,
+    complaint: Complaint,
+    *,
+    title: str,
+    summary: str,
+    invite_similar: bool = True,
+) -> GroupCase:
+    """Open a case from the user's complaint; the user becomes its organizer. When asked, the
+    owners of similar complaints with no case get an invitation (they stay anonymous)."""
+    _check_free(session, user, complaint)
+    title = title.strip()
+    if not title:
+        raise DomainError(_l("Please give the case a title."), field="title")
+    case = GroupCase(
+        title=title[:TITLE_MAX],
+        summary=summary.strip()[:SUMMARY_MAX],
+        company_id=complaint.company_id,
+        category_id=complaint.category_id,
+        created_by_id=user.id,
+        status=CaseStatus.OPEN,
+    )
+    session.add(case)
+    session.flush()
+    organizer = _add_member(session, case, user, complaint, MemberRole.ORGANIZER)
+    _event(session, case, CaseEventKind.CREATED, organizer.pseudonym)
+    if invite_similar:
+        invite_similar_complaints(session, case, complaint)
+    return case
+
+
+def invite_similar_complaints(session: Session, case: GroupCase, complaint: Complaint) -> int:
+    """Notify each owner of a similar complaint with no case, once per case. Returns how many."""
+    weights = weighted_terms(session, term_index.complaint_terms(session, complaint.id))
+    similar = similar_complaints_query(complaint, weights).subquery()
+    rows = session.execute(
+        select(Complaint.owner_id, func.min(Complaint.public_id))
+        .where(Complaint.id.in_(select(similar)))
+        .group_by(Complaint.owner_id)
+    ).all()
+    for owner_id, complaint_public_id in rows:
+        session.add(
+            Notification(
+                user_id=owner_id,
+                kind=INVITE,
+                case_id=case.id,
+                data={"complaint": complaint_public_id},
+            )
+        )
+    return len(rows)
+
+
+def join_case(session: Session, user: User, case: GroupCase, complaint: Complaint) -> Membership:
+    """Join ``case`` with one of the user's free complaints against the same company."""
+    if case.status not in JOINABLE:
+        raise DomainError(_l("This case has been submitted and no longer takes new members."))
+    if session.scalar(
+        select(Membership.id).where(Membership.case_id == case.id, Membership.user_id == user.id)
+    ):
+        raise Conflict(_l("You are already a member of this case."))
+    _check_free(session, user, complaint)
+    if complaint.company_id != case.company_id:
+        raise DomainError(
+            _l(
+                "This case is against another company: join with a complaint "
+                "against the same company."
+            ),
+            field="complaint",
+        )
+    membership = _add_member(session, case, user, complaint, MemberRole.MEMBER)
+    _event(session, case, CaseEventKind.MEMBER_JOINED, membership.pseudonym)
+    _mark_invitations_done(session, user, case)
+    return membership
+
+
+def _add_member(
+    session: Session, case: GroupCase, user: User, complaint: Complaint, role: MemberRole
+) -> Membership:
+    membership = Membership(
+        case_id=case.id,
+        user_id=user.id,
+        complaint_id=complaint.id,
+        role=role,
+        pseudonym=new_pseudonym(session, case.id),
+    )
+    session.add(membership)
+    session.flush()
+    term_index.add_to_case(session, case.id, term_index.complaint_terms(session, complaint.id))
+    case.updated_at = membership.joined_at
+    return membership
+
+
+def leave_case(session: Session, membership: Membership) -> GroupCase | None:
+    """Leave before submission. An organizer hands the role to the longest-standing
+    co-organizer, else member; the last member leaving deletes the case. Returns the case,
+    or None when it was deleted."""
+    case = membership.case
+    if case.is_frozen:
+        raise DomainError(_l("This case has been submitted: its members can no longer leave."))
+    if membership.complaint_id is not None:
+        term_index.remove_from_case(
+            session, case.id, term_index.complaint_terms(session, membership.complaint_id)
+        )
+    successor = None
+    if membership.role is MemberRole.ORGANIZER:
+        successor = session.scalar(
+            select(Membership)
+            .where(Membership.case_id == case.id, Membership.id != membership.id)
+            .order_by(
+                (Membership.role == MemberRole.CO_ORGANIZER).desc(),
+                Membership.joined_at,
+                Membership.id,
+            )
+            .limit(1)
+        )
+        if successor is None:
+            session.delete(case)
+            session.flush()
+            return None
+        successor.role = MemberRole.ORGANIZER
+    _event(session, case, CaseEventKind.MEMBER_LEFT, membership.pseudonym)
+    if successor is not None:
+        _event(session, case, CaseEventKind.ORGANIZER_CHANGED, successor.pseudonym)
+    session.delete(membership)
+    session.flush()
+    return case
+
+
+def membership_in(session: Session, user: User, case: GroupCase) -> Membership | None:
+    return session.scalar(
+        select(Membership).where(Membership.case_id == case.id, Membership.user_id == user.id)
+    )
+
+
+def case_by_public_id(session: Session, public_id: str) -> GroupCase:
+    case = session.scalar(select(GroupCase).where(GroupCase.public_id == public_id))
+    if case is None:
+        raise NotFound(_l("No such case."))
+    return case
+
+
+def free_complaints(session: Session, user: User, company_id: int | None = None) -> list[Complaint]:
+    """The user's complaints not yet in any case (optionally against one company)."""
+    stmt = (
+        select(Complaint)
+        .where(Complaint.owner_id == user.id)
+        .where(~select(Membership.id).where(Membership.complaint_id == Complaint.id).exists())
+        .order_by(Complaint.created_at.desc())
+    )
+    if company_id is not None:
+        stmt = stmt.where(Complaint.company_id == company_id)
+    return list(session.scalars(stmt))
+
+
+def _mark_invitations_done(session: Session, user: User, case: GroupCase) -> None:
+    from models import utcnow
+
+    for notification in session.scalars(
+        select(Notification).where(
+            Notification.user_id == user.id,
+            Notification.case_id == case.id,
+            Notification.kind == INVITE,
+            Notification.read_at.is_(None),
+        )
+    ):
+        notification.read_at = utcnow()

@@ -1,0 +1,50 @@
+"""In-app notifications: what the bell counts and the notifications page lists."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from models import GroupCase, Notification, User, utcnow
+from services.errors import NotFound
+
+PAGE = 50
+
+
+def unread_count(session: Session, user: User) -> int:
+    return (
+        session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def recent(session: Session, user: User) -> list[tuple[Notification, GroupCase | None]]:
+    rows = session.execute(
+        select(Notification, GroupCase)
+        .outerjoin(GroupCase, GroupCase.id == Notification.case_id)
+        .options(joinedload(GroupCase.company))
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(PAGE)
+    ).all()
+    return [(notification, case) for notification, case in rows]
+
+
+def mark_all_read(session: Session, user: User) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+
+
+def dismiss(session: Session, user: User, notification_id: int) -> None:
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        raise NotFound(_l("No such notification."))
+    session.delete(notification)

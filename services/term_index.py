@@ -1,0 +1,102 @@
+"""Keeping the term index in step with complaints and case memberships.
+
+Every change goes through here: a complaint's terms are (re)written when it is saved, and a
+case's profile gains or loses a complaint's terms when its owner joins or leaves. Terms are
+written in sorted order so concurrent writers on PostgreSQL lock rows in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from models import CaseTerm, Complaint, ComplaintTerm, TermStat
+from services.text_terms import extract_terms
+
+
+def _upsert_increment(
+    session: Session, table: Table, keys: list[dict[str, object]], counter: str
+) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE counter = counter + 1, on SQLite and PostgreSQL."""
+    if not keys:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    key_columns = list(keys[0])
+    statement = dialect.insert(table).values([{**key, counter: 1} for key in keys])
+    statement = statement.on_conflict_do_update(
+        index_elements=key_columns, set_={counter: table.c[counter] + 1}
+    )
+    session.execute(statement)
+
+
+def complaint_terms(session: Session, complaint_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(ComplaintTerm.term)
+            .where(ComplaintTerm.complaint_id == complaint_id)
+            .order_by(ComplaintTerm.term)
+        )
+    )
+
+
+def index_complaint(session: Session, complaint: Complaint, case_id: int | None = None) -> None:
+    """Write the complaint's terms (replacing earlier ones), and update the case profile of
+    ``case_id`` (the case the complaint belongs to, if any) to match."""
+    session.flush()
+    old = set(complaint_terms(session, complaint.id))
+    new = extract_terms(complaint.narrative)
+    removed, added = sorted(old - new), sorted(new - old)
+    if removed:
+        session.execute(
+            delete(ComplaintTerm).where(
+                ComplaintTerm.complaint_id == complaint.id, ComplaintTerm.term.in_(removed)
+            )
+        )
+        _decrement_stats(session, removed)
+    if added:
+        session.execute(
+            ComplaintTerm.__table__.insert(),
+            [{"complaint_id": complaint.id, "term": t} for t in added],
+        )
+        _upsert_increment(session, TermStat.__table__, [{"term": t} for t in added], "complaints")
+    if case_id is not None:
+        remove_from_case(session, case_id, removed)
+        add_to_case(session, case_id, added)
+
+
+def unindex_complaint(session: Session, complaint: Complaint, case_id: int | None = None) -> None:
+    """Forget the complaint's terms before it is deleted."""
+    terms = complaint_terms(session, complaint.id)
+    session.execute(delete(ComplaintTerm).where(ComplaintTerm.complaint_id == complaint.id))
+    _decrement_stats(session, terms)
+    if case_id is not None:
+        remove_from_case(session, case_id, terms)
+
+
+def add_to_case(session: Session, case_id: int, terms: Iterable[str]) -> None:
+    keys = [{"case_id": case_id, "term": t} for t in sorted(terms)]
+    _upsert_increment(session, CaseTerm.__table__, keys, "members")
+
+
+def remove_from_case(session: Session, case_id: int, terms: Iterable[str]) -> None:
+    terms = sorted(terms)
+    if not terms:
+        return
+    session.execute(
+        update(CaseTerm)
+        .where(CaseTerm.case_id == case_id, CaseTerm.term.in_(terms))
+        .values(members=CaseTerm.members - 1)
+    )
+    session.execute(delete(CaseTerm).where(CaseTerm.case_id == case_id, CaseTerm.members <= 0))
+
+
+def _decrement_stats(session: Session, terms: list[str]) -> None:
+    if terms:
+        session.execute(
+            update(TermStat)
+            .where(TermStat.term.in_(sorted(terms)))
+            .values(complaints=TermStat.complaints - 1)
+        )
