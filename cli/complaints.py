@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import delete, select
 
 from extensions import db
 from models import CaseTerm, Complaint, ComplaintTerm, Membership, TermStat
-from services import term_index
+from services import complaint_csv, term_index
+from services.accounts import find_by_email
 
 
 @click.group()
@@ -35,3 +39,47 @@ def reindex() -> None:
         count += 1
     db.session.commit()
     click.echo(f"Indexed {count} complaints.")
+
+
+@complaints.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--owner", "owner_email", required=True, help="E-mail of the account to own them.")
+@click.option("--dry-run", is_flag=True, help="Check the file and report, without writing.")
+@with_appcontext
+def import_(path: Path, owner_email: str, dry_run: bool) -> None:
+    """Import complaints from a CFPB database CSV or a Chorus export, owned by --owner.
+
+    Bad rows are reported and skipped; rows imported before are skipped as duplicates."""
+    owner = find_by_email(db.session, owner_email)
+    if owner is None:
+        raise click.ClickException(f"No account with the e-mail {owner_email}.")
+    try:
+        result = complaint_csv.import_file(
+            db.session, path, owner=owner, today=date.today(), dry_run=dry_run
+        )
+    except complaint_csv.CsvRefused as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    click.echo(result.summary())
+    for bad_row in result.bad_rows:
+        click.echo(str(bad_row))
+
+
+@complaints.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--company", "company_slug", help="Only complaints about this company (its slug).")
+@with_appcontext
+def export(path: Path, company_slug: str | None) -> None:
+    """Export complaints as CSV (UTF-8 with BOM, for Excel), re-importable with ``import``."""
+    try:
+        count = complaint_csv.export_file(db.session, path, company_slug=company_slug)
+    except complaint_csv.CsvRefused as error:
+        raise click.ClickException(str(error.message)) from None
+    click.echo(f"Exported {count} complaints to {path}.")

@@ -142,18 +142,6 @@ class ImportResult:
         return f"Imported {counts}"
 
 
-@dataclass(frozen=True)
-class _Row:
-    names: tuple[str, ...]  #: company names to look up, English (or CFPB) name first
-    category: str
-    incident_date: date
-    amount_minor: int
-    currency: str
-    narrative: str
-    demands: list[str]
-    created_at: datetime | None
-
-
 def strip_legal_suffixes(name: str) -> str:
     """ "PAYPAL HOLDINGS, INC." -> "PAYPAL": registers use legal names, people use brands."""
     text = unicodedata.normalize("NFKC", name).strip()
@@ -214,64 +202,65 @@ def _parse_date(text: str, formats: tuple[str, ...]) -> date:
     raise _BadRow(f"cannot read the date “{text}”")
 
 
-def _cfpb_row(values: dict[str, str]) -> _Row:
+def _cfpb_row(values: dict[str, str], categories: dict[str, int]) -> tuple[list[str], Complaint]:
     issue, sub_issue = values["Issue"].strip(), values["Sub-issue"].strip()
     narrative = normalize_newlines(values["Consumer complaint narrative"])
     if not narrative:  # the consumer did not publish it: say what it was about instead
         narrative = f"Complaint to the CFPB about: {'; '.join(filter(None, (issue, sub_issue)))}."
-    return _Row(
-        names=(values["Company"],),
-        category=map_cfpb_category(issue, sub_issue),
-        incident_date=_parse_date(values["Date received"], ("%m/%d/%y", "%Y-%m-%d", "%m/%d/%Y")),
+    when = _parse_date(values["Date received"], ("%m/%d/%y", "%Y-%m-%d", "%m/%d/%Y"))
+    category_id = categories.get(map_cfpb_category(issue, sub_issue))
+    # the amount is not published: 0 means unknown, which the model allows
+    return [values["Company"]], Complaint(
+        category_id=category_id,
+        incident_date=when,
         amount_minor=0,
         currency="USD",
         narrative=narrative,
         demands=[],
-        created_at=None,
     )
 
 
-def _chorus_row(values: dict[str, str]) -> _Row:
-    currency = values["currency"].strip().upper()
+def _chorus_row(values: dict[str, str], categories: dict[str, int]) -> tuple[list[str], Complaint]:
+    currency, code = values["currency"].strip().upper(), values["category"].strip()
     if currency not in CURRENCIES:
         raise _BadRow(f"unknown currency “{values['currency']}”")
-    created_at = None
-    if values["created_at"].strip():
-        try:
-            created_at = datetime.fromisoformat(values["created_at"].strip())
-        except ValueError:
-            raise _BadRow(f"cannot read the time “{values['created_at']}”") from None
-        created_at = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
-    return _Row(
-        names=(values["company"], values["company_zh"]),
-        category=values["category"].strip(),
-        incident_date=_parse_date(values["incident_date"], ("%Y-%m-%d",)),
-        amount_minor=_parse_amount(values["amount"], currency),
+    if code not in categories:
+        raise _BadRow(f"unknown category “{code}”")
+    demands = list(dict.fromkeys(filter(None, map(str.strip, values["demands"].split(";")))))
+    if unknown := [d for d in demands if d not in {m.value for m in Demand}]:
+        raise _BadRow(f"unknown demands: {', '.join(unknown)}")
+    complaint = Complaint(
+        category_id=categories[code],
         currency=currency,
         narrative=values["narrative"],
-        demands=list(dict.fromkeys(d.strip() for d in values["demands"].split(";") if d.strip())),
-        created_at=created_at,
+        incident_date=_parse_date(values["incident_date"], ("%Y-%m-%d",)),
+        amount_minor=_parse_amount(values["amount"], currency),
+        demands=demands,
     )
+    if created := values["created_at"].strip():
+        try:
+            complaint.created_at = datetime.fromisoformat(created)
+        except ValueError:
+            raise _BadRow(f"cannot read the time “{created}”") from None
+        if complaint.created_at.tzinfo is None:
+            complaint.created_at = complaint.created_at.replace(tzinfo=UTC)
+    return [values["company"], values["company_zh"]], complaint
 
 
-def _check(row: _Row, today: date, categories: dict[str, int]) -> None:
-    if row.incident_date > today:
-        raise _BadRow(f"the date {row.incident_date.isoformat()} is in the future")
-    if not NARRATIVE_MIN <= len(row.narrative) <= NARRATIVE_MAX:
-        raise _BadRow(
-            f"the narrative must be {NARRATIVE_MIN} to {NARRATIVE_MAX} characters "
-            f"long, not {len(row.narrative)}"
-        )
-    if row.category not in categories:
-        raise _BadRow(f"unknown category “{row.category}”")
-    unknown = [d for d in row.demands if d not in {m.value for m in Demand}]
-    if unknown:
-        raise _BadRow(f"unknown demands: {', '.join(unknown)}")
-    if not any(name.strip() for name in row.names):
+def _check(names: list[str], complaint: Complaint, today: date) -> None:
+    """What every layout must satisfy, as the complaint form demands it."""
+    if complaint.incident_date > today:
+        raise _BadRow(f"the date {complaint.incident_date.isoformat()} is in the future")
+    if not NARRATIVE_MIN <= len(complaint.narrative) <= NARRATIVE_MAX:
+        length, limits = len(complaint.narrative), f"{NARRATIVE_MIN} to {NARRATIVE_MAX}"
+        raise _BadRow(f"the narrative has {length} characters instead of {limits}")
+    if complaint.category_id is None:
+        raise _BadRow("the category is missing (run flask setup)")
+    if not any(name.strip() for name in names):
         raise _BadRow("no company named")
 
 
-def _lookup_keys(names: tuple[str, ...]) -> list[str]:
+def _lookup_keys(names: list[str]) -> list[str]:
     """Normalized names to try, the exact name before the one without legal suffixes."""
     keys: list[str] = []
     for name in filter(str.strip, names):
@@ -322,9 +311,10 @@ class _Importer:
             if source in self.sources:
                 self.result.duplicates += 1
                 return
-            row = (_cfpb_row if self.result.layout == "cfpb" else _chorus_row)(values)
-            _check(row, self.today, self.categories)
-            keys = _lookup_keys(row.names)
+            parse = _cfpb_row if self.result.layout == "cfpb" else _chorus_row
+            names, complaint = parse(values, self.categories)
+            _check(names, complaint, self.today)
+            keys = _lookup_keys(names)
             company, new = self._company(keys)
         except _BadRow as error:
             self.result.bad_rows.append(BadRow(line, str(error)))
@@ -332,17 +322,20 @@ class _Importer:
         if not self.result.dry_run:
             try:
                 with self.session.begin_nested():
-                    company = company or self._create_company(row.names)
-                    self._write(row, company, source)
+                    complaint.company = company or self._create_company(names)
+                    complaint.owner, complaint.source = self.owner, source
+                    self.session.add(complaint)
+                    term_index.index_complaint(self.session, complaint)
             except (DomainError, IntegrityError) as error:
                 self.result.bad_rows.append(BadRow(line, f"could not be saved: {error}"))
                 return
-        self.companies[keys[0]] = company
+        if new:  # later rows naming it find it here, even in a dry run that did not create it
+            self.companies[keys[0]] = None if self.result.dry_run else complaint.company
         self.sources.add(source)
         self.result.imported += 1
         self.result.new_companies += new
 
-    def _create_company(self, names: tuple[str, ...]) -> Company:
+    def _create_company(self, names: list[str]) -> Company:
         """A proposed company an admin reviews; known by its legal and its short name."""
         name_en, name_zh = (*names, "")[:2]
         if not name_zh and any("\u4e00" <= ch <= "\u9fff" for ch in name_en):
@@ -356,24 +349,6 @@ class _Importer:
             proposed_by_id=self.owner.id,
             aliases=[strip_legal_suffixes(n)[:200] for n in (name_en, name_zh) if n.strip()],
         )
-
-    def _write(self, row: _Row, company: Company, source: str) -> None:
-        complaint = Complaint(
-            owner=self.owner,
-            company=company,
-            category_id=self.categories[row.category],
-            incident_date=row.incident_date,
-            amount_minor=row.amount_minor,
-            currency=row.currency,
-            narrative=row.narrative,
-            demands=row.demands,
-            source=source,
-        )
-        if row.created_at is not None:
-            complaint.created_at = row.created_at
-        self.session.add(complaint)
-        self.session.flush()
-        term_index.index_complaint(self.session, complaint)
 
 
 def detect_layout(header: list[str]) -> tuple[str, dict[str, int]]:

@@ -5,7 +5,9 @@ aliases are resolved before we get here). Each is scored from three signals:
 
 * **category**: the case's category is the one the member chose;
 * **text**: the share of the complaint's informative terms (weighted by inverse document
-  frequency) that the case's members also used, weighted by how many of them used each term;
+  frequency) that the case's members also used, each weighted by the square root of the share
+  of members who used it; only terms some candidate case uses count, so words nobody else used
+  do not dilute every score alike;
 * **time**: the incident falls inside the case's incident period, or close to it.
 
 Weights favour text, since people often pick a neighbouring category. Every number comes from
@@ -43,6 +45,8 @@ SIMILAR_TEXT_THRESHOLD = 0.25
 #: days around a case's incident period that still count as the same period
 TIME_SLACK_DAYS = 21
 MAX_RESULTS = 10
+#: same-category cases considered even when they share no term (most recently active first)
+CATEGORY_CANDIDATES = 50
 KEY_TERMS_SHOWN = 5
 
 
@@ -78,93 +82,69 @@ def weighted_terms(session: Session, terms: list[str]) -> dict[str, float]:
     return {t: idf[t] for t in best}
 
 
-def _weight_expression(
-    column: InstrumentedAttribute[str], weights: dict[str, float]
-) -> ColumnElement[float]:
+def _weight_expression(column: InstrumentedAttribute[str],
+                       weights: dict[str, float]) -> ColumnElement[float]:
     """``CASE term WHEN 'a' THEN 1.7 ... END``: per-term weights inside one grouped query."""
     return case(weights, value=column, else_=0.0)
 
 
-def find_matches(session: Session, complaint: Complaint, limit: int = MAX_RESULTS) -> MatchReport:
+def find_matches(session: Session, complaint: Complaint,
+                 limit: int = MAX_RESULTS) -> MatchReport:
     """Ranked joinable cases for ``complaint`` and the count of similar complaints with no case."""
     weights = weighted_terms(session, complaint_terms(session, complaint.id))
-    total_weight = sum(weights.values()) or 1.0
-    candidates = (
-        select(GroupCase.id)
-        .where(GroupCase.company_id == complaint.company_id, GroupCase.status.in_(JOINABLE))
-        .where(
-            ~exists().where(
-                Membership.case_id == GroupCase.id, Membership.user_id == complaint.owner_id
-            )
-        )
-    )
-    sizes = dict(
-        session.execute(
-            select(Membership.case_id, func.count(Membership.id))
-            .where(Membership.case_id.in_(candidates))
-            .group_by(Membership.case_id)
-        ).all()
-    )
-    if not sizes:
-        return MatchReport([], similar_without_case(session, complaint, weights))
-    shared: dict[int, float] = {}
-    if weights:
-        shared = dict(
-            session.execute(
-                select(
-                    CaseTerm.case_id,
-                    func.sum(CaseTerm.members * _weight_expression(CaseTerm.term, weights)),
-                )
-                .where(CaseTerm.term.in_(list(weights)), CaseTerm.case_id.in_(list(sizes)))
-                .group_by(CaseTerm.case_id)
-            ).all()
-        )
-    periods = {
-        case_id: (first, last)
-        for case_id, first, last in session.execute(
-            select(
-                Membership.case_id,
-                func.min(Complaint.incident_date),
-                func.max(Complaint.incident_date),
-            )
-            .join(Complaint, Complaint.id == Membership.complaint_id)
-            .where(Membership.case_id.in_(list(sizes)))
-            .group_by(Membership.case_id)
-        ).all()
-    }
-    cases = {
-        c.id: c
-        for c in session.scalars(
-            select(GroupCase)
-            .where(GroupCase.id.in_(list(sizes)))
-            .options(joinedload(GroupCase.company), joinedload(GroupCase.category))
-        )
-    }
+    joinable = and_(GroupCase.company_id == complaint.company_id,
+                    GroupCase.status.in_(JOINABLE),
+                    ~exists().where(Membership.case_id == GroupCase.id,
+                                    Membership.user_id == complaint.owner_id))
+    profile_rows = session.execute(
+        select(CaseTerm.case_id, CaseTerm.term, CaseTerm.members)
+        .join(GroupCase, GroupCase.id == CaseTerm.case_id)
+        .where(CaseTerm.term.in_(list(weights)), joinable)).all() if weights else []
+    same_category = set(session.scalars(
+        select(GroupCase.id).where(joinable, GroupCase.category_id == complaint.category_id)
+        .order_by(GroupCase.updated_at.desc()).limit(CATEGORY_CANDIDATES)))
+    candidate_ids = {row.case_id for row in profile_rows} | same_category
+    similar = similar_without_case(session, complaint, weights)
+    if not candidate_ids:
+        return MatchReport([], similar)
+    sizes = dict(session.execute(
+        select(Membership.case_id, func.count(Membership.id))
+        .where(Membership.case_id.in_(candidate_ids)).group_by(Membership.case_id)).all())
+    periods = {case_id: (first, last) for case_id, first, last in session.execute(
+        select(Membership.case_id, func.min(Complaint.incident_date),
+               func.max(Complaint.incident_date))
+        .join(Complaint, Complaint.id == Membership.complaint_id)
+        .where(Membership.case_id.in_(candidate_ids)).group_by(Membership.case_id)).all()}
+    shared: dict[int, dict[str, float]] = {}
+    for case_id, term, members in profile_rows:
+        # a term most members used says more about the case than one a single member used
+        prevalence = math.sqrt(members / max(sizes.get(case_id, 1), 1))
+        shared.setdefault(case_id, {})[term] = weights[term] * prevalence
+    # only terms some case uses can tell cases apart; the rest would only dilute every score
+    known_weight = sum(weights[t] for t in {row.term for row in profile_rows}) or 1.0
     scored = []
-    for case_id, members in sizes.items():
-        text = float(shared.get(case_id) or 0.0) / members / total_weight
-        same_category = cases[case_id].category_id == complaint.category_id
+    for case_id in candidate_ids:
+        terms = shared.get(case_id, {})
+        text = min(sum(terms.values()) / known_weight, 1.0)
         in_period = _in_period(complaint.incident_date, periods.get(case_id))
-        score = (
-            WEIGHT_CATEGORY * same_category + WEIGHT_TEXT * min(text, 1.0) + WEIGHT_TIME * in_period
-        )
-        scored.append((score, case_id, text, same_category, in_period))
-    scored.sort(key=lambda row: (-row[0], -sizes[row[1]], row[1]))
+        is_same_category = case_id in same_category
+        score = (WEIGHT_CATEGORY * is_same_category + WEIGHT_TEXT * text
+                 + WEIGHT_TIME * in_period)
+        key_terms = [t for t, _ in sorted(terms.items(), key=lambda i: (-i[1], i[0]))]
+        scored.append((round(score, 4), case_id, round(text, 4), is_same_category, in_period,
+                       key_terms[:KEY_TERMS_SHOWN]))
+    scored.sort(key=lambda row: (-row[0], -sizes.get(row[1], 0), row[1]))
     top = scored[:limit]
-    key_terms = _key_terms(session, [row[1] for row in top], weights, sizes)
+    cases = {c.id: c for c in session.scalars(
+        select(GroupCase).where(GroupCase.id.in_([row[1] for row in top]))
+        .options(joinedload(GroupCase.company), joinedload(GroupCase.category)))}
     matches = [
-        CaseMatch(
-            case=cases[case_id],
-            members=sizes[case_id],
-            score=round(score, 4),
-            same_category=same_category,
-            text_score=round(text, 4),
-            in_period=in_period,
-            key_terms=key_terms.get(case_id, []),
-        )
-        for score, case_id, text, same_category, in_period in top
+        CaseMatch(case=cases[case_id], members=sizes.get(case_id, 0), score=score,
+                  same_category=is_same_category, text_score=text, in_period=in_period,
+                  key_terms=key_terms)
+        for score, case_id, text, is_same_category, in_period, key_terms in top
     ]
-    return MatchReport(matches, similar_without_case(session, complaint, weights))
+    return MatchReport(matches, similar)
 
 
 def _in_period(day: date, period: tuple[date, date] | None) -> bool:
@@ -172,26 +152,6 @@ def _in_period(day: date, period: tuple[date, date] | None) -> bool:
         return False
     first, last = period
     return (first - day).days <= TIME_SLACK_DAYS and (day - last).days <= TIME_SLACK_DAYS
-
-
-def _key_terms(
-    session: Session, case_ids: list[int], weights: dict[str, float], sizes: dict[int, int]
-) -> dict[int, list[str]]:
-    """Per case, the shared terms that weigh most: what the member reads as "why"."""
-    if not case_ids or not weights:
-        return {}
-    rows = session.execute(
-        select(CaseTerm.case_id, CaseTerm.term, CaseTerm.members).where(
-            CaseTerm.case_id.in_(case_ids), CaseTerm.term.in_(list(weights))
-        )
-    ).all()
-    ranked: dict[int, list[tuple[float, str]]] = {}
-    for case_id, term, members in rows:
-        ranked.setdefault(case_id, []).append((weights[term] * members / sizes[case_id], term))
-    return {
-        case_id: [t for _, t in sorted(items, key=lambda i: (-i[0], i[1]))[:KEY_TERMS_SHOWN]]
-        for case_id, items in ranked.items()
-    }
 
 
 def similar_complaints_query(
