@@ -7,12 +7,11 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import delete, select
 
 from extensions import db
-from models import CaseTerm, Complaint, ComplaintTerm, Membership, TermStat
-from services import complaint_csv, term_index
+from services import complaint_csv
 from services.accounts import find_by_email
+from services.term_index import rebuild_term_index
 
 
 @click.group()
@@ -24,19 +23,7 @@ def complaints() -> None:
 @with_appcontext
 def reindex() -> None:
     """Rebuild the matching index (terms of every complaint, every case profile) from scratch."""
-    for table in (CaseTerm, ComplaintTerm, TermStat):
-        db.session.execute(delete(table))
-    case_of = dict(
-        db.session.execute(
-            select(Membership.complaint_id, Membership.case_id).where(
-                Membership.complaint_id.is_not(None)
-            )
-        ).all()
-    )
-    count = 0
-    for complaint in db.session.scalars(select(Complaint).order_by(Complaint.id)):
-        term_index.index_complaint(db.session, complaint, case_id=case_of.get(complaint.id))
-        count += 1
+    count = rebuild_term_index(db.session)
     db.session.commit()
     click.echo(f"Indexed {count} complaints.")
 

@@ -8,9 +8,10 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from extensions import db
-from models import User
+from models import Complaint, TermStat, User
 from services.demo import load_demo
 from services.reference import ensure_categories
+from services.term_index import rebuild_term_index
 
 
 @click.command("setup")
@@ -27,6 +28,10 @@ def setup(demo: bool) -> None:
     added = ensure_categories(db.session)
     db.session.commit()
     click.echo(f"Database is up to date ({added} categories added).")
+    if db.session.scalar(select(Complaint.id).limit(1)) and not db.session.scalar(
+        select(TermStat.term).limit(1)
+    ):
+        click.echo(f"Matching index built for {rebuild_term_index(db.session)} complaints.")
     if demo and not db.session.scalar(select(func.count(User.id))):
         summary = load_demo(db.session)
         db.session.commit()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -47,6 +47,11 @@ class GroupCase(Base):
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus), default=CaseStatus.OPEN)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: counter cache of memberships and of their complaints' incident period, kept by
+    #: services.group_cases: matching reads them for hundreds of candidate cases per query
+    member_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    first_incident: Mapped[date | None]
+    last_incident: Mapped[date | None]
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -50,8 +50,9 @@ class Complaint(Base):
     narrative: Mapped[str] = mapped_column(Text)
     demands: Mapped[list[str]] = mapped_column(JSON, default=list)
     demands_other: Mapped[str | None] = mapped_column(String(300))
-    #: "import:cfpb:123" etc. for complaints collected elsewhere
-    source: Mapped[str | None] = mapped_column(String(80))
+    #: "import:cfpb:123" etc. for complaints collected elsewhere; unique, so no row is
+    #: imported twice even by two imports at once
+    source: Mapped[str | None] = mapped_column(String(80), unique=True)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -17,12 +17,16 @@ TERM_MAX = 40
 
 class ComplaintTerm(Base):
     __tablename__ = "complaint_terms"
-    __table_args__ = (Index("ix_complaint_terms_term_complaint", "term", "complaint_id"),)
+    __table_args__ = (
+        Index("ix_complaint_terms_company_term", "company_id", "term", "complaint_id"),
+    )
 
     complaint_id: Mapped[int] = mapped_column(
         ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True
     )
     term: Mapped[str] = mapped_column(String(TERM_MAX), primary_key=True)
+    #: the complaint's company, copied so a lookup reads only that company's rows
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
 
 
 class CaseTerm(Base):

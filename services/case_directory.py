@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from extensions import db
@@ -27,16 +27,9 @@ class CaseFilters:
     sort: str = "recent"  #: "recent" (latest activity) or "size" (most members)
 
 
-def member_counts() -> Select[tuple[int, int]]:
-    """(case id, member count) for every case: one grouped subquery instead of N counts."""
-    return select(Membership.case_id, func.count(Membership.id).label("members")).group_by(
-        Membership.case_id
-    )
-
-
 @dataclass(frozen=True)
 class CasePage:
-    """One page of cases with their member counts (two queries, whatever the page size)."""
+    """One page of cases with their member counts."""
 
     pagination: Pagination
     rows: list[tuple[GroupCase, int]]
@@ -48,10 +41,7 @@ def search_cases(
     """Cases matching ``filters``, most recently active first."""
     stmt = select(GroupCase).options(joinedload(GroupCase.company), joinedload(GroupCase.category))
     if filters.sort == "size":
-        sizes = member_counts().subquery()
-        stmt = stmt.outerjoin(sizes, sizes.c.case_id == GroupCase.id).order_by(
-            func.coalesce(sizes.c.members, 0).desc(), GroupCase.id.desc()
-        )
+        stmt = stmt.order_by(GroupCase.member_count.desc(), GroupCase.id.desc())
     else:
         stmt = stmt.order_by(GroupCase.updated_at.desc(), GroupCase.id.desc())
     if filters.company_id:
@@ -63,9 +53,7 @@ def search_cases(
     if filters.query.strip():
         stmt = stmt.where(_text_condition(filters.query))
     pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
-    ids = [case.id for case in pagination.items]
-    counts = dict(session.execute(member_counts().where(Membership.case_id.in_(ids))).all())
-    return CasePage(pagination, [(case, counts.get(case.id, 0)) for case in pagination.items])
+    return CasePage(pagination, [(case, case.member_count) for case in pagination.items])
 
 
 def _text_condition(query: str) -> ColumnElement[bool]:

@@ -44,9 +44,7 @@ def _as_date(value: object) -> date:
 
 
 def case_figures(session: Session, case: GroupCase) -> CaseFigures:
-    members = (
-        session.scalar(select(func.count(Membership.id)).where(Membership.case_id == case.id)) or 0
-    )
+    members = case.member_count
     if members < MIN_MEMBERS_FOR_FIGURES:
         return CaseFigures(members, False, [], None, None, [], [])
     complaints = (

@@ -79,6 +79,7 @@ CFPB_ISSUES = {
     "confusing or misleading advertising or marketing": "unfair_terms",
     "other transaction problem": "transaction_failed",
     "trouble using your card": "transaction_failed",
+    "problem with a purchase or transfer": "transaction_failed",
     "wrong amount charged or received": "transaction_failed",
     "improper use of your report": "data_leak",
 }
@@ -87,7 +88,14 @@ CFPB_ISSUES = {
 CFPB_KEYWORDS = {
     "duplicate_charge": ("charged twice", "duplicate"),
     "refund": ("refund",),
-    "account_security": ("unauthorized", "not authorized", "fraud", "scam", "stolen", "identity"),
+    "account_security": (
+        "unauthorized",
+        "not authorized",
+        "fraud",
+        "scam",
+        "stolen",
+        "identity theft",
+    ),
     "account_frozen": ("frozen", "closed", "locked"),
     "topup_withdrawal": ("withdraw", "not available"),
     "fees_limits": ("fee", "limit"),
@@ -125,6 +133,8 @@ class BadRow:
 
 @dataclass
 class ImportResult:
+    """What an import did (or, in a dry run, would do), for the summary an admin reads."""
+
     layout: str
     dry_run: bool
     imported: int = 0
@@ -175,12 +185,14 @@ def unneutralize(cell: str) -> str:
 
 
 def format_amount(amount_minor: int, currency: str) -> str:
+    """ "1234.50" from 123450: a decimal string, exact, in the currency's own minor unit."""
     if currency in ZERO_DECIMAL_CURRENCIES:
         return str(amount_minor)
     return str(Decimal(amount_minor).scaleb(-2))
 
 
 def _parse_amount(text: str, currency: str) -> int:
+    """Minor units from a decimal string; an empty cell is 0, as for imports without amounts."""
     places = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
     try:
         value = Decimal(text.strip() or "0")
@@ -194,6 +206,7 @@ def _parse_amount(text: str, currency: str) -> int:
 
 
 def _parse_date(text: str, formats: tuple[str, ...]) -> date:
+    """The first format that fits: CFPB files come with both US and ISO dates."""
     for pattern in formats:
         try:
             return datetime.strptime(text.strip(), pattern).date()
@@ -203,6 +216,7 @@ def _parse_date(text: str, formats: tuple[str, ...]) -> date:
 
 
 def _cfpb_row(values: dict[str, str], categories: dict[str, int]) -> tuple[list[str], Complaint]:
+    """The company name and an unsaved complaint from a CFPB row."""
     issue, sub_issue = values["Issue"].strip(), values["Sub-issue"].strip()
     narrative = normalize_newlines(values["Consumer complaint narrative"])
     if not narrative:  # the consumer did not publish it: say what it was about instead
@@ -221,6 +235,7 @@ def _cfpb_row(values: dict[str, str], categories: dict[str, int]) -> tuple[list[
 
 
 def _chorus_row(values: dict[str, str], categories: dict[str, int]) -> tuple[list[str], Complaint]:
+    """The company names and an unsaved complaint from a row of our own export, exactly."""
     currency, code = values["currency"].strip().upper(), values["category"].strip()
     if currency not in CURRENCIES:
         raise _BadRow(f"unknown currency “{values['currency']}”")
@@ -251,13 +266,15 @@ def _check(names: list[str], complaint: Complaint, today: date) -> None:
     """What every layout must satisfy, as the complaint form demands it."""
     if complaint.incident_date > today:
         raise _BadRow(f"the date {complaint.incident_date.isoformat()} is in the future")
-    if not NARRATIVE_MIN <= len(complaint.narrative) <= NARRATIVE_MAX:
+    if not NARRATIVE_MIN <= len(complaint.narrative.strip()) <= NARRATIVE_MAX:
         length, limits = len(complaint.narrative), f"{NARRATIVE_MIN} to {NARRATIVE_MAX}"
         raise _BadRow(f"the narrative has {length} characters instead of {limits}")
     if complaint.category_id is None:
         raise _BadRow("the category is missing (run flask setup)")
     if not any(name.strip() for name in names):
         raise _BadRow("no company named")
+    if "\x00" in complaint.narrative + "".join(names):  # PostgreSQL refuses it in text
+        raise _BadRow("the row contains a NUL character")
 
 
 def _lookup_keys(names: list[str]) -> list[str]:
@@ -287,8 +304,8 @@ class _Importer:
 
     def _company(self, keys: list[str]) -> tuple[Company | None, bool]:
         """The company the keys name and whether it is new; a rejected one refuses the row."""
-        if keys[0] in self.companies:
-            return self.companies[keys[0]], False
+        if cached := next((key for key in keys if key in self.companies), None):
+            return self.companies[cached], False
         for key in keys:
             company = self.session.scalar(
                 select(Company).join(CompanyAlias).where(CompanyAlias.normalized == key)
@@ -298,7 +315,7 @@ class _Importer:
                     f"the company “{company.name_en or company.name_zh}” was rejected by an admin"
                 )
             if company is not None:
-                self.companies[keys[0]] = company
+                self.companies.update(dict.fromkeys(keys, company))
                 return company, False
         return None, True
 
@@ -326,11 +343,14 @@ class _Importer:
                     complaint.owner, complaint.source = self.owner, source
                     self.session.add(complaint)
                     term_index.index_complaint(self.session, complaint)
-            except (DomainError, IntegrityError) as error:
-                self.result.bad_rows.append(BadRow(line, f"could not be saved: {error}"))
+            except (DomainError, IntegrityError) as error:  # e.g. a name taken meanwhile
+                reason = str(error.orig if isinstance(error, IntegrityError) else error)
+                self.result.bad_rows.append(BadRow(line, f"not saved: {reason.splitlines()[0]}"))
                 return
         if new:  # later rows naming it find it here, even in a dry run that did not create it
-            self.companies[keys[0]] = None if self.result.dry_run else complaint.company
+            self.companies.update(
+                dict.fromkeys(keys, None if self.result.dry_run else complaint.company)
+            )
         self.sources.add(source)
         self.result.imported += 1
         self.result.new_companies += new
@@ -355,11 +375,12 @@ def detect_layout(header: list[str]) -> tuple[str, dict[str, int]]:
     """The layout a header announces and each column's position; refuses unknown headers."""
     header = [cell.strip().lstrip("\ufeff") for cell in header]
     missing = {name: [c for c in columns if c not in header] for name, columns in LAYOUTS.items()}
-    layout = min(missing, key=lambda name: len(missing[name]))
+    # the layout the file shares most columns with is what its author meant
+    layout = max(missing, key=lambda name: (len(LAYOUTS[name]) - len(missing[name]), name))
     if missing[layout]:
+        title = {"cfpb": "a CFPB database file", "chorus": "a Chorus export"}[layout]
         raise CsvRefused(
-            f"Unknown header: neither a CFPB nor a Chorus export. Missing columns "
-            f"for the closest ({layout}): {', '.join(missing[layout])}."
+            f"Unknown header. Missing columns for {title}: {', '.join(missing[layout])}."
         )
     return layout, {name: header.index(name) for name in LAYOUTS[layout]}
 

@@ -154,6 +154,10 @@ def update_complaint(
     term_index.index_complaint(
         session, complaint, case_id=membership.case_id if membership else None
     )
+    if membership is not None:
+        from services.group_cases import refresh_counters
+
+        refresh_counters(session, membership.case)
     return complaint
 
 

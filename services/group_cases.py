@@ -19,7 +19,7 @@ from models import (
 )
 from services import term_index
 from services.errors import Conflict, DomainError, NotFound
-from services.matching import JOINABLE, similar_complaints_query, weighted_terms
+from services.matching import JOINABLE, SIMILAR_CAP, similar_complaint_ids, weighted_terms
 from services.pseudonyms import new_pseudonym
 
 TITLE_MAX = 200
@@ -62,6 +62,7 @@ def start_case(
         category_id=complaint.category_id,
         created_by_id=user.id,
         status=CaseStatus.OPEN,
+        member_count=0,
     )
     session.add(case)
     session.flush()
@@ -75,10 +76,10 @@ def start_case(
 def invite_similar_complaints(session: Session, case: GroupCase, complaint: Complaint) -> int:
     """Notify each owner of a similar complaint with no case, once per case. Returns how many."""
     weights = weighted_terms(session, term_index.complaint_terms(session, complaint.id))
-    similar = similar_complaints_query(complaint, weights).subquery()
+    ids = similar_complaint_ids(session, complaint, weights)[:SIMILAR_CAP]
     rows = session.execute(
         select(Complaint.owner_id, func.min(Complaint.public_id))
-        .where(Complaint.id.in_(select(similar)))
+        .where(Complaint.id.in_(ids))
         .group_by(Complaint.owner_id)
     ).all()
     for owner_id, complaint_public_id in rows:
@@ -130,6 +131,10 @@ def _add_member(
     session.flush()
     term_index.add_to_case(session, case.id, term_index.complaint_terms(session, complaint.id))
     case.updated_at = membership.joined_at
+    case.member_count += 1
+    day = complaint.incident_date
+    case.first_incident = min(case.first_incident or day, day)
+    case.last_incident = max(case.last_incident or day, day)
     return membership
 
 
@@ -165,7 +170,7 @@ def leave_case(session: Session, membership: Membership) -> GroupCase | None:
     if successor is not None:
         _event(session, case, CaseEventKind.ORGANIZER_CHANGED, successor.pseudonym)
     session.delete(membership)
-    session.flush()
+    refresh_counters(session, case)
     return case
 
 
@@ -207,3 +212,20 @@ def _mark_invitations_done(session: Session, user: User, case: GroupCase) -> Non
         )
     ):
         notification.read_at = utcnow()
+
+
+def refresh_counters(session: Session, case: GroupCase) -> None:
+    """Recompute the case's member count and incident period from its memberships (after a
+    member leaves or edits a complaint; joining updates them incrementally)."""
+    session.flush()
+    count, first, last = session.execute(
+        select(
+            func.count(Membership.id),
+            func.min(Complaint.incident_date),
+            func.max(Complaint.incident_date),
+        )
+        .select_from(Membership)
+        .outerjoin(Complaint, Complaint.id == Membership.complaint_id)
+        .where(Membership.case_id == case.id)
+    ).one()
+    case.member_count, case.first_incident, case.last_incident = count, first, last

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 
 from models import (
@@ -35,9 +35,18 @@ from models import (
 from services.term_index import complaint_terms
 
 JOINABLE = (CaseStatus.OPEN, CaseStatus.DRAFTING, CaseStatus.SIGNING)
-WEIGHT_CATEGORY = 0.30
-WEIGHT_TEXT = 0.60
-WEIGHT_TIME = 0.10
+
+
+@dataclass(frozen=True)
+class SignalWeights:
+    """How much each signal counts; they add up to 1 so a score reads as a share."""
+
+    category: float = 0.30
+    text: float = 0.60
+    time: float = 0.10
+
+
+DEFAULT_WEIGHTS = SignalWeights()
 #: terms used from a complaint, the most informative first
 QUERY_TERMS = 24
 #: a complaint with no case counts as similar above this share of shared informative terms
@@ -47,6 +56,13 @@ TIME_SLACK_DAYS = 21
 MAX_RESULTS = 10
 #: same-category cases considered even when they share no term (most recently active first)
 CATEGORY_CANDIDATES = 50
+#: see :func:`weighted_terms`
+COMMON_TERMS_FROM = 1000
+COMMON_TERM_SHARE = 0.2
+#: the most informative terms used to find similar complaints with no case
+SIMILAR_TERMS = 10
+#: similar complaints are counted up to this many (and as many invited at most)
+SIMILAR_CAP = 100
 KEY_TERMS_SHOWN = 5
 
 
@@ -64,125 +80,200 @@ class CaseMatch:
 @dataclass(frozen=True)
 class MatchReport:
     matches: list[CaseMatch]
-    similar_without_case: int
+    similar_without_case: int  #: counted up to SIMILAR_CAP + 1
+
+    @property
+    def similar_beyond_count(self) -> bool:
+        return self.similar_without_case > SIMILAR_CAP
 
 
 def weighted_terms(session: Session, terms: list[str]) -> dict[str, float]:
-    """The most informative terms with their idf, ``log(1 + N / df)``."""
+    """The most informative terms with their idf, ``log(1 + N / df)``.
+
+    N is the highest complaint id, an index lookup instead of a count of every row; deleted
+    complaints make it a slight overestimate, which shifts every idf alike. Past
+    :data:`COMMON_TERMS_FROM` complaints, terms used by more than :data:`COMMON_TERM_SHARE`
+    of them are dropped: they cost the most index rows and tell cases apart the least.
+    """
     if not terms:
         return {}
-    total = session.scalar(select(func.count(Complaint.id))) or 1
+    total = session.scalar(select(func.max(Complaint.id))) or 1
     frequency = dict(
         session.execute(
             select(TermStat.term, TermStat.complaints).where(TermStat.term.in_(terms))
         ).all()
     )
+    if total >= COMMON_TERMS_FROM:
+        terms = [t for t in terms if frequency.get(t, 0) <= COMMON_TERM_SHARE * total]
     idf = {t: math.log(1 + total / max(frequency.get(t, 0), 1)) for t in terms}
     best = sorted(idf, key=lambda t: (-idf[t], t))[:QUERY_TERMS]
     return {t: idf[t] for t in best}
 
 
-def _weight_expression(column: InstrumentedAttribute[str],
-                       weights: dict[str, float]) -> ColumnElement[float]:
+def _weight_expression(
+    column: InstrumentedAttribute[str], weights: dict[str, float]
+) -> ColumnElement[float]:
     """``CASE term WHEN 'a' THEN 1.7 ... END``: per-term weights inside one grouped query."""
     return case(weights, value=column, else_=0.0)
 
 
-def find_matches(session: Session, complaint: Complaint,
-                 limit: int = MAX_RESULTS) -> MatchReport:
-    """Ranked joinable cases for ``complaint`` and the count of similar complaints with no case."""
+@dataclass(frozen=True)
+class _Candidate:
+    case_id: int
+    members: int
+    period: tuple[date | None, date | None]
+
+
+def find_matches(
+    session: Session,
+    complaint: Complaint,
+    limit: int = MAX_RESULTS,
+    signals: SignalWeights = DEFAULT_WEIGHTS,
+) -> MatchReport:
+    """Ranked joinable cases for ``complaint`` and the count of similar complaints with no case.
+    ``signals`` exists for the benchmark's ablations; the app uses the defaults."""
     weights = weighted_terms(session, complaint_terms(session, complaint.id))
-    joinable = and_(GroupCase.company_id == complaint.company_id,
-                    GroupCase.status.in_(JOINABLE),
-                    ~exists().where(Membership.case_id == GroupCase.id,
-                                    Membership.user_id == complaint.owner_id))
-    profile_rows = session.execute(
-        select(CaseTerm.case_id, CaseTerm.term, CaseTerm.members)
-        .join(GroupCase, GroupCase.id == CaseTerm.case_id)
-        .where(CaseTerm.term.in_(list(weights)), joinable)).all() if weights else []
-    same_category = set(session.scalars(
-        select(GroupCase.id).where(joinable, GroupCase.category_id == complaint.category_id)
-        .order_by(GroupCase.updated_at.desc()).limit(CATEGORY_CANDIDATES)))
-    candidate_ids = {row.case_id for row in profile_rows} | same_category
+    joinable = and_(
+        GroupCase.company_id == complaint.company_id,
+        GroupCase.status.in_(JOINABLE),
+        ~exists().where(
+            Membership.case_id == GroupCase.id, Membership.user_id == complaint.owner_id
+        ),
+    )
+    case_columns = (
+        GroupCase.id,
+        GroupCase.member_count,
+        GroupCase.first_incident,
+        GroupCase.last_incident,
+    )
+    candidates: dict[int, _Candidate] = {}
+    shared: dict[int, dict[str, int]] = {}
+    if weights:
+        for case_id, members, first, last, term, users in session.execute(
+            select(*case_columns, CaseTerm.term, CaseTerm.members)
+            .join(CaseTerm, CaseTerm.case_id == GroupCase.id)
+            .where(CaseTerm.term.in_(list(weights)), joinable)
+        ):
+            candidates[case_id] = _Candidate(case_id, members, (first, last))
+            shared.setdefault(case_id, {})[term] = users
+    same_category = set()
+    for case_id, members, first, last in session.execute(
+        select(*case_columns)
+        .where(joinable, GroupCase.category_id == complaint.category_id)
+        .order_by(GroupCase.updated_at.desc())
+        .limit(CATEGORY_CANDIDATES)
+    ):
+        candidates[case_id] = _Candidate(case_id, members, (first, last))
+        same_category.add(case_id)
     similar = similar_without_case(session, complaint, weights)
-    if not candidate_ids:
-        return MatchReport([], similar)
-    sizes = dict(session.execute(
-        select(Membership.case_id, func.count(Membership.id))
-        .where(Membership.case_id.in_(candidate_ids)).group_by(Membership.case_id)).all())
-    periods = {case_id: (first, last) for case_id, first, last in session.execute(
-        select(Membership.case_id, func.min(Complaint.incident_date),
-               func.max(Complaint.incident_date))
-        .join(Complaint, Complaint.id == Membership.complaint_id)
-        .where(Membership.case_id.in_(candidate_ids)).group_by(Membership.case_id)).all()}
-    shared: dict[int, dict[str, float]] = {}
-    for case_id, term, members in profile_rows:
-        # a term most members used says more about the case than one a single member used
-        prevalence = math.sqrt(members / max(sizes.get(case_id, 1), 1))
-        shared.setdefault(case_id, {})[term] = weights[term] * prevalence
-    # only terms some case uses can tell cases apart; the rest would only dilute every score
-    known_weight = sum(weights[t] for t in {row.term for row in profile_rows}) or 1.0
+    # only terms some candidate uses can tell cases apart; the rest would dilute every score
+    known_terms = {term for terms in shared.values() for term in terms}
+    known_weight = sum(weights[term] for term in known_terms)
     scored = []
-    for case_id in candidate_ids:
-        terms = shared.get(case_id, {})
-        text = min(sum(terms.values()) / known_weight, 1.0)
-        in_period = _in_period(complaint.incident_date, periods.get(case_id))
-        is_same_category = case_id in same_category
-        score = (WEIGHT_CATEGORY * is_same_category + WEIGHT_TEXT * text
-                 + WEIGHT_TIME * in_period)
+    for candidate in candidates.values():
+        terms = {
+            # a term most members used says more about a case than one a single member used
+            term: weights[term] * math.sqrt(users / max(candidate.members, 1))
+            for term, users in shared.get(candidate.case_id, {}).items()
+        }
+        text = min(sum(terms.values()) / known_weight, 1.0) if known_weight else 0.0
+        in_period = _in_period(complaint.incident_date, candidate.period)
+        is_same_category = candidate.case_id in same_category
+        score = signals.category * is_same_category + signals.text * text + signals.time * in_period
         key_terms = [t for t, _ in sorted(terms.items(), key=lambda i: (-i[1], i[0]))]
-        scored.append((round(score, 4), case_id, round(text, 4), is_same_category, in_period,
-                       key_terms[:KEY_TERMS_SHOWN]))
-    scored.sort(key=lambda row: (-row[0], -sizes.get(row[1], 0), row[1]))
+        scored.append(
+            (
+                round(score, 4),
+                candidate,
+                round(text, 4),
+                is_same_category,
+                in_period,
+                key_terms[:KEY_TERMS_SHOWN],
+            )
+        )
+    scored.sort(key=lambda row: (-row[0], -row[1].members, row[1].case_id))
     top = scored[:limit]
-    cases = {c.id: c for c in session.scalars(
-        select(GroupCase).where(GroupCase.id.in_([row[1] for row in top]))
-        .options(joinedload(GroupCase.company), joinedload(GroupCase.category)))}
+    cases = {
+        c.id: c
+        for c in session.scalars(
+            select(GroupCase)
+            .where(GroupCase.id.in_([row[1].case_id for row in top]))
+            .options(joinedload(GroupCase.company), joinedload(GroupCase.category))
+        )
+    }
     matches = [
-        CaseMatch(case=cases[case_id], members=sizes.get(case_id, 0), score=score,
-                  same_category=is_same_category, text_score=text, in_period=in_period,
-                  key_terms=key_terms)
-        for score, case_id, text, is_same_category, in_period, key_terms in top
+        CaseMatch(
+            case=cases[candidate.case_id],
+            members=candidate.members,
+            score=score,
+            same_category=is_same_category,
+            text_score=text,
+            in_period=in_period,
+            key_terms=key_terms,
+        )
+        for score, candidate, text, is_same_category, in_period, key_terms in top
     ]
     return MatchReport(matches, similar)
 
 
-def _in_period(day: date, period: tuple[date, date] | None) -> bool:
-    if period is None or period[0] is None:
-        return False
+def _in_period(day: date, period: tuple[date | None, date | None]) -> bool:
     first, last = period
+    if first is None or last is None:
+        return False
     return (first - day).days <= TIME_SLACK_DAYS and (day - last).days <= TIME_SLACK_DAYS
 
 
-def similar_complaints_query(
-    complaint: Complaint, weights: dict[str, float]
-) -> CompoundSelect | Select[tuple[int]]:
-    """Ids of other people's complaints against the same company, in no case, that share the
-    category or enough informative terms."""
-    not_in_case = ~exists().where(Membership.complaint_id == Complaint.id)
-    base = and_(
-        Complaint.company_id == complaint.company_id,
+def similar_complaint_ids(
+    session: Session, complaint: Complaint, weights: dict[str, float]
+) -> list[int]:
+    """Other people's complaints against the same company, in no case, that share the category
+    or enough informative terms: at most :data:`SIMILAR_CAP` + 1 of them, so the cost stays
+    bounded for a company with a hundred thousand complaints ("more than 100" is all a page
+    needs to say, and all the invitations a new case sends)."""
+    free = and_(
         Complaint.owner_id != complaint.owner_id,
-        not_in_case,
+        ~exists().where(Membership.complaint_id == Complaint.id),
     )
-    same_category = select(Complaint.id).where(base, Complaint.category_id == complaint.category_id)
-    if not weights:
-        return same_category
-    threshold = SIMILAR_TEXT_THRESHOLD * sum(weights.values())
-    similar_text = (
-        select(ComplaintTerm.complaint_id)
-        .join(Complaint, Complaint.id == ComplaintTerm.complaint_id)
-        .where(ComplaintTerm.term.in_(list(weights)), base)
-        .group_by(ComplaintTerm.complaint_id)
-        .having(func.sum(_weight_expression(ComplaintTerm.term, weights)) >= threshold)
+    ids = list(
+        session.scalars(
+            select(Complaint.id)
+            .where(
+                Complaint.company_id == complaint.company_id,
+                Complaint.category_id == complaint.category_id,
+                free,
+            )
+            .order_by(Complaint.id.desc())
+            .limit(SIMILAR_CAP + 1)
+        )
     )
-    return same_category.union(similar_text)
+    if weights:
+        weights = dict(list(weights.items())[:SIMILAR_TERMS])  # most informative first
+        threshold = SIMILAR_TEXT_THRESHOLD * sum(weights.values())
+        # group the company's rows of these terms first; only the few survivors are checked
+        sharing = (
+            select(ComplaintTerm.complaint_id)
+            .where(
+                ComplaintTerm.company_id == complaint.company_id,
+                ComplaintTerm.term.in_(list(weights)),
+            )
+            .group_by(ComplaintTerm.complaint_id)
+            .having(func.sum(_weight_expression(ComplaintTerm.term, weights)) >= threshold)
+            .subquery()
+        )
+        ids += session.scalars(
+            select(Complaint.id)
+            .join(sharing, sharing.c.complaint_id == Complaint.id)
+            .where(free)
+            .order_by(Complaint.id.desc())
+            .limit(SIMILAR_CAP + 1)
+        )
+    return sorted(set(ids), reverse=True)[: SIMILAR_CAP + 1]
 
 
 def similar_without_case(
     session: Session, complaint: Complaint, weights: dict[str, float] | None = None
 ) -> int:
+    """How many similar complaints have no case; above :data:`SIMILAR_CAP` means "more"."""
     if weights is None:
         weights = weighted_terms(session, complaint_terms(session, complaint.id))
-    query = similar_complaints_query(complaint, weights).subquery()
-    return session.scalar(select(func.count()).select_from(query)) or 0
+    return len(similar_complaint_ids(session, complaint, weights))

@@ -13,7 +13,7 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models import CaseTerm, Complaint, ComplaintTerm, TermStat
+from models import CaseTerm, Complaint, ComplaintTerm, Membership, TermStat
 from services.text_terms import extract_terms
 
 
@@ -56,10 +56,21 @@ def index_complaint(session: Session, complaint: Complaint, case_id: int | None 
             )
         )
         _decrement_stats(session, removed)
+    session.execute(  # the company may have changed since the terms were written
+        update(ComplaintTerm)
+        .where(
+            ComplaintTerm.complaint_id == complaint.id,
+            ComplaintTerm.company_id != complaint.company_id,
+        )
+        .values(company_id=complaint.company_id)
+    )
     if added:
         session.execute(
             ComplaintTerm.__table__.insert(),
-            [{"complaint_id": complaint.id, "term": t} for t in added],
+            [
+                {"complaint_id": complaint.id, "term": t, "company_id": complaint.company_id}
+                for t in added
+            ],
         )
         _upsert_increment(session, TermStat.__table__, [{"term": t} for t in added], "complaints")
     if case_id is not None:
@@ -100,3 +111,22 @@ def _decrement_stats(session: Session, terms: list[str]) -> None:
             .where(TermStat.term.in_(sorted(terms)))
             .values(complaints=TermStat.complaints - 1)
         )
+
+
+def rebuild_term_index(session: Session) -> int:
+    """Rebuild every complaint's terms and every case profile from scratch (after an upgrade,
+    or a change to how terms are extracted). Returns how many complaints were indexed."""
+    for table in (CaseTerm, ComplaintTerm, TermStat):
+        session.execute(delete(table))
+    case_of = dict(
+        session.execute(
+            select(Membership.complaint_id, Membership.case_id).where(
+                Membership.complaint_id.is_not(None)
+            )
+        ).all()
+    )
+    count = 0
+    for complaint in session.scalars(select(Complaint).order_by(Complaint.id)):
+        index_complaint(session, complaint, case_id=case_of.get(complaint.id))
+        count += 1
+    return count

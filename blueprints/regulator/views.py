@@ -13,7 +13,6 @@ from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import GroupCase, Submission, SubmissionStatus
-from services.case_directory import member_counts
 
 bp = Blueprint("regulator", __name__)
 
@@ -35,11 +34,9 @@ def regulator_required(view: Callable[..., Any]) -> Callable[..., Any]:
 @regulator_required
 def inbox() -> str:
     """Submissions to the regulator's authority, newest first, optionally by status."""
-    counts = member_counts().subquery()
     stmt = (
-        select(Submission, counts.c.members)
+        select(Submission)
         .join(GroupCase, GroupCase.id == Submission.case_id)
-        .outerjoin(counts, counts.c.case_id == Submission.case_id)
         .where(Submission.authority_id == current_user.authority_id)
         .options(
             joinedload(Submission.case).joinedload(GroupCase.company),
@@ -50,10 +47,10 @@ def inbox() -> str:
     status = request.args.get("status", "")
     if status in SubmissionStatus._value2member_map_:
         stmt = stmt.where(Submission.status == SubmissionStatus(status))
-    rows = db.session.execute(stmt).all()
+    submissions = db.session.scalars(stmt).all()
     return render_template(
         "regulator/inbox.html",
-        rows=rows,
+        submissions=submissions,
         authority=current_user.authority,
         statuses=list(SubmissionStatus),
         selected_status=status,

@@ -1,5 +1,8 @@
 """term index for matching
 
+Existing complaints are indexed by `flask setup` (or `flask complaints reindex`): the terms
+come from Python (jieba, stemming), not SQL.
+
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-24 05:36:38.483126

@@ -40,6 +40,7 @@ from models import (
 from services import term_index
 from services.authorities import create_authority
 from services.companies import create_company
+from services.group_cases import refresh_counters
 from services.passwords import hash_password
 from services.pseudonyms import new_pseudonym
 from services.signature_chain import GENESIS, entry_hash, version_hash
@@ -199,6 +200,7 @@ def _case(ctx: DemoContext, item: dict[str, Any]) -> None:
         _event(ctx, case, kind, membership.pseudonym, joined)
         moment = max(moment, joined)
     case.updated_at = moment
+    refresh_counters(ctx.session, case)
     if item["draft"]:
         moment = _drafting(ctx, case, item, memberships, moment)
     case.updated_at = moment

@@ -25,20 +25,25 @@ REFUND = [
 
 
 @pytest.fixture
-def world(make_user: Callable[..., User], make_company: Callable[..., Company],
-          make_complaint: Callable[..., Complaint]) -> dict[str, object]:
+def world(
+    make_user: Callable[..., User],
+    make_company: Callable[..., Company],
+    make_complaint: Callable[..., Complaint],
+) -> dict[str, object]:
     """Two Alipay cases with different issues, one WeChat case, one submitted Alipay case."""
     alipay = make_company("alipay", "Alipay", "支付宝", aliases=("蚂蚁支付",))
     wechat = make_company("wechat", "WeChat Pay", "微信支付")
     counter = iter(range(100))
 
-    def case(company: Company, texts: list[str], category: str, day: date,
-             title: str) -> GroupCase:
+    def case(company: Company, texts: list[str], category: str, day: date, title: str) -> GroupCase:
         people = [make_user(email=f"m{next(counter)}@example.org") for _ in texts]
-        complaints = [make_complaint(p, company, t, category, incident_date=day)
-                      for p, t in zip(people, texts, strict=True)]
-        created = group_cases.start_case(db.session, people[0], complaints[0], title=title,
-                                         summary="", invite_similar=False)
+        complaints = [
+            make_complaint(p, company, t, category, incident_date=day)
+            for p, t in zip(people, texts, strict=True)
+        ]
+        created = group_cases.start_case(
+            db.session, people[0], complaints[0], title=title, summary="", invite_similar=False
+        )
         for person, complaint in zip(people[1:], complaints[1:], strict=True):
             group_cases.join_case(db.session, person, created, complaint)
         db.session.commit()
@@ -49,8 +54,9 @@ def world(make_user: Callable[..., User], make_company: Callable[..., Company],
         "theft": case(alipay, THEFT, "account_security", date(2026, 8, 14), "theft"),
         "refund": case(alipay, REFUND, "refund", date(2026, 6, 1), "refund"),
         "wechat_theft": case(wechat, THEFT, "account_security", date(2026, 8, 14), "wechat"),
-        "submitted": _submitted(case(alipay, THEFT, "account_security", date(2026, 8, 1),
-                                     "old theft")),
+        "submitted": _submitted(
+            case(alipay, THEFT, "account_security", date(2026, 8, 1), "old theft")
+        ),
     }
 
 
@@ -61,14 +67,19 @@ def _submitted(case: GroupCase) -> GroupCase:
 
 
 def test_text_decides_between_cases_of_the_same_company(
-    world: dict[str, object], make_user: Callable[..., User],
+    world: dict[str, object],
+    make_user: Callable[..., User],
     make_complaint: Callable[..., Complaint],
 ) -> None:
     newcomer = make_user(email="new@example.org")
     # the member picked the "refund" category, but the story is a theft
-    complaint = make_complaint(newcomer, world["alipay"],
-                               "支付寶賬戶昨晚被陌生設備登錄,盜刷了兩千塊,客服不管", "refund",
-                               incident_date=date(2026, 8, 20))
+    complaint = make_complaint(
+        newcomer,
+        world["alipay"],
+        "支付寶賬戶昨晚被陌生設備登錄,盜刷了兩千塊,客服不管",
+        "refund",
+        incident_date=date(2026, 8, 20),
+    )
     report = find_matches(db.session, complaint)
     titles = [m.case.title for m in report.matches]
     assert titles == ["theft", "refund"]  # WeChat's and the submitted case never appear
@@ -80,12 +91,17 @@ def test_text_decides_between_cases_of_the_same_company(
 
 
 def test_english_complaint_finds_the_refund_case(
-    world: dict[str, object], make_user: Callable[..., User],
+    world: dict[str, object],
+    make_user: Callable[..., User],
     make_complaint: Callable[..., Complaint],
 ) -> None:
-    complaint = make_complaint(make_user(email="en@example.org"), world["alipay"],
-                               "Cancelled flights: Alipay refunds are refused for months.",
-                               "refund", incident_date=date(2026, 6, 10))
+    complaint = make_complaint(
+        make_user(email="en@example.org"),
+        world["alipay"],
+        "Cancelled flights: Alipay refunds are refused for months.",
+        "refund",
+        incident_date=date(2026, 6, 10),
+    )
     report = find_matches(db.session, complaint)
     assert [m.case.title for m in report.matches] == ["refund", "theft"]
     assert report.matches[0].same_category
@@ -93,29 +109,43 @@ def test_english_complaint_finds_the_refund_case(
 
 
 def test_scores_are_identical_across_databases(
-    world: dict[str, object], make_user: Callable[..., User],
+    world: dict[str, object],
+    make_user: Callable[..., User],
     make_complaint: Callable[..., Complaint],
 ) -> None:
     """Exact expected numbers: this test runs on SQLite and on PostgreSQL, so both must agree
     to the fourth decimal."""
-    complaint = make_complaint(make_user(email="x@example.org"), world["alipay"], THEFT[1],
-                               "account_security", incident_date=date(2026, 8, 14))
+    complaint = make_complaint(
+        make_user(email="x@example.org"),
+        world["alipay"],
+        THEFT[1],
+        "account_security",
+        incident_date=date(2026, 8, 14),
+    )
     report = find_matches(db.session, complaint)
     assert [(m.case.title, m.same_category, m.in_period) for m in report.matches] == [
-        ("theft", True, True), ("refund", False, False)]
-    assert [(m.score, m.text_score) for m in report.matches] == [
-        (0.7852, 0.642), (0.0555, 0.0924)]
+        ("theft", True, True),
+        ("refund", False, False),
+    ]
+    assert [(m.score, m.text_score) for m in report.matches] == [(0.7852, 0.642), (0.0555, 0.0924)]
 
 
 def test_similar_complaints_without_a_case_are_counted(
-    world: dict[str, object], make_user: Callable[..., User],
+    world: dict[str, object],
+    make_user: Callable[..., User],
     make_complaint: Callable[..., Complaint],
 ) -> None:
     alipay = world["alipay"]
-    lonely = [make_complaint(make_user(email=f"l{i}@example.org"), alipay, text, "refund")
-              for i, text in enumerate(REFUND)]
-    make_complaint(make_user(email="fee@example.org"), alipay,
-                   "Alipay charged a currency conversion fee nobody mentioned.", "fees_limits")
+    lonely = [
+        make_complaint(make_user(email=f"l{i}@example.org"), alipay, text, "refund")
+        for i, text in enumerate(REFUND)
+    ]
+    make_complaint(
+        make_user(email="fee@example.org"),
+        alipay,
+        "Alipay charged a currency conversion fee nobody mentioned.",
+        "fees_limits",
+    )
     mine = make_complaint(make_user(email="me@example.org"), alipay, REFUND[0], "refund")
     assert find_matches(db.session, mine).similar_without_case == len(lonely)
 

@@ -1,0 +1,28 @@
+"""``python -m bench [quality|latency ...]``: run the benchmarks, print tables, write JSON.
+
+Environment: ``BENCH_DATABASES`` (default ``sqlite,postgresql``), ``BENCH_SIZES`` for the
+latency benchmark (default ``10000,100000``; add ``1000000`` for the full run).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str]) -> None:
+    which = argv or ["quality", "latency"]
+    databases = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
+    if "quality" in which:
+        from bench.matching_quality import main as quality
+
+        quality(databases)
+    if "latency" in which:
+        from bench.matching_latency import main as latency
+
+        sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000").split(",")]
+        latency(databases, sizes)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
