@@ -7,10 +7,11 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     from cli.authorities import authorities
+    from cli.companies import companies
     from cli.complaints import complaints
     from cli.demo import demo
     from cli.setup import setup
     from cli.users import users
 
-    for command in (authorities, complaints, users, demo, setup):
+    for command in (authorities, companies, complaints, users, demo, setup):
         app.cli.add_command(command)
