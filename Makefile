@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: run test lint format translations system-packages clean
+.PHONY: run test bench lint format translations system-packages clean
 
 ## make run: install, migrate, load demo data on first start, serve http://127.0.0.1:5000
 run: $(VENV)/.installed $(CATALOGS)
@@ -20,6 +20,11 @@ test: system-packages $(VENV)/.installed-test $(CATALOGS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## make bench: matching quality and latency on SQLite and PostgreSQL (tables + bench/results/*.json)
+## BENCH_SIZES=10000,100000,1000000 for the full latency run
+bench: system-packages $(VENV)/.installed-test $(CATALOGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 system-packages:
 	@scripts/install-system-packages.sh
@@ -36,7 +41,8 @@ format: $(VENV)/.installed-test
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	  --ignore-dirs=".venv migrations tests bench" -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching \
+	  --ignore-obsolete
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel compile -i $< -o $@

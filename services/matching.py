@@ -33,6 +33,7 @@ from models import (
     TermStat,
 )
 from services.term_index import complaint_terms
+from services.text_terms import surface_forms
 
 JOINABLE = (CaseStatus.OPEN, CaseStatus.DRAFTING, CaseStatus.SIGNING)
 
@@ -193,6 +194,7 @@ def find_matches(
         )
     scored.sort(key=lambda row: (-row[0], -row[1].members, row[1].case_id))
     top = scored[:limit]
+    readable = surface_forms(complaint.narrative)  # the member's own words, not stems
     cases = {
         c.id: c
         for c in session.scalars(
@@ -209,7 +211,7 @@ def find_matches(
             same_category=is_same_category,
             text_score=text,
             in_period=in_period,
-            key_terms=key_terms,
+            key_terms=[readable.get(term, term) for term in key_terms],
         )
         for score, candidate, text, is_same_category, in_period, key_terms in top
     ]

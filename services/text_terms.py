@@ -70,3 +70,19 @@ def extract_terms(text: str) -> set[str]:
                 latin.append(word)
     terms.update(stem[:TERM_MAX] for stem in _stemmer().stemWords(latin) if len(stem) >= 2)
     return terms
+
+
+def surface_forms(text: str) -> dict[str, str]:
+    """Stemmed term -> the word as written in ``text`` ("devic" -> "device"), for showing
+    shared terms to the person who wrote the text."""
+    forms: dict[str, str] = {}
+    words = [
+        w
+        for w in re.findall(r"[a-z][a-z0-9'-]*", normalize_text(text))
+        if w.replace("'", "") not in EN_STOPWORDS
+    ]
+    for word, stem in zip(
+        words, _stemmer().stemWords([w.replace("'", "") for w in words]), strict=True
+    ):
+        forms.setdefault(stem[:TERM_MAX], word)
+    return forms

@@ -139,9 +139,19 @@ def test_join_rules(
 
     case.status = CaseStatus.SUBMITTED
     db.session.commit()
+    submit(client, f"/cases/{case.public_id}", action="/account/logout")
+    login(client, "p2@example.org", PASSWORD)
     late = make_complaint(stranger, wallet, FROZEN_WALLET.format(n="late"))
-    with pytest.raises(Exception, match="no longer takes new members"):
-        group_cases.join_case(db.session, stranger, case, late)
+    refused = submit(
+        client,
+        f"/cases/{case.public_id}",
+        action=join_url,
+        data={"complaint": late.public_id},
+        headers=EN,
+        follow_redirects=True,
+    )
+    assert "no longer takes new members" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Membership.id))) == 2
 
 
 def test_leaving_hands_over_the_organizer_role_and_last_one_out_removes_the_case(
