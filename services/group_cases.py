@@ -17,7 +17,7 @@ from models import (
     Notification,
     User,
 )
-from services import term_index
+from services import audit, term_index
 from services.errors import Conflict, DomainError, NotFound
 from services.matching import JOINABLE, SIMILAR_CAP, similar_complaint_ids, weighted_terms
 from services.pseudonyms import new_pseudonym
@@ -166,6 +166,14 @@ def leave_case(session: Session, membership: Membership) -> GroupCase | None:
             session.flush()
             return None
         successor.role = MemberRole.ORGANIZER
+        audit.record(
+            session,
+            "case.organizer_changed",
+            membership.user_id,
+            "case",
+            case.public_id,
+            to_user=successor.user_id,
+        )
     _event(session, case, CaseEventKind.MEMBER_LEFT, membership.pseudonym)
     if successor is not None:
         _event(session, case, CaseEventKind.ORGANIZER_CHANGED, successor.pseudonym)
