@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 import config
-from extensions import babel, csrf, db, limiter, login_manager, migrate
+from extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent
 
@@ -54,6 +54,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    mail.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

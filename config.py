@@ -50,6 +50,15 @@ class Defaults:
     ARGON2_MEMORY_COST = 64 * 1024
     ARGON2_PARALLELISM = 2
 
+    # e-mail: off unless MAIL_SERVER is set (CHORUS_MAIL_SERVER, CHORUS_MAIL_PORT, ...)
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "Chorus <no-reply@chorus.invalid>"
+
     DEMO_PASSWORD = "chorus-demo-2026"  # noqa: S105 - published in the README, demo only
 
 

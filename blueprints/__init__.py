@@ -12,6 +12,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.main.views import bp as main_bp
     from blueprints.me.views import bp as me_bp
     from blueprints.notifications.views import bp as notifications_bp
+    from blueprints.petition.views import bp as petition_bp
     from blueprints.regulator.views import bp as regulator_bp
 
     app.register_blueprint(main_bp)
@@ -20,4 +21,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(complaints_bp, url_prefix="/complaints")
     app.register_blueprint(me_bp, url_prefix="/me")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(petition_bp, url_prefix="/cases")
     app.register_blueprint(regulator_bp, url_prefix="/regulator")

@@ -6,17 +6,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from blueprints.forms import EmptyForm
-from blueprints.labels import label
 from extensions import db
-from models import ZERO_DECIMAL_CURRENCIES
 from services import notifications
+from services.formatting import money
 from services.i18n import current_language, localized
+from services.labels import label
+from services.markdown import render_markdown
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,6 @@ def navigation() -> tuple[NavItem, ...]:
     return MEMBER_NAV
 
 
-def money(amount_minor: int, currency: str) -> str:
-    """Minor units to a localized amount: 12345, CNY -> ¥123.45 (en) / ¥123.45 (zh)."""
-    amount = amount_minor if currency in ZERO_DECIMAL_CURRENCIES else amount_minor / 100
-    return format_currency(amount, currency)
-
-
 def pseudonym(code: str) -> str:
     return _("Member %(code)s", code=code)
 
@@ -56,6 +51,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         localized=localized,
         label=label,
+        markdown=render_markdown,
         current_language=current_language,
         navigation=navigation,
         money=money,

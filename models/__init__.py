@@ -10,7 +10,7 @@ from models.event import AuditEvent, CaseEvent, CaseEventKind
 from models.evidence import Evidence, EvidenceKind, EvidenceStatus
 from models.matching import CaseTerm, ComplaintTerm, TermStat
 from models.notification import Notification
-from models.petition import ComplaintVersion, SignatureAction, SignatureEntry
+from models.petition import CaseComment, ComplaintVersion, SignatureAction, SignatureEntry
 from models.submission import FINAL_SUBMISSION_STATUSES, Submission, SubmissionStatus
 from models.user import User, UserRole
 
@@ -22,6 +22,7 @@ __all__ = [
     "AuditEvent",
     "Authority",
     "Base",
+    "CaseComment",
     "CaseEvent",
     "CaseEventKind",
     "CaseStatus",

@@ -33,6 +33,8 @@ class ComplaintVersion(Base):
     author_membership_id: Mapped[int | None] = mapped_column(
         ForeignKey("memberships.id", ondelete="SET NULL")
     )
+    #: kept so the history stays readable after the author leaves
+    author_pseudonym: Mapped[str] = mapped_column(String(16), default="", server_default="")
     created_at: Mapped[datetime] = created_at_column()
     #: set when opened for signing: SHA-256 of the canonical text, what signers sign
     content_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -77,3 +79,20 @@ class SignatureEntry(Base):
 
     version: Mapped[ComplaintVersion] = relationship()
     membership: Mapped[Membership | None] = relationship()
+
+
+class CaseComment(Base):
+    """A member's message in the case's discussion of the draft; shown under a pseudonym."""
+
+    __tablename__ = "case_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("group_cases.id", ondelete="CASCADE"), index=True
+    )
+    membership_id: Mapped[int | None] = mapped_column(
+        ForeignKey("memberships.id", ondelete="SET NULL")
+    )
+    pseudonym: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()

@@ -17,14 +17,14 @@ from models import (
     Notification,
     User,
 )
-from services import audit, term_index
+from services import audit, signing, term_index
 from services.errors import Conflict, DomainError, NotFound
 from services.matching import JOINABLE, SIMILAR_CAP, similar_complaint_ids, weighted_terms
+from services.notify import INVITE
 from services.pseudonyms import new_pseudonym
 
 TITLE_MAX = 200
 SUMMARY_MAX = 2000
-INVITE = "case_invite"
 
 
 def _event(
@@ -145,6 +145,10 @@ def leave_case(session: Session, membership: Membership) -> GroupCase | None:
     case = membership.case
     if case.is_frozen:
         raise DomainError(_l("This case has been submitted: its members can no longer leave."))
+    if case.status is CaseStatus.SIGNING and membership.id in signing.signing_state(
+        session, case
+    ).active:  # the log shows the signature ending, not silently losing its signer
+        signing.withdraw(session, case, membership)
     if membership.complaint_id is not None:
         term_index.remove_from_case(
             session, case.id, term_index.complaint_terms(session, membership.complaint_id)

@@ -20,10 +20,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from blueprints.labels import DEMAND
 from models import CURRENCIES, ZERO_DECIMAL_CURRENCIES, Demand
 from models.complaint import NARRATIVE_MAX, NARRATIVE_MIN
 from services.complaints import ComplaintInput
+from services.labels import DEMAND
 
 
 class LocalDateField(DateField):

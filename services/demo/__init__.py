@@ -226,6 +226,7 @@ def _drafting(
         demands=draft["demands"],
         body_md=draft["body_md"],
         author=organizer,
+        author_pseudonym=organizer.pseudonym,
         created_at=moment,
     )
     ctx.session.add(version)

@@ -1,0 +1,232 @@
+"""The joint complaint of a case: drafting in versions, signing, the log and the discussion."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from blueprints.forms import attach_error, invalid_status
+from blueprints.petition.forms import CommentForm, DraftForm, MemberRoleForm, SignForm
+from extensions import db
+from models import Authority, GroupCase, Membership
+from services import drafting, group_cases, signing
+from services.errors import DomainError, NotFound
+from services.i18n import localized
+from services.retry import run_with_retries
+
+bp = Blueprint("petition", __name__)
+
+
+def _case_and_membership(public_id: str) -> tuple[GroupCase, Membership]:
+    """The case and the current user's membership; 404 for no case, 403 for non-members."""
+    try:
+        case = group_cases.case_by_public_id(db.session, public_id)
+    except NotFound:
+        abort(404)
+    membership = group_cases.membership_in(db.session, current_user, case)
+    if membership is None:
+        abort(403)
+    return case, membership
+
+
+def _back(case: GroupCase) -> Response:
+    return redirect(url_for("petition.show", public_id=case.public_id))
+
+
+def _draft_form(case: GroupCase) -> DraftForm:
+    form = DraftForm()
+    authorities = db.session.scalars(select(Authority).order_by(Authority.name_en)).all()
+    form.set_authorities([(a.id, localized(a, "name")) for a in authorities])
+    return form
+
+
+@bp.route("/<public_id>/complaint")
+@login_required
+def show(public_id: str) -> str:
+    """The current text, the signing box, the history and the discussion (members only)."""
+    case, membership = _case_and_membership(public_id)
+    state = signing.signing_state(db.session, case)
+    latest = drafting.latest_version(db.session, case)
+    shown = state.version or latest
+    sign_form = SignForm(formdata=None)
+    if state.version is not None:
+        sign_form.version_sha256.data = state.version.content_sha256
+    return render_template(
+        "petition/show.html", case=case, membership=membership, version=shown, latest=latest,
+        state=state, my_signature=state.active.get(membership.id), sign_form=sign_form,
+        versions=drafting.versions(db.session, case),
+        chain=signing.verify_case_chain(db.session, case),
+        comments=drafting.comments(db.session, case), comment_form=CommentForm(formdata=None))
+
+
+@bp.route("/<public_id>/complaint/edit", methods=["GET", "POST"])
+@login_required
+def edit(public_id: str) -> str | Response | tuple[str, int]:
+    """Organizers write a new version; "fill from the case" drafts the facts from its figures."""
+    case, membership = _case_and_membership(public_id)
+    if not membership.organizes:
+        abort(403)
+    form = _draft_form(case)
+    latest = drafting.latest_version(db.session, case)
+    if request.method == "GET" and latest is not None:
+        form.title.data, form.facts.data = latest.title, latest.facts
+        form.demands.data, form.body_md.data = latest.demands, latest.body_md
+        form.authority.data = latest.authority_id or 0
+    if request.method == "POST" and "fill" in request.form:  # CSRF is checked app-wide
+        form.facts.data, form.demands.data = drafting.fill_from_case(db.session, case)
+        return render_template("petition/edit.html", case=case, form=form, filled=True)
+    if form.validate_on_submit():
+        try:
+            version = drafting.save_version(db.session, case, membership, form.to_input())
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Version %(number)d saved.", number=version.number), "success")
+            return _back(case)
+    return render_template("petition/edit.html", case=case, form=form), invalid_status(form)
+
+
+@bp.route("/<public_id>/complaint/versions/<int:number>")
+@login_required
+def version(public_id: str, number: int) -> str:
+    case, membership = _case_and_membership(public_id)
+    try:
+        shown = drafting.get_version(db.session, case, number)
+    except NotFound:
+        abort(404)
+    return render_template("petition/version.html", case=case, membership=membership,
+                           version=shown)
+
+
+@bp.route("/<public_id>/complaint/diff")
+@login_required
+def diff(public_id: str) -> str:
+    """What changed between two versions (?a=1&b=3)."""
+    case, _membership = _case_and_membership(public_id)
+    try:
+        old = drafting.get_version(db.session, case, request.args.get("a", 0, type=int))
+        new = drafting.get_version(db.session, case, request.args.get("b", 0, type=int))
+    except NotFound:
+        abort(404)
+    return render_template("petition/diff.html", case=case, old=old, new=new,
+                           changes=drafting.diff_versions(old, new))
+
+
+@bp.route("/<public_id>/complaint/versions/<int:number>/open", methods=["POST"])
+@login_required
+def open_signing(public_id: str, number: int) -> Response:
+    """Freeze a version and ask the members to sign it."""
+    case, membership = _case_and_membership(public_id)
+    try:
+        shown = drafting.get_version(db.session, case, number)
+        drafting.open_for_signing(db.session, case, membership, shown)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return _back(case)
+    db.session.commit()
+    flash(_("Version %(number)d is open for signing. Members were notified.", number=number),
+          "success")
+    return _back(case)
+
+
+@bp.route("/<public_id>/complaint/sign", methods=["POST"])
+@login_required
+def sign(public_id: str) -> Response:
+    """Sign the open version: the hash on the page must still be the open version's."""
+    case, membership = _case_and_membership(public_id)
+    form = SignForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return _back(case)
+    try:
+        run_with_retries(db.session, lambda: signing.sign(
+            db.session, case, membership, version_sha256=form.version_sha256.data or "",
+            facts_confirmed=bool(form.facts_confirmed.data),
+            share_identity=form.share_identity.data == "identity"))
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return _back(case)
+    flash(_("Thank you: your signature is recorded."), "success")
+    return _back(case)
+
+
+@bp.route("/<public_id>/complaint/withdraw", methods=["POST"])
+@login_required
+def withdraw(public_id: str) -> Response:
+    case, membership = _case_and_membership(public_id)
+    try:
+        run_with_retries(db.session, lambda: signing.withdraw(db.session, case, membership))
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return _back(case)
+    flash(_("Your signature was withdrawn. You can sign again while signing is open."), "info")
+    return _back(case)
+
+
+@bp.route("/<public_id>/signatures")
+@login_required
+def signatures(public_id: str) -> str:
+    """The append-only signature log with its hashes, and whether the chain verifies."""
+    case, _membership = _case_and_membership(public_id)
+    return render_template("petition/signatures.html", case=case,
+                           entries=signing.signature_log(db.session, case),
+                           chain=signing.verify_case_chain(db.session, case))
+
+
+@bp.route("/<public_id>/comments", methods=["POST"])
+@login_required
+def comment(public_id: str) -> Response:
+    case, membership = _case_and_membership(public_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            drafting.add_comment(db.session, case, membership, form.body.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            return redirect(url_for("petition.show", public_id=public_id, _anchor="discussion"))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+    return _back(case)
+
+
+@bp.route("/<public_id>/members", methods=["GET", "POST"])
+@login_required
+def members(public_id: str) -> str | Response:
+    """Organizers see the members' pseudonyms and roles, appoint co-organizers, hand over."""
+    case, membership = _case_and_membership(public_id)
+    if not membership.organizes:
+        abort(403)
+    form = MemberRoleForm()
+    if form.validate_on_submit():
+        target = next((m for m in case.memberships if m.pseudonym == form.pseudonym.data), None)
+        try:
+            if target is None:
+                raise NotFound(_("No such member."))
+            if form.action.data == "hand_over":
+                drafting.hand_over(db.session, case, membership, target)
+            else:
+                drafting.set_co_organizer(db.session, case, membership, target,
+                                          appoint=form.action.data == "appoint")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Roles updated."), "success")
+        return redirect(url_for("petition.members", public_id=public_id))
+    return render_template("petition/members.html", case=case, membership=membership)

@@ -1,0 +1,62 @@
+"""Telling members what happened: an in-app notification always, an e-mail where SMTP is set.
+
+E-mails are collected on the database session and sent only after it commits, so a rolled
+back action never mails anyone; each is written in the recipient's own language.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_mail import Message
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from extensions import mail
+from models import GroupCase, Notification, User
+
+INVITE = "case_invite"
+SIGNING_OPENED = "signing_opened"
+SIGN_AGAIN = "sign_again"
+CASE_SUBMITTED = "case_submitted"
+STATUS_CHANGED = "status_changed"
+#: kinds worth an e-mail (an invitation is not: the inviter must not reach people outside)
+EMAILED = frozenset({SIGNING_OPENED, SIGN_AGAIN, CASE_SUBMITTED, STATUS_CHANGED})
+OUTBOX = "chorus_outbox"
+log = logging.getLogger(__name__)
+
+
+def notify(session: Session, user: User, kind: str, case: GroupCase | None,
+           **data: Any) -> Notification:
+    notification = Notification(user_id=user.id, kind=kind,
+                                case_id=case.id if case else None, data=data)
+    session.add(notification)
+    if kind in EMAILED and current_app.config.get("MAIL_SERVER") and case is not None:
+        session.info.setdefault(OUTBOX, []).append(_message(user, kind, case, data))
+    return notification
+
+
+def _message(user: User, kind: str, case: GroupCase, data: dict[str, Any]) -> Message:
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        link = url_for("cases.detail", public_id=case.public_id, _external=True)
+        subject = render_template(f"emails/{kind}.subject.txt", case=case, data=data).strip()
+        body = render_template(f"emails/{kind}.txt", case=case, data=data, link=link,
+                               user=user)
+    return Message(subject=subject, recipients=[user.email], body=body)
+
+
+@event.listens_for(Session, "after_commit")
+def _send_outbox(session: Session) -> None:
+    for message in session.info.pop(OUTBOX, []):
+        try:
+            mail.send(message)
+        except Exception:
+            log.exception("could not send notification e-mail")
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_outbox(session: Session) -> None:
+    session.info.pop(OUTBOX, None)
