@@ -246,8 +246,7 @@ def test_signing_rules_and_the_verified_chain(app: Flask, setup: dict[str, objec
     assert _signatures(case) == 0
     assert "your signature is recorded" in _sign(alice, case, share=True)
     open_hash = db.session.scalar(select(SignatureEntry.version_sha256).limit(1))
-    assert "You have already signed this version." in _sign(alice, case,
-                                                            version_sha256=open_hash)
+    assert "You have already signed this version." in _sign(alice, case, version_sha256=open_hash)
     assert "your signature is recorded" in _sign(bob, case)
     entries = db.session.scalars(select(SignatureEntry).order_by(SignatureEntry.seq)).all()
     assert [(e.seq, e.share_identity) for e in entries] == [(1, True), (2, False)]

@@ -1,0 +1,68 @@
+"""The app served by gunicorn with several worker processes, as in production, on loopback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.support.net import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def gunicorn_server(
+    database_url: str, instance_path: Path, workers: int = 4, **settings: str
+) -> Iterator[str]:
+    """Start gunicorn on a free port; yield its base URL; stop it."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "CHORUS_ENV": "testing",
+        "CHORUS_SECRET_KEY": "gunicorn-test-secret",
+        "DATABASE_URL": database_url,
+        "CHORUS_INSTANCE_PATH": str(instance_path),
+        "CHORUS_ARGON2_TIME_COST": "1",
+        "CHORUS_ARGON2_MEMORY_COST": "256",
+        "CHORUS_ARGON2_PARALLELISM": "1",
+        **{f"CHORUS_{key}": value for key, value in settings.items()},
+    }
+    instance_path.mkdir(parents=True, exist_ok=True)
+    log = instance_path / "gunicorn.log"
+    log_file = log.open("w")
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            assert process.poll() is None, log.read_text()
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310
+                    break
+            except OSError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(15)
+        log_file.close()
