@@ -1,4 +1,4 @@
-"""``python -m bench [quality|latency ...]``: run the benchmarks, print tables, write JSON.
+"""``python -m bench [quality|latency|signing ...]``: run the benchmarks, print tables, write JSON.
 
 Environment: ``BENCH_DATABASES`` (default ``sqlite,postgresql``), ``BENCH_SIZES`` for the
 latency benchmark (default ``10000,100000``; add ``1000000`` for the full run).
@@ -11,7 +11,7 @@ import sys
 
 
 def main(argv: list[str]) -> None:
-    which = argv or ["quality", "latency"]
+    which = argv or ["quality", "latency", "signing"]
     databases = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
     if "quality" in which:
         from bench.matching_quality import main as quality
@@ -22,6 +22,10 @@ def main(argv: list[str]) -> None:
 
         sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000").split(",")]
         latency(databases, sizes)
+    if "signing" in which:
+        from bench.signing_throughput import main as signing
+
+        signing(databases)
 
 
 if __name__ == "__main__":
