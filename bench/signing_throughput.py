@@ -13,6 +13,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -89,13 +90,9 @@ def main(databases: list[str]) -> dict[str, Any]:
                 ) as base_url,
                 ThreadPoolExecutor(max_workers=CLIENT_THREADS) as pool,
             ):
-                prepared = list(pool.map(lambda e: _prepared(base_url, case_id, e), emails))
+                prepared = list(pool.map(partial(_prepared, base_url, case_id), emails))
                 start = time.perf_counter()
-                statuses = list(
-                    pool.map(
-                        lambda p: p[0].post(f"/cases/{case_id}/complaint/sign", p[1])[0], prepared
-                    )
-                )
+                statuses = list(pool.map(partial(_post_signature, case_id), prepared))
                 signing_seconds = time.perf_counter() - start
             floor_seconds = _floor(url, MEMBERS)
         assert statuses == [302] * MEMBERS, set(statuses)
