@@ -61,43 +61,72 @@ def _require_organizer(membership: Membership | None) -> Membership:
 
 
 def versions(session: Session, case: GroupCase) -> list[ComplaintVersion]:
-    return list(session.scalars(select(ComplaintVersion).where(ComplaintVersion.case_id == case.id)
-                                .order_by(ComplaintVersion.number.desc())))
+    return list(
+        session.scalars(
+            select(ComplaintVersion)
+            .where(ComplaintVersion.case_id == case.id)
+            .order_by(ComplaintVersion.number.desc())
+        )
+    )
 
 
 def get_version(session: Session, case: GroupCase, number: int) -> ComplaintVersion:
-    version = session.scalar(select(ComplaintVersion).where(
-        ComplaintVersion.case_id == case.id, ComplaintVersion.number == number))
+    version = session.scalar(
+        select(ComplaintVersion).where(
+            ComplaintVersion.case_id == case.id, ComplaintVersion.number == number
+        )
+    )
     if version is None:
         raise NotFound(_l("No such version."))
     return version
 
 
 def latest_version(session: Session, case: GroupCase) -> ComplaintVersion | None:
-    return session.scalar(select(ComplaintVersion).where(ComplaintVersion.case_id == case.id)
-                          .order_by(ComplaintVersion.number.desc()).limit(1))
+    return session.scalar(
+        select(ComplaintVersion)
+        .where(ComplaintVersion.case_id == case.id)
+        .order_by(ComplaintVersion.number.desc())
+        .limit(1)
+    )
 
 
-def save_version(session: Session, case: GroupCase, membership: Membership | None,
-                 data: DraftInput) -> ComplaintVersion:
+def save_version(
+    session: Session, case: GroupCase, membership: Membership | None, data: DraftInput
+) -> ComplaintVersion:
     """Save the draft as a new version (organizers only, until submission)."""
     author = _require_organizer(membership)
     if case.is_frozen:
         raise DomainError(_l("The case was submitted: its complaint can no longer change."))
     if data.authority_id is not None and session.get(Authority, data.authority_id) is None:
         raise DomainError(_l("Please choose an authority from the list."), field="authority")
-    number = (session.scalar(select(func.max(ComplaintVersion.number))
-                             .where(ComplaintVersion.case_id == case.id)) or 0) + 1
+    number = (
+        session.scalar(
+            select(func.max(ComplaintVersion.number)).where(ComplaintVersion.case_id == case.id)
+        )
+        or 0
+    ) + 1
     version = ComplaintVersion(
-        case_id=case.id, number=number, title=data.title.strip()[:TITLE_MAX],
-        authority_id=data.authority_id, facts=_clean(data.facts), demands=_clean(data.demands),
-        body_md=_clean(data.body_md), author_membership_id=author.id,
-        author_pseudonym=author.pseudonym)
+        case_id=case.id,
+        number=number,
+        title=data.title.strip()[:TITLE_MAX],
+        authority_id=data.authority_id,
+        facts=_clean(data.facts),
+        demands=_clean(data.demands),
+        body_md=_clean(data.body_md),
+        author_membership_id=author.id,
+        author_pseudonym=author.pseudonym,
+    )
     session.add(version)
     if case.status is CaseStatus.OPEN:
         case.status = CaseStatus.DRAFTING
-    session.add(CaseEvent(case_id=case.id, kind=CaseEventKind.VERSION_SAVED,
-                          actor_pseudonym=author.pseudonym, data={"number": number}))
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            kind=CaseEventKind.VERSION_SAVED,
+            actor_pseudonym=author.pseudonym,
+            data={"number": number},
+        )
+    )
     session.flush()
     return version
 
@@ -106,8 +135,9 @@ def _clean(text: str) -> str:
     return text.replace("\r\n", "\n").strip()[:TEXT_MAX]
 
 
-def open_for_signing(session: Session, case: GroupCase, membership: Membership | None,
-                     version: ComplaintVersion) -> ComplaintVersion:
+def open_for_signing(
+    session: Session, case: GroupCase, membership: Membership | None, version: ComplaintVersion
+) -> ComplaintVersion:
     """Freeze ``version`` and ask the members to sign it. A version open before is superseded
     and each of its current signers is notified to sign the new one."""
     _require_organizer(membership)
@@ -118,28 +148,44 @@ def open_for_signing(session: Session, case: GroupCase, membership: Membership |
     if version.opened_at is not None:
         raise DomainError(_l("This version was already opened for signing."))
     if version.authority is None:
-        raise DomainError(_l("Choose the authority the complaint is addressed to before opening "
-                             "it for signing."))
+        raise DomainError(
+            _l("Choose the authority the complaint is addressed to before opening it for signing.")
+        )
     if not version.body_md.strip():
         raise DomainError(_l("Write the complaint before opening it for signing."))
     previous = open_version(session, case)
     earlier_signers: list[Membership] = []
     if previous is not None:
-        earlier_signers = [e.membership for e in
-                           signing_state(session, case, previous).active.values() if e.membership]
+        earlier_signers = [
+            e.membership
+            for e in signing_state(session, case, previous).active.values()
+            if e.membership
+        ]
         previous.superseded_at = utcnow()
     version.content_sha256 = version_hash(case.public_id, version, version.authority.slug)
     version.opened_at = utcnow()
     case.status = CaseStatus.SIGNING
-    session.add(CaseEvent(case_id=case.id, kind=CaseEventKind.SIGNING_OPENED,
-                          actor_pseudonym=membership.pseudonym if membership else None,
-                          data={"number": version.number}))
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            kind=CaseEventKind.SIGNING_OPENED,
+            actor_pseudonym=membership.pseudonym if membership else None,
+            data={"number": version.number},
+        )
+    )
     session.flush()
     resign = {m.user_id for m in earlier_signers}
     for member in case.memberships:
         kind = notify.SIGN_AGAIN if member.user_id in resign else notify.SIGNING_OPENED
         if member.id != membership.id or member.user_id in resign:
-            notify.notify(session, member.user, kind, case, number=version.number)
+            notify.notify(
+                session,
+                member.user,
+                kind,
+                case,
+                number=version.number,
+                version_sha256=version.content_sha256,
+            )
     return version
 
 
@@ -169,8 +215,11 @@ def diff_versions(old: ComplaintVersion, new: ComplaintVersion) -> dict[str, lis
 
 def _field_text(version: ComplaintVersion, field: str) -> str:
     if field == "authority":
-        return version.authority.name_zh + " / " + version.authority.name_en \
-            if version.authority else ""
+        return (
+            version.authority.name_zh + " / " + version.authority.name_en
+            if version.authority
+            else ""
+        )
     return getattr(version, field)
 
 
@@ -179,50 +228,84 @@ def fill_from_case(session: Session, case: GroupCase) -> tuple[str, str]:
     follow the same 5-member rule as the case page: an organizer must not learn one member's
     amount from a total of two."""
     figures = case_figures(session, case)
-    lines = [_("%(num)d people joined this case against %(company)s.", num=figures.members,
-               company=localized(case.company, "name"))]
+    lines = [
+        _(
+            "%(num)d people joined this case against %(company)s.",
+            num=figures.members,
+            company=localized(case.company, "name"),
+        )
+    ]
     if not figures.visible:
-        lines.append(_("Totals are shown once the case has 5 members, so that no one's own "
-                       "amount can be worked out."))
+        lines.append(
+            _(
+                "Totals are shown once the case has 5 members, so that no one's own "
+                "amount can be worked out."
+            )
+        )
     if figures.totals:
         amounts = ", ".join(money(total, currency) for currency, total in figures.totals)
         lines.append(_("Together they lost %(amounts)s.", amounts=amounts))
     if figures.first_incident and figures.last_incident:
-        lines.append(_("The incidents happened between %(first)s and %(last)s.",
-                       first=format_date(figures.first_incident),
-                       last=format_date(figures.last_incident)))
+        lines.append(
+            _(
+                "The incidents happened between %(first)s and %(last)s.",
+                first=format_date(figures.first_incident),
+                last=format_date(figures.last_incident),
+            )
+        )
     for category, count in figures.categories:
-        lines.append("- " + _("%(category)s: %(num)d members", num=count,
-                              category=localized(category, "label")))
-    demands = Counter(code for row in session.scalars(
-        select(Complaint.demands).join(Membership, Membership.complaint_id == Complaint.id)
-        .where(Membership.case_id == case.id)) for code in (row or []))
-    demand_lines = [f"- {DEMAND.get(code, code)} ({count})"
-                    for code, count in demands.most_common()]
+        lines.append(
+            "- "
+            + _("%(category)s: %(num)d members", num=count, category=localized(category, "label"))
+        )
+    demands = Counter(
+        code
+        for row in session.scalars(
+            select(Complaint.demands)
+            .join(Membership, Membership.complaint_id == Complaint.id)
+            .where(Membership.case_id == case.id)
+        )
+        for code in (row or [])
+    )
+    demand_lines = [
+        f"- {DEMAND.get(code, code)} ({count})" for code, count in demands.most_common()
+    ]
     return "\n".join(lines), "\n".join(demand_lines)
 
 
-def add_comment(session: Session, case: GroupCase, membership: Membership | None,
-                body: str) -> CaseComment:
+def add_comment(
+    session: Session, case: GroupCase, membership: Membership | None, body: str
+) -> CaseComment:
     if membership is None:
         raise DomainError(_l("Only members of this case can take part in the discussion."))
     body = body.strip()
     if not body or len(body) > COMMENT_MAX:
         raise DomainError(_l("Write between 1 and 2,000 characters."), field="body")
-    comment = CaseComment(case_id=case.id, membership_id=membership.id,
-                          pseudonym=membership.pseudonym, body=body)
+    comment = CaseComment(
+        case_id=case.id, membership_id=membership.id, pseudonym=membership.pseudonym, body=body
+    )
     session.add(comment)
     session.flush()
     return comment
 
 
 def comments(session: Session, case: GroupCase) -> list[CaseComment]:
-    return list(session.scalars(select(CaseComment).where(CaseComment.case_id == case.id)
-                                .order_by(CaseComment.created_at, CaseComment.id)))
+    return list(
+        session.scalars(
+            select(CaseComment)
+            .where(CaseComment.case_id == case.id)
+            .order_by(CaseComment.created_at, CaseComment.id)
+        )
+    )
 
 
-def set_co_organizer(session: Session, case: GroupCase, organizer: Membership | None,
-                     target: Membership, appoint: bool) -> None:
+def set_co_organizer(
+    session: Session,
+    case: GroupCase,
+    organizer: Membership | None,
+    target: Membership,
+    appoint: bool,
+) -> None:
     """The organizer appoints or removes a co-organizer."""
     acting = _require_organizer(organizer)
     if acting.role is not MemberRole.ORGANIZER:
@@ -230,12 +313,19 @@ def set_co_organizer(session: Session, case: GroupCase, organizer: Membership | 
     if target.case_id != case.id or target.role is MemberRole.ORGANIZER:
         raise NotFound(_l("No such member."))
     target.role = MemberRole.CO_ORGANIZER if appoint else MemberRole.MEMBER
-    audit.record(session, "case.co_organizer_" + ("appointed" if appoint else "removed"),
-                 acting.user_id, "case", case.public_id, member=target.user_id)
+    audit.record(
+        session,
+        "case.co_organizer_" + ("appointed" if appoint else "removed"),
+        acting.user_id,
+        "case",
+        case.public_id,
+        member=target.user_id,
+    )
 
 
-def hand_over(session: Session, case: GroupCase, organizer: Membership | None,
-              target: Membership) -> None:
+def hand_over(
+    session: Session, case: GroupCase, organizer: Membership | None, target: Membership
+) -> None:
     """The organizer passes the role on and stays as a co-organizer."""
     acting = _require_organizer(organizer)
     if acting.role is not MemberRole.ORGANIZER:
@@ -243,7 +333,16 @@ def hand_over(session: Session, case: GroupCase, organizer: Membership | None,
     if target.case_id != case.id or target.id == acting.id:
         raise NotFound(_l("No such member."))
     acting.role, target.role = MemberRole.CO_ORGANIZER, MemberRole.ORGANIZER
-    session.add(CaseEvent(case_id=case.id, kind=CaseEventKind.ORGANIZER_CHANGED,
-                          actor_pseudonym=target.pseudonym))
-    audit.record(session, "case.organizer_changed", acting.user_id, "case", case.public_id,
-                 to_user=target.user_id)
+    session.add(
+        CaseEvent(
+            case_id=case.id, kind=CaseEventKind.ORGANIZER_CHANGED, actor_pseudonym=target.pseudonym
+        )
+    )
+    audit.record(
+        session,
+        "case.organizer_changed",
+        acting.user_id,
+        "case",
+        case.public_id,
+        to_user=target.user_id,
+    )

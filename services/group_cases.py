@@ -145,9 +145,10 @@ def leave_case(session: Session, membership: Membership) -> GroupCase | None:
     case = membership.case
     if case.is_frozen:
         raise DomainError(_l("This case has been submitted: its members can no longer leave."))
-    if case.status is CaseStatus.SIGNING and membership.id in signing.signing_state(
-        session, case
-    ).active:  # the log shows the signature ending, not silently losing its signer
+    if (
+        case.status is CaseStatus.SIGNING
+        and membership.id in signing.signing_state(session, case).active
+    ):  # the log shows the signature ending, not silently losing its signer
         signing.withdraw(session, case, membership)
     if membership.complaint_id is not None:
         term_index.remove_from_case(

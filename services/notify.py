@@ -29,10 +29,12 @@ OUTBOX = "chorus_outbox"
 log = logging.getLogger(__name__)
 
 
-def notify(session: Session, user: User, kind: str, case: GroupCase | None,
-           **data: Any) -> Notification:
-    notification = Notification(user_id=user.id, kind=kind,
-                                case_id=case.id if case else None, data=data)
+def notify(
+    session: Session, user: User, kind: str, case: GroupCase | None, **data: Any
+) -> Notification:
+    notification = Notification(
+        user_id=user.id, kind=kind, case_id=case.id if case else None, data=data
+    )
     session.add(notification)
     if kind in EMAILED and current_app.config.get("MAIL_SERVER") and case is not None:
         session.info.setdefault(OUTBOX, []).append(_message(user, kind, case, data))
@@ -43,8 +45,7 @@ def _message(user: User, kind: str, case: GroupCase, data: dict[str, Any]) -> Me
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         link = url_for("cases.detail", public_id=case.public_id, _external=True)
         subject = render_template(f"emails/{kind}.subject.txt", case=case, data=data).strip()
-        body = render_template(f"emails/{kind}.txt", case=case, data=data, link=link,
-                               user=user)
+        body = render_template(f"emails/{kind}.txt", case=case, data=data, link=link, user=user)
     return Message(subject=subject, recipients=[user.email], body=body)
 
 

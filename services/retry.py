@@ -25,7 +25,9 @@ def is_retryable(error: Exception) -> bool:
         return True
     message = str(getattr(error, "orig", error)).lower()
     return isinstance(error, OperationalError) and (
-        "locked" in message or "busy" in message or "deadlock" in message
+        "locked" in message
+        or "busy" in message
+        or "deadlock" in message
         or "could not serialize" in message
     )
 

@@ -26,15 +26,18 @@ class DraftForm(FlaskForm):
     title = StringField(
         _l("Title of the complaint"),
         filters=[_strip],
-        validators=[DataRequired(message=_l("Please give the complaint a title.")),
-                    Length(max=TITLE_MAX, message=_l("The title must be at most 200 "
-                                                     "characters."))],
+        validators=[
+            DataRequired(message=_l("Please give the complaint a title.")),
+            Length(max=TITLE_MAX, message=_l("The title must be at most 200 characters.")),
+        ],
     )
     authority = SelectField(_l("Addressed to"), coerce=int)
     facts = TextAreaField(
         _l("Facts"),
-        description=_l("What happened to the members, in figures. “Fill from the case” writes "
-                       "this from the case's own numbers."),
+        description=_l(
+            "What happened to the members, in figures. “Fill from the case” writes "
+            "this from the case's own numbers."
+        ),
         validators=[Length(max=TEXT_MAX, message=_l("This text is too long."))],
         render_kw={"rows": 8},
     )
@@ -45,34 +48,44 @@ class DraftForm(FlaskForm):
     )
     body_md = TextAreaField(
         _l("The complaint (Markdown)"),
-        description=_l("Headings with #, lists with -, emphasis with *word*. HTML is shown as "
-                       "text."),
+        description=_l(
+            "Headings with #, lists with -, emphasis with *word*. HTML is shown as text."
+        ),
         validators=[Length(max=TEXT_MAX, message=_l("This text is too long."))],
         render_kw={"rows": 18},
     )
 
     def set_authorities(self, authorities: list[tuple[int, str]]) -> None:
         self.authority.choices = [SelectChoice("0", str(_l("Not chosen yet")))] + [
-            SelectChoice(str(authority_id), name) for authority_id, name in authorities]
+            SelectChoice(str(authority_id), name) for authority_id, name in authorities
+        ]
 
     def to_input(self) -> DraftInput:
-        return DraftInput(title=self.title.data or "", authority_id=self.authority.data or None,
-                          facts=self.facts.data or "", demands=self.demands.data or "",
-                          body_md=self.body_md.data or "")
+        return DraftInput(
+            title=self.title.data or "",
+            authority_id=self.authority.data or None,
+            facts=self.facts.data or "",
+            demands=self.demands.data or "",
+            body_md=self.body_md.data or "",
+        )
 
 
 class SignForm(FlaskForm):
     version_sha256 = HiddenField()
     facts_confirmed = BooleanField(
         _l("I confirm that the facts of my own complaint are true."),
-        validators=[DataRequired(message=_l("Please confirm that the facts of your own "
-                                            "complaint are true."))],
+        validators=[
+            DataRequired(
+                message=_l("Please confirm that the facts of your own complaint are true.")
+            )
+        ],
     )
     share_identity = RadioField(
         _l("What may the authority see?"),
-        choices=[SelectChoice("pseudonym", _l("Only my pseudonym")),
-                 SelectChoice("identity", _l("My name and e-mail address, so it can contact "
-                                             "me"))],
+        choices=[
+            SelectChoice("pseudonym", _l("Only my pseudonym")),
+            SelectChoice("identity", _l("My name and e-mail address, so it can contact me")),
+        ],
         default="pseudonym",
         validators=[DataRequired(message=_l("Please choose what the authority may see."))],
     )
@@ -82,9 +95,10 @@ class CommentForm(FlaskForm):
     body = TextAreaField(
         _l("Your message"),
         filters=[_strip],
-        validators=[DataRequired(message=_l("Please write a message.")),
-                    Length(max=COMMENT_MAX, message=_l("Write between 1 and 2,000 "
-                                                       "characters."))],
+        validators=[
+            DataRequired(message=_l("Please write a message.")),
+            Length(max=COMMENT_MAX, message=_l("Write between 1 and 2,000 characters.")),
+        ],
         render_kw={"rows": 3},
     )
 

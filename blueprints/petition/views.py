@@ -55,11 +55,19 @@ def show(public_id: str) -> str:
     if state.version is not None:
         sign_form.version_sha256.data = state.version.content_sha256
     return render_template(
-        "petition/show.html", case=case, membership=membership, version=shown, latest=latest,
-        state=state, my_signature=state.active.get(membership.id), sign_form=sign_form,
+        "petition/show.html",
+        case=case,
+        membership=membership,
+        version=shown,
+        latest=latest,
+        state=state,
+        my_signature=state.active.get(membership.id),
+        sign_form=sign_form,
         versions=drafting.versions(db.session, case),
         chain=signing.verify_case_chain(db.session, case),
-        comments=drafting.comments(db.session, case), comment_form=CommentForm(formdata=None))
+        comments=drafting.comments(db.session, case),
+        comment_form=CommentForm(formdata=None),
+    )
 
 
 @bp.route("/<public_id>/complaint/edit", methods=["GET", "POST"])
@@ -99,8 +107,7 @@ def version(public_id: str, number: int) -> str:
         shown = drafting.get_version(db.session, case, number)
     except NotFound:
         abort(404)
-    return render_template("petition/version.html", case=case, membership=membership,
-                           version=shown)
+    return render_template("petition/version.html", case=case, membership=membership, version=shown)
 
 
 @bp.route("/<public_id>/complaint/diff")
@@ -113,8 +120,9 @@ def diff(public_id: str) -> str:
         new = drafting.get_version(db.session, case, request.args.get("b", 0, type=int))
     except NotFound:
         abort(404)
-    return render_template("petition/diff.html", case=case, old=old, new=new,
-                           changes=drafting.diff_versions(old, new))
+    return render_template(
+        "petition/diff.html", case=case, old=old, new=new, changes=drafting.diff_versions(old, new)
+    )
 
 
 @bp.route("/<public_id>/complaint/versions/<int:number>/open", methods=["POST"])
@@ -132,8 +140,10 @@ def open_signing(public_id: str, number: int) -> Response:
         flash(str(error.message), "error")
         return _back(case)
     db.session.commit()
-    flash(_("Version %(number)d is open for signing. Members were notified.", number=number),
-          "success")
+    flash(
+        _("Version %(number)d is open for signing. Members were notified.", number=number),
+        "success",
+    )
     return _back(case)
 
 
@@ -149,10 +159,36 @@ def sign(public_id: str) -> Response:
                 flash(str(message), "error")
         return _back(case)
     try:
-        run_with_retries(db.session, lambda: signing.sign(
-            db.session, case, membership, version_sha256=form.version_sha256.data or "",
-            facts_confirmed=bool(form.facts_confirmed.data),
-            share_identity=form.share_identity.data == "identity"))
+        run_with_retries(
+            db.session,
+            lambda: signing.sign(
+                db.session,
+                case,
+                membership,
+                version_sha256=form.version_sha256.data or "",
+                facts_confirmed=bool(form.facts_confirmed.data),
+                share_identity=form.share_identity.data == "identity",
+            ),
+        )
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return _back(case)
+    flash(_("Thank you: your signature is recorded."), "success")
+    return _back(case)
+
+
+@bp.route("/<public_id>/complaint/sign-again", methods=["POST"])
+@login_required
+def sign_again(public_id: str) -> Response:
+    """One click from the notification: the new version, with the earlier signature's choices."""
+    case, membership = _case_and_membership(public_id)
+    try:
+        run_with_retries(
+            db.session,
+            lambda: signing.sign_again(
+                db.session, case, membership, version_sha256=request.form.get("version_sha256", "")
+            ),
+        )
     except DomainError as error:
         flash(str(error.message), "error")
         return _back(case)
@@ -178,9 +214,12 @@ def withdraw(public_id: str) -> Response:
 def signatures(public_id: str) -> str:
     """The append-only signature log with its hashes, and whether the chain verifies."""
     case, _membership = _case_and_membership(public_id)
-    return render_template("petition/signatures.html", case=case,
-                           entries=signing.signature_log(db.session, case),
-                           chain=signing.verify_case_chain(db.session, case))
+    return render_template(
+        "petition/signatures.html",
+        case=case,
+        entries=signing.signature_log(db.session, case),
+        chain=signing.verify_case_chain(db.session, case),
+    )
 
 
 @bp.route("/<public_id>/comments", methods=["POST"])
@@ -220,8 +259,9 @@ def members(public_id: str) -> str | Response:
             if form.action.data == "hand_over":
                 drafting.hand_over(db.session, case, membership, target)
             else:
-                drafting.set_co_organizer(db.session, case, membership, target,
-                                          appoint=form.action.data == "appoint")
+                drafting.set_co_organizer(
+                    db.session, case, membership, target, appoint=form.action.data == "appoint"
+                )
         except DomainError as error:
             db.session.rollback()
             flash(str(error.message), "error")

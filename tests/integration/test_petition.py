@@ -417,3 +417,39 @@ def test_organizer_appoints_co_organizer_and_hands_over(
     assert roles[people[0].id] is MemberRole.CO_ORGANIZER
     member = _as(app, 2)
     assert member.get(f"/cases/{case.public_id}/members").status_code == 403
+
+
+def test_one_click_sign_again_keeps_earlier_choices(app: Flask, setup: dict[str, object]) -> None:
+    case, authority = setup["case"], setup["authority"]
+    organizer = _as(app, 0)
+    _draft(organizer, case, authority)
+    _open(organizer, case, 1)
+    alice = _as(app, 1)
+    _sign(alice, case, share=True)
+    _draft(organizer, case, authority, body_md="# v2")
+    _open(organizer, case, 2)
+    inbox = alice.get("/notifications/", headers=EN).get_data(as_text=True)
+    assert "Sign the new version with the same choices" in inbox
+    marker = 'name="version_sha256" value="'
+    new_hash = inbox[inbox.index(marker) + len(marker) :].split('"')[0]
+    page = submit(
+        alice,
+        "/notifications/",
+        action=f"/cases/{case.public_id}/complaint/sign-again",
+        data={"version_sha256": new_hash},
+        headers=EN,
+        follow_redirects=True,
+    )
+    assert "your signature is recorded" in page.get_data(as_text=True)
+    latest = db.session.scalars(select(SignatureEntry).order_by(SignatureEntry.seq.desc())).first()
+    assert latest.version_sha256 == new_hash
+    assert latest.share_identity is True
+    stale = submit(
+        alice,
+        "/notifications/",
+        action=f"/cases/{case.public_id}/complaint/sign-again",
+        data={"version_sha256": "f" * 64},
+        headers=EN,
+        follow_redirects=True,
+    )
+    assert "The complaint changed since you opened the page" in stale.get_data(as_text=True)
