@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField
 
+from extensions import db
 from services.errors import DomainError
 
 
@@ -37,6 +42,41 @@ def attach_error(form: FlaskForm, error: DomainError) -> None:
         form.form_errors.append(error.message)
 
 
+def flash_errors(form: FlaskForm) -> None:
+    """For small forms posted from a page they do not re-render (sign, comment)."""
+    for messages in form.errors.values():
+        for message in messages:
+            flash(str(message), "error")
+
+
 def invalid_status(form: FlaskForm) -> int:
     """400 when the request was malformed (CSRF is handled apart), 422 for values refused."""
     return 422 if form.is_submitted() else 200
+
+
+@dataclass
+class Outcome:
+    refused: bool = False
+
+    @property
+    def done(self) -> bool:
+        return not self.refused
+
+
+@contextmanager
+def reported(form: FlaskForm | None = None) -> Iterator[Outcome]:
+    """Commit the service calls in the block. A refused operation (:class:`DomainError`) is
+    rolled back and its message shown next to its field of ``form``, or flashed when there is
+    no form; ``outcome.refused`` then tells the view, and nothing was saved."""
+    outcome = Outcome()
+    try:
+        yield outcome
+    except DomainError as error:
+        db.session.rollback()
+        outcome.refused = True
+        if form is not None:
+            attach_error(form, error)
+        else:
+            flash(str(error.message), "error")
+        return
+    db.session.commit()

@@ -11,7 +11,8 @@ import difflib
 from collections import Counter
 from dataclasses import dataclass
 
-from flask_babel import format_date
+from babel.lists import format_list
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -243,7 +244,9 @@ def fill_from_case(session: Session, case: GroupCase) -> tuple[str, str]:
             )
         )
     if figures.totals:
-        amounts = ", ".join(money(total, currency) for currency, total in figures.totals)
+        amounts = format_list(
+            [money(total, currency) for currency, total in figures.totals], locale=get_locale()
+        )
         lines.append(_("Together they lost %(amounts)s.", amounts=amounts))
     if figures.first_incident and figures.last_incident:
         lines.append(

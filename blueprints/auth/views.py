@@ -18,10 +18,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from blueprints.auth.forms import ChangePasswordForm, LoginForm, PreferencesForm, RegisterForm
-from blueprints.forms import EmptyForm, attach_error, invalid_status, safe_next
+from blueprints.forms import EmptyForm, invalid_status, reported, safe_next
 from extensions import db, limiter
 from services import accounts, audit
-from services.errors import DomainError
 from services.i18n import LOCALE_SESSION_KEY
 
 bp = Blueprint("auth", __name__)
@@ -57,7 +56,7 @@ def register() -> str | Response | tuple[str, int]:
         return redirect(_home_for(current_user))
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
+        with reported(form) as outcome:
             user = accounts.create_user(
                 db.session,
                 email=form.email.data,
@@ -65,11 +64,7 @@ def register() -> str | Response | tuple[str, int]:
                 password=form.password.data,
                 locale=form.locale.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             _start_session(user, remember=False)
             session[LOCALE_SESSION_KEY] = user.locale
             refresh()
@@ -140,15 +135,11 @@ def change_password() -> Response | tuple[str, int]:
     """Change the password; every other session of this account is logged out."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with reported(form) as outcome:
             accounts.change_password(
                 db.session, current_user, form.current_password.data, form.new_password.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             # re-issue this session's cookie with the new nonce (the object, not the proxy)
             login_user(current_user._get_current_object(), remember=False)
             flash(_("Your password was changed. Other devices have been logged out."), "success")

@@ -10,13 +10,13 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from blueprints.complaints.forms import JoinCaseForm
-from blueprints.forms import EmptyForm
+from blueprints.forms import reported
 from extensions import db
 from models import CaseEvent, CaseStatus, GroupCase
 from services import complaints, group_cases
 from services.case_directory import CaseFilters, filter_choices, search_cases
 from services.case_stats import case_figures
-from services.errors import DomainError, NotFound
+from services.errors import NotFound
 from services.matching import JOINABLE
 
 bp = Blueprint("cases", __name__)
@@ -122,15 +122,11 @@ def join(public_id: str) -> Response:
     if form is None or not form.validate_on_submit():
         flash(_("Choose one of your complaints against this company to join."), "error")
         return redirect(url_for("cases.detail", public_id=public_id))
-    try:
+    with reported() as outcome:
         complaint = complaints.owned_complaint(db.session, current_user, form.complaint.data)
         group_cases.join_case(db.session, current_user, case, complaint)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("cases.detail", public_id=public_id))
-    db.session.commit()
-    flash(_("You joined the case. Other members see you only under your pseudonym."), "success")
+    if outcome.done:
+        flash(_("You joined the case. Other members see you only under your pseudonym."), "success")
     return redirect(url_for("cases.detail", public_id=public_id))
 
 
@@ -142,15 +138,10 @@ def leave(public_id: str) -> Response:
     membership = group_cases.membership_in(db.session, current_user, case)
     if membership is None:
         abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
+    with reported() as outcome:
         remaining = group_cases.leave_case(db.session, membership)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    if outcome.refused:
         return redirect(url_for("cases.detail", public_id=public_id))
-    db.session.commit()
     flash(_("You left the case. Your complaint is still yours."), "success")
     if remaining is None:
         return redirect(url_for("me.dashboard"))

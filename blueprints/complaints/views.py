@@ -12,12 +12,12 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from blueprints.complaints.forms import ComplaintForm, StartCaseForm
-from blueprints.forms import EmptyForm, attach_error, invalid_status
+from blueprints.forms import invalid_status, reported
 from extensions import db
 from models import Category, Company, CompanyStatus, Complaint
 from services import complaints as complaint_service
 from services import group_cases
-from services.errors import DomainError, NotFound
+from services.errors import NotFound
 from services.i18n import localized
 from services.matching import find_matches
 
@@ -63,15 +63,11 @@ def new() -> str | Response | tuple[str, int]:
     """File a complaint, then see who else had the same problem."""
     form = _form()
     if form.validate_on_submit():
-        try:
+        with reported(form) as outcome:
             complaint = complaint_service.file_complaint(
                 db.session, current_user, form.to_input(), date.today()
             )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             flash(_("Your complaint is saved. Here are people with the same issue."), "success")
             return redirect(url_for("complaints.detail", public_id=complaint.public_id))
     return render_template(
@@ -102,13 +98,9 @@ def edit(public_id: str) -> str | Response | tuple[str, int]:
     complaint = _own(public_id)
     form = _form(complaint)
     if form.validate_on_submit():
-        try:
+        with reported(form) as outcome:
             complaint_service.update_complaint(db.session, complaint, form.to_input(), date.today())
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             flash(_("Your changes are saved."), "success")
             return redirect(url_for("complaints.detail", public_id=complaint.public_id))
     in_case = complaint_service.membership_of(db.session, complaint) is not None
@@ -126,15 +118,10 @@ def edit(public_id: str) -> str | Response | tuple[str, int]:
 def delete(public_id: str) -> Response:
     """Delete a complaint (leaving its case first). Refused after submission."""
     complaint = _own(public_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
+    with reported() as outcome:
         complaint_service.delete_complaint(db.session, complaint)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    if outcome.refused:
         return redirect(url_for("complaints.detail", public_id=public_id))
-    db.session.commit()
     flash(_("Your complaint was deleted."), "success")
     return redirect(url_for("me.dashboard"))
 
@@ -146,7 +133,7 @@ def start_case(public_id: str) -> str | Response | tuple[str, int]:
     complaint = _own(public_id)
     form = StartCaseForm()
     if form.validate_on_submit():
-        try:
+        with reported(form) as outcome:
             case = group_cases.start_case(
                 db.session,
                 current_user,
@@ -155,11 +142,7 @@ def start_case(public_id: str) -> str | Response | tuple[str, int]:
                 summary=form.summary.data or "",
                 invite_similar=form.invite_similar.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             flash(
                 _("Your group case is open. Share it with people who had the same problem."),
                 "success",

@@ -8,12 +8,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from blueprints.forms import attach_error, invalid_status
+from blueprints.forms import flash_errors, invalid_status, reported
 from blueprints.petition.forms import CommentForm, DraftForm, MemberRoleForm, SignForm
 from extensions import db
 from models import Authority, GroupCase, Membership
 from services import drafting, group_cases, signing
-from services.errors import DomainError, NotFound
+from services.errors import NotFound
 from services.i18n import localized
 from services.retry import run_with_retries
 
@@ -87,13 +87,9 @@ def edit(public_id: str) -> str | Response | tuple[str, int]:
         form.facts.data, form.demands.data = drafting.fill_from_case(db.session, case)
         return render_template("petition/edit.html", case=case, form=form, filled=True)
     if form.validate_on_submit():
-        try:
+        with reported(form) as outcome:
             version = drafting.save_version(db.session, case, membership, form.to_input())
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.done:
             flash(_("Version %(number)d saved.", number=version.number), "success")
             return _back(case)
     return render_template("petition/edit.html", case=case, form=form), invalid_status(form)
@@ -132,18 +128,15 @@ def open_signing(public_id: str, number: int) -> Response:
     case, membership = _case_and_membership(public_id)
     try:
         shown = drafting.get_version(db.session, case, number)
-        drafting.open_for_signing(db.session, case, membership, shown)
     except NotFound:
         abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return _back(case)
-    db.session.commit()
-    flash(
-        _("Version %(number)d is open for signing. Members were notified.", number=number),
-        "success",
-    )
+    with reported() as outcome:
+        drafting.open_for_signing(db.session, case, membership, shown)
+    if outcome.done:
+        flash(
+            _("Version %(number)d is open for signing. Members were notified.", number=number),
+            "success",
+        )
     return _back(case)
 
 
@@ -154,11 +147,9 @@ def sign(public_id: str) -> Response:
     case, membership = _case_and_membership(public_id)
     form = SignForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
+        flash_errors(form)
         return _back(case)
-    try:
+    with reported() as outcome:
         run_with_retries(
             db.session,
             lambda: signing.sign(
@@ -170,10 +161,8 @@ def sign(public_id: str) -> Response:
                 share_identity=form.share_identity.data == "identity",
             ),
         )
-    except DomainError as error:
-        flash(str(error.message), "error")
-        return _back(case)
-    flash(_("Thank you: your signature is recorded."), "success")
+    if outcome.done:
+        flash(_("Thank you: your signature is recorded."), "success")
     return _back(case)
 
 
@@ -182,17 +171,15 @@ def sign(public_id: str) -> Response:
 def sign_again(public_id: str) -> Response:
     """One click from the notification: the new version, with the earlier signature's choices."""
     case, membership = _case_and_membership(public_id)
-    try:
+    with reported() as outcome:
         run_with_retries(
             db.session,
             lambda: signing.sign_again(
                 db.session, case, membership, version_sha256=request.form.get("version_sha256", "")
             ),
         )
-    except DomainError as error:
-        flash(str(error.message), "error")
-        return _back(case)
-    flash(_("Thank you: your signature is recorded."), "success")
+    if outcome.done:
+        flash(_("Thank you: your signature is recorded."), "success")
     return _back(case)
 
 
@@ -200,12 +187,10 @@ def sign_again(public_id: str) -> Response:
 @login_required
 def withdraw(public_id: str) -> Response:
     case, membership = _case_and_membership(public_id)
-    try:
+    with reported() as outcome:
         run_with_retries(db.session, lambda: signing.withdraw(db.session, case, membership))
-    except DomainError as error:
-        flash(str(error.message), "error")
-        return _back(case)
-    flash(_("Your signature was withdrawn. You can sign again while signing is open."), "info")
+    if outcome.done:
+        flash(_("Your signature was withdrawn. You can sign again while signing is open."), "info")
     return _back(case)
 
 
@@ -227,20 +212,12 @@ def signatures(public_id: str) -> str:
 def comment(public_id: str) -> Response:
     case, membership = _case_and_membership(public_id)
     form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            drafting.add_comment(db.session, case, membership, form.body.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            return redirect(url_for("petition.show", public_id=public_id, _anchor="discussion"))
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
-    return _back(case)
+    if not form.validate_on_submit():
+        flash_errors(form)
+        return _back(case)
+    with reported():
+        drafting.add_comment(db.session, case, membership, form.body.data or "")
+    return redirect(url_for("petition.show", public_id=public_id, _anchor="discussion"))
 
 
 @bp.route("/<public_id>/members", methods=["GET", "POST"])
@@ -253,7 +230,7 @@ def members(public_id: str) -> str | Response:
     form = MemberRoleForm()
     if form.validate_on_submit():
         target = next((m for m in case.memberships if m.pseudonym == form.pseudonym.data), None)
-        try:
+        with reported() as outcome:
             if target is None:
                 raise NotFound(_("No such member."))
             if form.action.data == "hand_over":
@@ -262,11 +239,7 @@ def members(public_id: str) -> str | Response:
                 drafting.set_co_organizer(
                     db.session, case, membership, target, appoint=form.action.data == "appoint"
                 )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
+        if outcome.done:
             flash(_("Roles updated."), "success")
         return redirect(url_for("petition.members", public_id=public_id))
     return render_template("petition/members.html", case=case, membership=membership)
