@@ -202,7 +202,8 @@ def generate(session: Session, total: int, big_case_members: int = 0, seed: int 
             )
             profile.update(terms)
         case_term_rows.extend(
-            {"case_id": case_id, "term": t, "members": n} for t, n in profile.items()
+            {"case_id": case_id, "term": t, "members": n, "company_id": company.id}
+            for t, n in profile.items()
         )
     while complaint_id < total:
         company = rng.choices(companies, cum_weights=company_weights)[0]

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, created_at_column, public_id_column, str_enum, utcnow
@@ -38,6 +38,9 @@ class MemberRole(enum.StrEnum):
 
 class GroupCase(Base):
     __tablename__ = "group_cases"
+    __table_args__ = (
+        Index("ix_group_cases_company_category", "company_id", "category_id", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = public_id_column()

@@ -31,12 +31,14 @@ class ComplaintTerm(Base):
 
 class CaseTerm(Base):
     __tablename__ = "case_terms"
-    __table_args__ = (Index("ix_case_terms_term_case", "term", "case_id"),)
+    __table_args__ = (Index("ix_case_terms_company_term", "company_id", "term", "case_id"),)
 
     case_id: Mapped[int] = mapped_column(
         ForeignKey("group_cases.id", ondelete="CASCADE"), primary_key=True
     )
     term: Mapped[str] = mapped_column(String(TERM_MAX), primary_key=True)
+    #: the case's company, copied so matching reads only that company's profiles
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     #: members whose complaint holds the term
     members: Mapped[int] = mapped_column(default=0)
 

@@ -6,7 +6,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Company, CompanyAlias, CompanyStatus, Complaint, ComplaintTerm, GroupCase
+from models import (
+    CaseTerm,
+    Company,
+    CompanyAlias,
+    CompanyStatus,
+    Complaint,
+    ComplaintTerm,
+    GroupCase,
+)
 from services.company_names import normalize_name
 from services.errors import Conflict, DomainError, NotFound
 
@@ -107,6 +115,9 @@ def merge_company(session: Session, source: Company, target: Company) -> int:
     ).rowcount
     session.execute(
         update(GroupCase).where(GroupCase.company_id == source.id).values(company_id=target.id)
+    )
+    session.execute(
+        update(CaseTerm).where(CaseTerm.company_id == source.id).values(company_id=target.id)
     )
     session.execute(
         update(ComplaintTerm)

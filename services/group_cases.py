@@ -129,7 +129,9 @@ def _add_member(
     )
     session.add(membership)
     session.flush()
-    term_index.add_to_case(session, case.id, term_index.complaint_terms(session, complaint.id))
+    term_index.add_to_case(
+        session, case.id, case.company_id, term_index.complaint_terms(session, complaint.id)
+    )
     case.updated_at = membership.joined_at
     case.member_count += 1
     day = complaint.incident_date

@@ -64,6 +64,8 @@ COMMON_TERM_SHARE = 0.2
 SIMILAR_TERMS = 10
 #: similar complaints are counted up to this many (and as many invited at most)
 SIMILAR_CAP = 100
+#: the most recent complaints sharing enough terms, checked for being free of any case
+SIMILAR_SCAN = 1000
 KEY_TERMS_SHOWN = 5
 
 
@@ -153,7 +155,11 @@ def find_matches(
         for case_id, members, first, last, term, users in session.execute(
             select(*case_columns, CaseTerm.term, CaseTerm.members)
             .join(CaseTerm, CaseTerm.case_id == GroupCase.id)
-            .where(CaseTerm.term.in_(list(weights)), joinable)
+            .where(
+                CaseTerm.company_id == complaint.company_id,
+                CaseTerm.term.in_(list(weights)),
+                joinable,
+            )
         ):
             candidates[case_id] = _Candidate(case_id, members, (first, last))
             shared.setdefault(case_id, {})[term] = users
@@ -251,8 +257,9 @@ def similar_complaint_ids(
     if weights:
         weights = dict(list(weights.items())[:SIMILAR_TERMS])  # most informative first
         threshold = SIMILAR_TEXT_THRESHOLD * sum(weights.values())
-        # group the company's rows of these terms first; only the few survivors are checked
-        sharing = (
+        # two steps on purpose: grouping the company's rows of these terms yields few ids, and
+        # a planner that sees one joined query may walk every complaint backwards instead
+        sharing = session.scalars(
             select(ComplaintTerm.complaint_id)
             .where(
                 ComplaintTerm.company_id == complaint.company_id,
@@ -260,15 +267,16 @@ def similar_complaint_ids(
             )
             .group_by(ComplaintTerm.complaint_id)
             .having(func.sum(_weight_expression(ComplaintTerm.term, weights)) >= threshold)
-            .subquery()
-        )
-        ids += session.scalars(
-            select(Complaint.id)
-            .join(sharing, sharing.c.complaint_id == Complaint.id)
-            .where(free)
-            .order_by(Complaint.id.desc())
-            .limit(SIMILAR_CAP + 1)
-        )
+            .order_by(ComplaintTerm.complaint_id.desc())
+            .limit(SIMILAR_SCAN)
+        ).all()
+        if sharing:
+            ids += session.scalars(
+                select(Complaint.id)
+                .where(Complaint.id.in_(sharing), free)
+                .order_by(Complaint.id.desc())
+                .limit(SIMILAR_CAP + 1)
+            )
     return sorted(set(ids), reverse=True)[: SIMILAR_CAP + 1]
 
 

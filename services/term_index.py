@@ -18,14 +18,19 @@ from services.text_terms import extract_terms
 
 
 def _upsert_increment(
-    session: Session, table: Table, keys: list[dict[str, object]], counter: str
+    session: Session,
+    table: Table,
+    keys: list[dict[str, object]],
+    counter: str,
+    **values: object,
 ) -> None:
-    """INSERT ... ON CONFLICT DO UPDATE counter = counter + 1, on SQLite and PostgreSQL."""
+    """INSERT ... ON CONFLICT DO UPDATE counter = counter + 1, on SQLite and PostgreSQL;
+    ``values`` are set on new rows only."""
     if not keys:
         return
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     key_columns = list(keys[0])
-    statement = dialect.insert(table).values([{**key, counter: 1} for key in keys])
+    statement = dialect.insert(table).values([{**key, **values, counter: 1} for key in keys])
     statement = statement.on_conflict_do_update(
         index_elements=key_columns, set_={counter: table.c[counter] + 1}
     )
@@ -75,7 +80,7 @@ def index_complaint(session: Session, complaint: Complaint, case_id: int | None 
         _upsert_increment(session, TermStat.__table__, [{"term": t} for t in added], "complaints")
     if case_id is not None:
         remove_from_case(session, case_id, removed)
-        add_to_case(session, case_id, added)
+        add_to_case(session, case_id, complaint.company_id, added)
 
 
 def unindex_complaint(session: Session, complaint: Complaint, case_id: int | None = None) -> None:
@@ -87,9 +92,11 @@ def unindex_complaint(session: Session, complaint: Complaint, case_id: int | Non
         remove_from_case(session, case_id, terms)
 
 
-def add_to_case(session: Session, case_id: int, terms: Iterable[str]) -> None:
+def add_to_case(session: Session, case_id: int, company_id: int, terms: Iterable[str]) -> None:
+    """A member's terms join the case profile (``company_id``: the case's company, copied so
+    matching reads only that company's profiles)."""
     keys = [{"case_id": case_id, "term": t} for t in sorted(terms)]
-    _upsert_increment(session, CaseTerm.__table__, keys, "members")
+    _upsert_increment(session, CaseTerm.__table__, keys, "members", company_id=company_id)
 
 
 def remove_from_case(session: Session, case_id: int, terms: Iterable[str]) -> None:

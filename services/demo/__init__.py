@@ -193,7 +193,10 @@ def _case(ctx: DemoContext, item: dict[str, Any]) -> None:
         ctx.session.add(membership)
         ctx.session.flush()
         term_index.add_to_case(
-            ctx.session, case.id, term_index.complaint_terms(ctx.session, complaint.id)
+            ctx.session,
+            case.id,
+            complaint.company_id,
+            term_index.complaint_terms(ctx.session, complaint.id),
         )
         memberships.append(membership)
         kind = CaseEventKind.CREATED if index == 0 else CaseEventKind.MEMBER_JOINED
