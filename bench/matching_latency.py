@@ -18,7 +18,6 @@ from sqlalchemy import event, select
 from extensions import db
 from models import CaseTerm, Complaint
 from services.matching import find_matches, weighted_terms
-from services.term_index import complaint_terms
 
 WARMUP = 10
 
@@ -30,7 +29,7 @@ def _time_matching(ids: list[int]) -> tuple[list[float], list[float]]:
         start = time.perf_counter()
         find_matches(db.session, complaint)
         elapsed = time.perf_counter() - start
-        terms = list(weighted_terms(db.session, complaint_terms(db.session, complaint_id)))
+        terms = list(weighted_terms(db.session, complaint_id))
         start = time.perf_counter()
         db.session.execute(
             select(CaseTerm.case_id, CaseTerm.members).where(

@@ -34,6 +34,7 @@ from models import (
     User,
 )
 from models.base import PUBLIC_ID_ALPHABET, PUBLIC_ID_LENGTH
+from models.matching import INDEXED_COMPLAINTS
 from services.text_terms import extract_terms
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -210,6 +211,7 @@ def generate(session: Session, total: int, big_case_members: int = 0, seed: int 
         day = date(2025, 1, 1) + timedelta(days=rng.randint(0, 680))
         loose_ids.append(add_complaint(company, rng.choice(category_ids), [], day)[0])
     flush_rows(final=True)
+    stats[INDEXED_COMPLAINTS] = total  # every synthetic complaint has terms
     for table, rows in (
         (GroupCase.__table__, case_rows),
         (Membership.__table__, membership_rows),

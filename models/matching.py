@@ -13,6 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base
 
 TERM_MAX = 40
+#: the ``term_stats`` row with this (never a real) term counts the indexed complaints
+INDEXED_COMPLAINTS = ""
 
 
 class ComplaintTerm(Base):

@@ -75,7 +75,7 @@ def start_case(
 
 def invite_similar_complaints(session: Session, case: GroupCase, complaint: Complaint) -> int:
     """Notify each owner of a similar complaint with no case, once per case. Returns how many."""
-    weights = weighted_terms(session, term_index.complaint_terms(session, complaint.id))
+    weights = weighted_terms(session, complaint.id)
     ids = similar_complaint_ids(session, complaint, weights)[:SIMILAR_CAP]
     rows = session.execute(
         select(Complaint.owner_id, func.min(Complaint.public_id))

@@ -32,7 +32,7 @@ from models import (
     Membership,
     TermStat,
 )
-from services.term_index import complaint_terms
+from models.matching import INDEXED_COMPLAINTS
 from services.text_terms import surface_forms
 
 JOINABLE = (CaseStatus.OPEN, CaseStatus.DRAFTING, CaseStatus.SIGNING)
@@ -90,25 +90,30 @@ class MatchReport:
         return self.similar_without_case > SIMILAR_CAP
 
 
-def weighted_terms(session: Session, terms: list[str]) -> dict[str, float]:
-    """The most informative terms with their idf, ``log(1 + N / df)``.
+def weighted_terms(session: Session, complaint_id: int) -> dict[str, float]:
+    """The complaint's most informative terms with their idf, ``log(1 + N / df)``.
 
-    N is the highest complaint id, an index lookup instead of a count of every row; deleted
-    complaints make it a slight overestimate, which shifts every idf alike. Past
+    N is the number of indexed complaints, kept in ``term_stats`` (a count of every row would
+    cost a scan per query). Past
     :data:`COMMON_TERMS_FROM` complaints, terms used by more than :data:`COMMON_TERM_SHARE`
     of them are dropped: they cost the most index rows and tell cases apart the least.
     """
-    if not terms:
-        return {}
-    total = session.scalar(select(func.max(Complaint.id))) or 1
     frequency = dict(
         session.execute(
-            select(TermStat.term, TermStat.complaints).where(TermStat.term.in_(terms))
+            select(ComplaintTerm.term, func.coalesce(TermStat.complaints, 0))
+            .outerjoin(TermStat, TermStat.term == ComplaintTerm.term)
+            .where(ComplaintTerm.complaint_id == complaint_id)
         ).all()
     )
+    if not frequency:
+        return {}
+    total = (
+        session.scalar(select(TermStat.complaints).where(TermStat.term == INDEXED_COMPLAINTS)) or 1
+    )
+    terms = list(frequency)
     if total >= COMMON_TERMS_FROM:
-        terms = [t for t in terms if frequency.get(t, 0) <= COMMON_TERM_SHARE * total]
-    idf = {t: math.log(1 + total / max(frequency.get(t, 0), 1)) for t in terms}
+        terms = [t for t in terms if frequency[t] <= COMMON_TERM_SHARE * total]
+    idf = {t: math.log(1 + total / max(frequency[t], 1)) for t in terms}
     best = sorted(idf, key=lambda t: (-idf[t], t))[:QUERY_TERMS]
     return {t: idf[t] for t in best}
 
@@ -135,7 +140,7 @@ def find_matches(
 ) -> MatchReport:
     """Ranked joinable cases for ``complaint`` and the count of similar complaints with no case.
     ``signals`` exists for the benchmark's ablations; the app uses the defaults."""
-    weights = weighted_terms(session, complaint_terms(session, complaint.id))
+    weights = weighted_terms(session, complaint.id)
     joinable = and_(
         GroupCase.company_id == complaint.company_id,
         GroupCase.status.in_(JOINABLE),
@@ -285,5 +290,5 @@ def similar_without_case(
 ) -> int:
     """How many similar complaints have no case; above :data:`SIMILAR_CAP` means "more"."""
     if weights is None:
-        weights = weighted_terms(session, complaint_terms(session, complaint.id))
+        weights = weighted_terms(session, complaint.id)
     return len(similar_complaint_ids(session, complaint, weights))

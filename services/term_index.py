@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models import CaseTerm, Complaint, ComplaintTerm, Membership, TermStat
+from models.matching import INDEXED_COMPLAINTS
 from services.text_terms import extract_terms
 
 
@@ -54,6 +55,11 @@ def index_complaint(session: Session, complaint: Complaint, case_id: int | None 
     old = set(complaint_terms(session, complaint.id))
     new = extract_terms(complaint.narrative)
     removed, added = sorted(old - new), sorted(new - old)
+    # the empty term counts indexed complaints: the N of every idf, exact on every database
+    counted = [INDEXED_COMPLAINTS] if new and not old else []
+    uncounted = [INDEXED_COMPLAINTS] if old and not new else []
+    if uncounted:
+        _decrement_stats(session, uncounted)
     if removed:
         session.execute(
             delete(ComplaintTerm).where(
@@ -77,7 +83,9 @@ def index_complaint(session: Session, complaint: Complaint, case_id: int | None 
                 for t in added
             ],
         )
-        _upsert_increment(session, TermStat.__table__, [{"term": t} for t in added], "complaints")
+    if added or counted:
+        keys = [{"term": t} for t in counted + added]
+        _upsert_increment(session, TermStat.__table__, keys, "complaints")
     if case_id is not None:
         remove_from_case(session, case_id, removed)
         add_to_case(session, case_id, complaint.company_id, added)
@@ -87,7 +95,7 @@ def unindex_complaint(session: Session, complaint: Complaint, case_id: int | Non
     """Forget the complaint's terms before it is deleted."""
     terms = complaint_terms(session, complaint.id)
     session.execute(delete(ComplaintTerm).where(ComplaintTerm.complaint_id == complaint.id))
-    _decrement_stats(session, terms)
+    _decrement_stats(session, [INDEXED_COMPLAINTS, *terms] if terms else [])
     if case_id is not None:
         remove_from_case(session, case_id, terms)
 
