@@ -15,6 +15,7 @@ from models import (
     CaseStatus,
     Company,
     Complaint,
+    ComplaintVersion,
     GroupCase,
     MemberRole,
     Membership,
@@ -453,3 +454,43 @@ def test_one_click_sign_again_keeps_earlier_choices(app: Flask, setup: dict[str,
         follow_redirects=True,
     )
     assert "The complaint changed since you opened the page" in stale.get_data(as_text=True)
+
+
+def test_refused_signatures_change_nothing(
+    app: Flask, setup: dict[str, object], make_user: Callable[..., User]
+) -> None:
+    case, authority = setup["case"], setup["authority"]
+    organizer = _as(app, 0)
+    alice = _as(app, 1)
+    _draft(organizer, case, authority)
+    assert "This complaint is not open for signing." in _sign(alice, case, version_sha256="a" * 64)
+    _open(organizer, case, 1)
+    first_hash = db.session.scalar(
+        select(ComplaintVersion.content_sha256).where(ComplaintVersion.number == 1)
+    )
+    _draft(organizer, case, authority, body_md="# v2")
+    _open(organizer, case, 2)
+    assert "The complaint changed since you opened the page" in _sign(
+        alice, case, version_sha256=first_hash
+    )  # a superseded version
+    bob_membership = group_cases.membership_in(db.session, setup["people"][2], case)
+    _sign(alice, case, membership_id=str(bob_membership.id), pseudonym="ZZZZ")
+    entries = db.session.scalars(select(SignatureEntry)).all()
+    alice_membership = group_cases.membership_in(db.session, setup["people"][1], case)
+    assert [(e.membership_id, e.pseudonym) for e in entries] == [
+        (alice_membership.id, alice_membership.pseudonym)
+    ]  # tampered fields are ignored
+    make_user(email="outsider@example.org")
+    outsider = app.test_client()
+    login(outsider, "outsider@example.org", PASSWORD)
+    forged = outsider.post(
+        f"/cases/{case.public_id}/complaint/sign",
+        data={
+            "csrf_token": csrf_token(outsider.get("/me/").get_data(as_text=True)),
+            "version_sha256": entries[0].version_sha256,
+            "facts_confirmed": "y",
+            "share_identity": "identity",
+        },
+    )
+    assert forged.status_code == 403
+    assert _signatures(case) == 1
