@@ -57,6 +57,9 @@ TIME_SLACK_DAYS = 21
 MAX_RESULTS = 10
 #: same-category cases considered even when they share no term (most recently active first)
 CATEGORY_CANDIDATES = 50
+#: the rarest terms used to find candidate cases, and how many of those are scored in full
+RETRIEVAL_TERMS = 8
+TEXT_CANDIDATES = 100
 #: see :func:`weighted_terms`
 COMMON_TERMS_FROM = 1000
 COMMON_TERM_SHARE = 0.2
@@ -91,13 +94,13 @@ class MatchReport:
 
 
 def weighted_terms(session: Session, complaint_id: int) -> dict[str, float]:
-    """The complaint's most informative terms with their idf, ``log(1 + N / df)``.
+    """The complaint's most informative terms with their idf, ``log(1 + N / df)``."""
+    return _weights(*_term_statistics(session, complaint_id))
 
-    N is the number of indexed complaints, kept in ``term_stats`` (a count of every row would
-    cost a scan per query). Past
-    :data:`COMMON_TERMS_FROM` complaints, terms used by more than :data:`COMMON_TERM_SHARE`
-    of them are dropped: they cost the most index rows and tell cases apart the least.
-    """
+
+def _term_statistics(session: Session, complaint_id: int) -> tuple[dict[str, int], int]:
+    """(df of each of the complaint's terms, N). N is the number of indexed complaints, kept in
+    ``term_stats`` (counting every row would cost a scan per query)."""
     frequency = dict(
         session.execute(
             select(ComplaintTerm.term, func.coalesce(TermStat.complaints, 0))
@@ -105,11 +108,16 @@ def weighted_terms(session: Session, complaint_id: int) -> dict[str, float]:
             .where(ComplaintTerm.complaint_id == complaint_id)
         ).all()
     )
-    if not frequency:
-        return {}
     total = (
         session.scalar(select(TermStat.complaints).where(TermStat.term == INDEXED_COMPLAINTS)) or 1
     )
+    return frequency, total
+
+
+def _weights(frequency: dict[str, int], total: int) -> dict[str, float]:
+    """Past :data:`COMMON_TERMS_FROM` complaints, terms used by more than
+    :data:`COMMON_TERM_SHARE` of them are dropped: they cost the most index rows and tell cases
+    apart the least. Most informative first."""
     terms = list(frequency)
     if total >= COMMON_TERMS_FROM:
         terms = [t for t in terms if frequency[t] <= COMMON_TERM_SHARE * total]
@@ -140,7 +148,8 @@ def find_matches(
 ) -> MatchReport:
     """Ranked joinable cases for ``complaint`` and the count of similar complaints with no case.
     ``signals`` exists for the benchmark's ablations; the app uses the defaults."""
-    weights = weighted_terms(session, complaint.id)
+    frequency, total = _term_statistics(session, complaint.id)
+    weights = _weights(frequency, total)
     joinable = and_(
         GroupCase.company_id == complaint.company_id,
         GroupCase.status.in_(JOINABLE),
@@ -155,19 +164,28 @@ def find_matches(
         GroupCase.last_incident,
     )
     candidates: dict[int, _Candidate] = {}
-    shared: dict[int, dict[str, int]] = {}
     if weights:
+        # retrieval: in a large index, the company's cases sharing the complaint's rarest terms,
+        # cut to the best TEXT_CANDIDATES by a first score (common terms would bring every case
+        # along); a small index is cheap to read whole, and reading it whole ranks best
+        large = total >= COMMON_TERMS_FROM and len(weights) > RETRIEVAL_TERMS
+        retrieval = list(weights)[:RETRIEVAL_TERMS] if large else None
+        first_score: dict[int, float] = {}
         for case_id, members, first, last, term, users in session.execute(
             select(*case_columns, CaseTerm.term, CaseTerm.members)
             .join(CaseTerm, CaseTerm.case_id == GroupCase.id)
             .where(
                 CaseTerm.company_id == complaint.company_id,
-                CaseTerm.term.in_(list(weights)),
+                CaseTerm.term.in_(retrieval or list(weights)),
                 joinable,
             )
         ):
             candidates[case_id] = _Candidate(case_id, members, (first, last))
-            shared.setdefault(case_id, {})[term] = users
+            first_score[case_id] = first_score.get(case_id, 0.0) + weights[term] * math.sqrt(
+                users / max(members, 1)
+            )
+        best = sorted(first_score, key=lambda c: (-first_score[c], c))[:TEXT_CANDIDATES]
+        candidates = {case_id: candidates[case_id] for case_id in best}
     same_category = set()
     for case_id, members, first, last in session.execute(
         select(*case_columns)
@@ -177,6 +195,14 @@ def find_matches(
     ):
         candidates[case_id] = _Candidate(case_id, members, (first, last))
         same_category.add(case_id)
+    shared: dict[int, dict[str, int]] = {}
+    if weights and candidates:  # scoring: every weighted term, for the candidates only
+        for case_id, term, users in session.execute(
+            select(CaseTerm.case_id, CaseTerm.term, CaseTerm.members).where(
+                CaseTerm.case_id.in_(list(candidates)), CaseTerm.term.in_(list(weights))
+            )
+        ):
+            shared.setdefault(case_id, {})[term] = users
     similar = similar_without_case(session, complaint, weights)
     # only terms some candidate uses can tell cases apart; the rest would dilute every score
     known_terms = {term for terms in shared.values() for term in terms}
