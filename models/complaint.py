@@ -36,7 +36,8 @@ NARRATIVE_MAX = 5000
 
 class Complaint(Base):
     __tablename__ = "complaints"
-    __table_args__ = (Index("ix_complaints_company_category", "company_id", "category_id"),)
+    #: (company, category, id): the newest complaints of a company and category, read backwards
+    __table_args__ = (Index("ix_complaints_company_category", "company_id", "category_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = public_id_column()
