@@ -19,7 +19,7 @@ from models import (
 )
 from services import audit, signing, term_index
 from services.errors import Conflict, DomainError, NotFound
-from services.matching import JOINABLE, SIMILAR_CAP, similar_complaint_ids, weighted_terms
+from services.matching import JOINABLE, SIMILAR_CAP, similar_complaint_ids
 from services.notify import INVITE
 from services.pseudonyms import new_pseudonym
 
@@ -75,8 +75,7 @@ def start_case(
 
 def invite_similar_complaints(session: Session, case: GroupCase, complaint: Complaint) -> int:
     """Notify each owner of a similar complaint with no case, once per case. Returns how many."""
-    weights = weighted_terms(session, complaint.id)
-    ids = similar_complaint_ids(session, complaint, weights)[:SIMILAR_CAP]
+    ids = similar_complaint_ids(session, complaint)[:SIMILAR_CAP]
     rows = session.execute(
         select(Complaint.owner_id, func.min(Complaint.public_id))
         .where(Complaint.id.in_(ids))

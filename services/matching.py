@@ -63,6 +63,11 @@ TEXT_CANDIDATES = 100
 #: see :func:`weighted_terms`
 COMMON_TERMS_FROM = 1000
 COMMON_TERM_SHARE = 0.2
+#: in a large index, only terms in at most this share of complaints look up postings
+#: (finding candidates, similar complaints): a rarer word is a sharper and cheaper signal
+RARE_TERM_SHARE = 0.01
+#: the rarest terms used when none is rare enough
+FALLBACK_TERMS = 3
 #: the most informative terms used to find similar complaints with no case
 SIMILAR_TERMS = 10
 #: similar complaints are counted up to this many (and as many invited at most)
@@ -114,6 +119,17 @@ def _term_statistics(session: Session, complaint_id: int) -> tuple[dict[str, int
     return frequency, total
 
 
+def _lookup_terms(
+    weights: dict[str, float], frequency: dict[str, int], total: int
+) -> dict[str, float]:
+    """The weighted terms worth a postings lookup: all of them in a small index; in a large one
+    the rare ones (or the few rarest, when none is rare)."""
+    if total < COMMON_TERMS_FROM:
+        return weights
+    rare = {t: w for t, w in weights.items() if frequency[t] <= RARE_TERM_SHARE * total}
+    return rare or dict(list(weights.items())[:FALLBACK_TERMS])
+
+
 def _weights(frequency: dict[str, int], total: int) -> dict[str, float]:
     """Past :data:`COMMON_TERMS_FROM` complaints, terms used by more than
     :data:`COMMON_TERM_SHARE` of them are dropped: they cost the most index rows and tell cases
@@ -150,6 +166,7 @@ def find_matches(
     ``signals`` exists for the benchmark's ablations; the app uses the defaults."""
     frequency, total = _term_statistics(session, complaint.id)
     weights = _weights(frequency, total)
+    lookup = _lookup_terms(weights, frequency, total)
     joinable = and_(
         GroupCase.company_id == complaint.company_id,
         GroupCase.status.in_(JOINABLE),
@@ -168,8 +185,7 @@ def find_matches(
         # retrieval: in a large index, the company's cases sharing the complaint's rarest terms,
         # cut to the best TEXT_CANDIDATES by a first score (common terms would bring every case
         # along); a small index is cheap to read whole, and reading it whole ranks best
-        large = total >= COMMON_TERMS_FROM and len(weights) > RETRIEVAL_TERMS
-        retrieval = list(weights)[:RETRIEVAL_TERMS] if large else None
+        retrieval = list(lookup)[:RETRIEVAL_TERMS] if total >= COMMON_TERMS_FROM else None
         first_score: dict[int, float] = {}
         for case_id, members, first, last, term, users in session.execute(
             select(*case_columns, CaseTerm.term, CaseTerm.members)
@@ -203,7 +219,7 @@ def find_matches(
             )
         ):
             shared.setdefault(case_id, {})[term] = users
-    similar = similar_without_case(session, complaint, weights)
+    similar = len(similar_complaint_ids(session, complaint, lookup))
     # only terms some candidate uses can tell cases apart; the rest would dilute every score
     known_terms = {term for terms in shared.values() for term in terms}
     known_weight = sum(weights[term] for term in known_terms)
@@ -263,12 +279,15 @@ def _in_period(day: date, period: tuple[date | None, date | None]) -> bool:
 
 
 def similar_complaint_ids(
-    session: Session, complaint: Complaint, weights: dict[str, float]
+    session: Session, complaint: Complaint, weights: dict[str, float] | None = None
 ) -> list[int]:
     """Other people's complaints against the same company, in no case, that share the category
     or enough informative terms: at most :data:`SIMILAR_CAP` + 1 of them, so the cost stays
     bounded for a company with a hundred thousand complaints ("more than 100" is all a page
     needs to say, and all the invitations a new case sends)."""
+    if weights is None:
+        frequency, total = _term_statistics(session, complaint.id)
+        weights = _lookup_terms(_weights(frequency, total), frequency, total)
     free = and_(
         Complaint.owner_id != complaint.owner_id,
         ~exists().where(Membership.complaint_id == Complaint.id),
@@ -311,10 +330,6 @@ def similar_complaint_ids(
     return sorted(set(ids), reverse=True)[: SIMILAR_CAP + 1]
 
 
-def similar_without_case(
-    session: Session, complaint: Complaint, weights: dict[str, float] | None = None
-) -> int:
+def similar_without_case(session: Session, complaint: Complaint) -> int:
     """How many similar complaints have no case; above :data:`SIMILAR_CAP` means "more"."""
-    if weights is None:
-        weights = weighted_terms(session, complaint.id)
-    return len(similar_complaint_ids(session, complaint, weights))
+    return len(similar_complaint_ids(session, complaint))
