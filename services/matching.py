@@ -185,7 +185,7 @@ def find_matches(
         # retrieval: in a large index, the company's cases sharing the complaint's rarest terms,
         # cut to the best TEXT_CANDIDATES by a first score (common terms would bring every case
         # along); a small index is cheap to read whole, and reading it whole ranks best
-        retrieval = list(lookup)[:RETRIEVAL_TERMS] if total >= COMMON_TERMS_FROM else None
+        retrieval = list(weights)[:RETRIEVAL_TERMS] if total >= COMMON_TERMS_FROM else None
         first_score: dict[int, float] = {}
         for case_id, members, first, last, term, users in session.execute(
             select(*case_columns, CaseTerm.term, CaseTerm.members)
