@@ -182,26 +182,30 @@ def find_matches(
     )
     candidates: dict[int, _Candidate] = {}
     if weights:
-        # retrieval: in a large index, the company's cases sharing the complaint's rarest terms,
-        # cut to the best TEXT_CANDIDATES by a first score (common terms would bring every case
-        # along); a small index is cheap to read whole, and reading it whole ranks best
-        retrieval = list(weights)[:RETRIEVAL_TERMS] if total >= COMMON_TERMS_FROM else None
-        first_score: dict[int, float] = {}
-        for case_id, members, first, last, term, users in session.execute(
-            select(*case_columns, CaseTerm.term, CaseTerm.members)
+        # retrieval: the company's cases sharing the most informative terms (in a large index
+        # only the first RETRIEVAL_TERMS), ranked in the database by a first score and cut to
+        # TEXT_CANDIDATES, so a company with thousands of cases sends back a hundred rows
+        retrieval = list(weights)[:RETRIEVAL_TERMS] if total >= COMMON_TERMS_FROM else list(weights)
+        first_score = (
+            func.sum(_weight_expression(CaseTerm.term, weights) * CaseTerm.members)
+            / case((GroupCase.member_count > 0, GroupCase.member_count), else_=1)
+        ).label("first_score")
+        best = (
+            select(GroupCase.id)
             .join(CaseTerm, CaseTerm.case_id == GroupCase.id)
             .where(
                 CaseTerm.company_id == complaint.company_id,
-                CaseTerm.term.in_(retrieval or list(weights)),
+                CaseTerm.term.in_(retrieval),
                 joinable,
             )
+            .group_by(GroupCase.id, GroupCase.member_count)
+            .order_by(first_score.desc(), GroupCase.id)
+            .limit(TEXT_CANDIDATES)
+        )
+        for case_id, members, first, last in session.execute(
+            select(*case_columns).where(GroupCase.id.in_(best.scalar_subquery()))
         ):
             candidates[case_id] = _Candidate(case_id, members, (first, last))
-            first_score[case_id] = first_score.get(case_id, 0.0) + weights[term] * math.sqrt(
-                users / max(members, 1)
-            )
-        best = sorted(first_score, key=lambda c: (-first_score[c], c))[:TEXT_CANDIDATES]
-        candidates = {case_id: candidates[case_id] for case_id in best}
     same_category = set()
     for case_id, members, first, last in session.execute(
         select(*case_columns)
