@@ -10,8 +10,11 @@ aliases are resolved before we get here). Each is scored from three signals:
   do not dilute every score alike;
 * **time**: the incident falls inside the case's incident period, or close to it.
 
-Weights favour text, since people often pick a neighbouring category. Every number comes from
-indexed lookups (``case_terms``, ``term_stats``, memberships): no complaint text is read.
+Weights favour text, since people often pick a neighbouring category. Candidates are found and
+first ranked in the database (the company's case profiles for the most informative terms, plus
+the most recently active cases of the same category), then scored in full. Every number comes
+from indexed lookups (``case_terms``, ``term_stats``, counters on ``group_cases``): no
+complaint text is read but the member's own.
 """
 
 from __future__ import annotations
