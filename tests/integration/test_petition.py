@@ -115,6 +115,17 @@ def _sign(client: FlaskClient, case: GroupCase, share: bool = False, **overrides
     return response.get_data(as_text=True)
 
 
+def _first_version_open(
+    app: Flask, setup: dict[str, object]
+) -> tuple[GroupCase, Authority, FlaskClient]:
+    """The organizer drafts version 1 and opens it for signing."""
+    case, authority = setup["case"], setup["authority"]
+    organizer = _as(app, 0)
+    _draft(organizer, case, authority)
+    _open(organizer, case, 1)
+    return case, authority, organizer
+
+
 def _signatures(case: GroupCase) -> int:
     return db.session.scalar(
         select(func.count(SignatureEntry.id)).where(SignatureEntry.case_id == case.id)
@@ -234,10 +245,7 @@ def test_opening_needs_an_authority_then_freezes_and_notifies(
 
 
 def test_signing_rules_and_the_verified_chain(app: Flask, setup: dict[str, object]) -> None:
-    case, authority = setup["case"], setup["authority"]
-    organizer = _as(app, 0)
-    _draft(organizer, case, authority)
-    _open(organizer, case, 1)
+    case, _authority, _organizer = _first_version_open(app, setup)
     alice, bob = _as(app, 1), _as(app, 2)
 
     assert "Please confirm that the facts" in _sign(alice, case, facts_confirmed="")
@@ -288,10 +296,7 @@ def test_signing_rules_and_the_verified_chain(app: Flask, setup: dict[str, objec
 def test_a_new_version_supersedes_signatures_and_asks_signers_again(
     app: Flask, setup: dict[str, object]
 ) -> None:
-    case, authority = setup["case"], setup["authority"]
-    organizer = _as(app, 0)
-    _draft(organizer, case, authority)
-    _open(organizer, case, 1)
+    case, authority, organizer = _first_version_open(app, setup)
     alice = _as(app, 1)
     _sign(alice, case)
     _draft(organizer, case, authority, body_md="# Complaint v2\n\nMore facts.")
@@ -309,10 +314,7 @@ def test_a_new_version_supersedes_signatures_and_asks_signers_again(
 
 
 def test_leaving_while_signed_appends_a_withdrawal(app: Flask, setup: dict[str, object]) -> None:
-    case, authority = setup["case"], setup["authority"]
-    organizer = _as(app, 0)
-    _draft(organizer, case, authority)
-    _open(organizer, case, 1)
+    case, _authority, _organizer = _first_version_open(app, setup)
     alice = _as(app, 1)
     _sign(alice, case)
     submit(alice, f"/cases/{case.public_id}", action=f"/cases/{case.public_id}/leave")
@@ -321,10 +323,7 @@ def test_leaving_while_signed_appends_a_withdrawal(app: Flask, setup: dict[str, 
 
 
 def test_withdrawal_after_submission_is_refused(app: Flask, setup: dict[str, object]) -> None:
-    case, authority = setup["case"], setup["authority"]
-    organizer = _as(app, 0)
-    _draft(organizer, case, authority)
-    _open(organizer, case, 1)
+    case, _authority, _organizer = _first_version_open(app, setup)
     alice = _as(app, 1)
     _sign(alice, case)
     db.session.execute(
@@ -421,10 +420,7 @@ def test_organizer_appoints_co_organizer_and_hands_over(
 
 
 def test_one_click_sign_again_keeps_earlier_choices(app: Flask, setup: dict[str, object]) -> None:
-    case, authority = setup["case"], setup["authority"]
-    organizer = _as(app, 0)
-    _draft(organizer, case, authority)
-    _open(organizer, case, 1)
+    case, authority, organizer = _first_version_open(app, setup)
     alice = _as(app, 1)
     _sign(alice, case, share=True)
     _draft(organizer, case, authority, body_md="# v2")
