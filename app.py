@@ -36,6 +36,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from blueprints.security import register_security_headers
     from blueprints.templating import register_template_helpers
     from cli import register_commands
+    from services import evidence_processing  # noqa: F401 - registers the anonymization job
 
     register_blueprints(app)
     register_error_handlers(app)

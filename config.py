@@ -24,7 +24,20 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     STORAGE_DIR: str | None = None  # default: instance/files
 
-    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    #: a request body larger than this is refused before it is read (one evidence file + form)
+    MAX_CONTENT_LENGTH = 21 * 1024 * 1024
+
+    EVIDENCE_MAX_FILE_BYTES = 20 * 1024 * 1024
+    EVIDENCE_MAX_MEMBER_CASE_BYTES = 200 * 1024 * 1024
+    EVIDENCE_MAX_PIXELS = 40_000_000  #: a 48 KB PNG can declare 20000 x 20000 pixels
+    EVIDENCE_MAX_PDF_PAGES = 50
+    EVIDENCE_PDF_DPI = 150
+    #: which OCR reads screenshots: "tesseract" (Debian) or "rapidocr" (PyPI, models in the wheel)
+    OCR_ENGINE = "tesseract"
+
+    #: how background jobs run: "thread" (a pool in the web process) or "eager" (at once)
+    JOBS_MODE = "thread"
+    JOB_THREADS = 2
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

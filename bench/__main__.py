@@ -1,4 +1,4 @@
-"""``python -m bench [quality|latency|signing ...]``: run the benchmarks, print tables, write JSON.
+"""``python -m bench [quality|latency|signing|ocr ...]``: run the benchmarks, print tables, write JSON.
 
 Environment: ``BENCH_DATABASES`` (default ``sqlite,postgresql``), ``BENCH_SIZES`` for the
 latency benchmark (default ``10000,100000``; add ``1000000`` for the full run).
@@ -26,6 +26,10 @@ def main(argv: list[str]) -> None:
         from bench.signing_throughput import main as signing
 
         signing(databases)
+    if "ocr" in which:  # not in the default list: slow, and needs no database
+        from bench.ocr_quality import main as ocr
+
+        ocr()
 
 
 if __name__ == "__main__":

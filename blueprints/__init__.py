@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.auth.views import bp as auth_bp
     from blueprints.cases.views import bp as cases_bp
     from blueprints.complaints.views import bp as complaints_bp
+    from blueprints.evidence.views import bp as evidence_bp
     from blueprints.main.views import bp as main_bp
     from blueprints.me.views import bp as me_bp
     from blueprints.notifications.views import bp as notifications_bp
@@ -19,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/account")
     app.register_blueprint(cases_bp, url_prefix="/cases")
     app.register_blueprint(complaints_bp, url_prefix="/complaints")
+    app.register_blueprint(evidence_bp)
     app.register_blueprint(me_bp, url_prefix="/me")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(petition_bp, url_prefix="/cases")

@@ -10,8 +10,9 @@ def register_commands(app: Flask) -> None:
     from cli.companies import companies
     from cli.complaints import complaints
     from cli.demo import demo
+    from cli.evidence import evidence
     from cli.setup import setup
     from cli.users import users
 
-    for command in (authorities, companies, complaints, users, demo, setup):
+    for command in (authorities, companies, complaints, evidence, users, demo, setup):
         app.cli.add_command(command)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from extensions import db
 from models import Complaint, TermStat, User
 from services.demo import load_demo
+from services.evidence import purge_abandoned
 from services.reference import ensure_categories
 from services.term_index import rebuild_term_index
 
@@ -32,6 +33,10 @@ def setup(demo: bool) -> None:
         select(TermStat.term).limit(1)
     ):
         click.echo(f"Matching index built for {rebuild_term_index(db.session)} complaints.")
+    abandoned = purge_abandoned(db.session)
+    db.session.commit()
+    if abandoned:
+        click.echo(f"Deleted {abandoned} evidence uploads left unconfirmed for 24 hours.")
     if demo and not db.session.scalar(select(func.count(User.id))):
         summary = load_demo(db.session)
         db.session.commit()

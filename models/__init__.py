@@ -7,7 +7,16 @@ from models.category import Category
 from models.company import Company, CompanyAlias, CompanyStatus
 from models.complaint import CURRENCIES, ZERO_DECIMAL_CURRENCIES, Complaint, Demand
 from models.event import AuditEvent, CaseEvent, CaseEventKind
-from models.evidence import Evidence, EvidenceKind, EvidenceStatus
+from models.evidence import (
+    PRIVATE_ROLES,
+    UNCONFIRMED_STATUSES,
+    Evidence,
+    EvidenceFile,
+    EvidenceKind,
+    EvidenceStatus,
+    FileRole,
+)
+from models.job import Job, JobStatus
 from models.matching import CaseTerm, ComplaintTerm, TermStat
 from models.notification import Notification
 from models.petition import CaseComment, ComplaintVersion, SignatureAction, SignatureEntry
@@ -18,6 +27,8 @@ __all__ = [
     "CURRENCIES",
     "FINAL_SUBMISSION_STATUSES",
     "FROZEN_STATUSES",
+    "PRIVATE_ROLES",
+    "UNCONFIRMED_STATUSES",
     "ZERO_DECIMAL_CURRENCIES",
     "AuditEvent",
     "Authority",
@@ -36,9 +47,13 @@ __all__ = [
     "ComplaintVersion",
     "Demand",
     "Evidence",
+    "EvidenceFile",
     "EvidenceKind",
     "EvidenceStatus",
+    "FileRole",
     "GroupCase",
+    "Job",
+    "JobStatus",
     "MemberRole",
     "Membership",
     "Notification",

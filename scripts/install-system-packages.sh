@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite drives for real, only those missing:
-# PostgreSQL (server binaries), Chromium (browser tests), Noto CJK (Chinese glyphs).
+# PostgreSQL (server binaries), Chromium (browser tests), Noto CJK (Chinese glyphs),
+# Tesseract with Simplified Chinese (reads screenshots to find personal data).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -8,6 +9,9 @@ missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
+command -v tesseract >/dev/null || missing+=(tesseract-ocr tesseract-ocr-eng)
+compgen -G "/usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata" >/dev/null \
+  || missing+=(tesseract-ocr-chi-sim)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -173,9 +173,15 @@ def map_cfpb_category(issue: str, sub_issue: str) -> str:
     )
 
 
+PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
 def neutralize(cell: str) -> str:
     """Prefix "'" so spreadsheets show formulas as text; cells already starting with "'" get
-    one more, so :func:`unneutralize` can always remove exactly one and round-trip exactly."""
+    one more, so :func:`unneutralize` can always remove exactly one and round-trip exactly.
+    A plain signed number ("-199.00", a refund in a statement) is no formula and stays as is."""
+    if PLAIN_NUMBER.fullmatch(cell):
+        return cell
     return f"'{cell}" if cell.startswith((*FORMULA_STARTS, "'")) else cell
 
 

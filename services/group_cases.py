@@ -17,7 +17,7 @@ from models import (
     Notification,
     User,
 )
-from services import audit, signing, term_index
+from services import audit, evidence, signing, term_index
 from services.errors import Conflict, DomainError, NotFound
 from services.matching import JOINABLE, SIMILAR_CAP, similar_complaint_ids
 from services.notify import INVITE
@@ -151,6 +151,7 @@ def leave_case(session: Session, membership: Membership) -> GroupCase | None:
         and membership.id in signing.signing_state(session, case).active
     ):  # the log shows the signature ending, not silently losing its signer
         signing.withdraw(session, case, membership)
+    evidence.forget_member(session, membership)
     if membership.complaint_id is not None:
         term_index.remove_from_case(
             session, case.id, term_index.complaint_terms(session, membership.complaint_id)
@@ -168,6 +169,7 @@ def leave_case(session: Session, membership: Membership) -> GroupCase | None:
             .limit(1)
         )
         if successor is None:
+            evidence.forget_case(session, case)
             session.delete(case)
             session.flush()
             return None

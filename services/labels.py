@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from models import CaseEventKind, CaseStatus, Demand, MemberRole, SubmissionStatus
+from models import (
+    CaseEventKind,
+    CaseStatus,
+    Demand,
+    EvidenceKind,
+    EvidenceStatus,
+    MemberRole,
+    SubmissionStatus,
+)
 
 CASE_STATUS = {
     CaseStatus.OPEN: _l("Gathering members"),
@@ -53,12 +61,55 @@ CASE_EVENT = {
     CaseEventKind.ORGANIZER_CHANGED: _l("The organizer role was handed over"),
 }
 
+EVIDENCE_KIND = {
+    EvidenceKind.IMAGE: _l("Picture"),
+    EvidenceKind.PDF: _l("PDF document"),
+    EvidenceKind.TEXT: _l("Text"),
+    EvidenceKind.CSV: _l("Table (CSV)"),
+}
+
+EVIDENCE_STATUS = {
+    EvidenceStatus.PROCESSING: _l("Being anonymized"),
+    EvidenceStatus.PREVIEW: _l("Waiting for your check"),
+    EvidenceStatus.POOLED: _l("In the pool"),
+    EvidenceStatus.WITHDRAWN: _l("Withdrawn"),
+    EvidenceStatus.FAILED: _l("Could not be anonymized"),
+}
+
+#: what anonymization removed, by the codes of services.anonymize (counts only, never values)
+REMOVED = {
+    "PHONE": _l("phone numbers"),
+    "EMAIL": _l("e-mail addresses"),
+    "ID": _l("ID card numbers"),
+    "CARD": _l("bank card numbers"),
+    "IBAN": _l("IBANs"),
+    "ALIPAY": _l("Alipay accounts"),
+    "WECHAT": _l("WeChat IDs"),
+    "NAME_OR_TERM": _l("your name and words you chose"),
+    "AREA": _l("areas blacked out"),
+    "COLUMN_DROPPED": _l("columns removed"),
+    "COLUMN_HASHED": _l("columns replaced by codes"),
+}
+
+JOB_STEP = {
+    "cleaning": _l("Removing hidden data"),
+    "reading": _l("Looking for personal data"),
+    "blacking_out": _l("Blacking out"),
+    "rendering": _l("Turning pages into pictures"),
+    "rebuilding": _l("Building the new PDF"),
+    "anonymizing": _l("Replacing personal data"),
+}
+
 LABELS = {
     "case_status": CASE_STATUS,
     "submission_status": SUBMISSION_STATUS,
     "member_role": MEMBER_ROLE,
     "demand": DEMAND,
     "case_event": CASE_EVENT,
+    "evidence_kind": EVIDENCE_KIND,
+    "evidence_status": EVIDENCE_STATUS,
+    "removed": REMOVED,
+    "job_step": JOB_STEP,
 }
 
 

@@ -65,6 +65,7 @@ def app_config(tmp_path: Path, database_url: str, **extra: Any) -> dict[str, Any
         "SECRET_KEY": "test-secret",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SQLALCHEMY_DATABASE_URI": database_url,
+        "JOBS_MODE": "eager",  # a job's outcome is there when the request returns
         **FAST_HASHING,
         **extra,
     }

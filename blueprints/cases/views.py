@@ -13,7 +13,7 @@ from blueprints.complaints.forms import JoinCaseForm
 from blueprints.forms import reported
 from extensions import db
 from models import CaseEvent, CaseStatus, GroupCase
-from services import complaints, group_cases
+from services import complaints, evidence, group_cases
 from services.case_directory import CaseFilters, filter_choices, search_cases
 from services.case_stats import case_figures
 from services.errors import NotFound
@@ -104,6 +104,7 @@ def detail(public_id: str) -> str:
         timeline=timeline,
         join_form=None if membership else _join_form(case),
         joinable=case.status in JOINABLE,
+        evidence_count=evidence.pooled_count(db.session, case),
     )
 
 

@@ -1,0 +1,381 @@
+"""Evidence pages: the pool of a case, uploading, the preview before pooling, and the files.
+
+Every file goes out through :func:`_send`: only after :func:`services.evidence.visible_evidence`
+said yes, always as an attachment, with ``nosniff`` and a sandboxing policy, so a stored file
+can never run as a page of this site.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Response
+
+from blueprints.evidence.forms import BoxesForm, UploadForm, WordsForm
+from blueprints.forms import EmptyForm, reported
+from extensions import db
+from models import Evidence, EvidenceFile, EvidenceKind, EvidenceStatus, FileRole, GroupCase, Job
+from services import evidence, evidence_files, group_cases, jobs
+from services.errors import DomainError, NotFound
+from services.evidence import TooLarge
+from services.labels import label
+
+bp = Blueprint("evidence", __name__)
+
+
+def _case_or_404(public_id: str) -> GroupCase:
+    try:
+        return group_cases.case_by_public_id(db.session, public_id)
+    except NotFound:
+        abort(404)
+
+
+def _item_or_404(public_id: str) -> Evidence:
+    try:
+        return evidence.visible_evidence(db.session, current_user, public_id)
+    except NotFound:
+        abort(404)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == (
+        "application/json"
+    )
+
+
+@bp.route("/cases/<public_id>/evidence")
+@login_required
+def pool(public_id: str) -> str:
+    """The case's pooled evidence, the member's own unconfirmed uploads, and the upload form."""
+    case = _case_or_404(public_id)
+    if not evidence.can_see_pool(db.session, current_user, case):
+        abort(403, description=_("Only members of this case can see its evidence."))
+    membership = group_cases.membership_in(db.session, current_user, case)
+    can_upload = membership is not None and not case.is_frozen
+    limits = evidence.limits()
+    return render_template(
+        "evidence/pool.html",
+        case=case,
+        membership=membership,
+        items=evidence.pooled_items(db.session, case),
+        mine=evidence.my_unconfirmed(db.session, current_user, case) if membership else [],
+        form=UploadForm() if can_upload else None,
+        limits=limits,
+        used=evidence.used_bytes(db.session, current_user, case) if membership else 0,
+    )
+
+
+@bp.route("/cases/<public_id>/evidence", methods=["POST"])
+@login_required
+def upload(public_id: str) -> Response | tuple[Response, int]:
+    """Accept one or more files. With ``Accept: application/json`` (the page's script sends
+    one file per request to show its progress) the answer is JSON; otherwise a redirect."""
+    case = _case_or_404(public_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _upload_refused(case, _("This form has expired. Reload the page and try again."))
+    uploads: list[FileStorage] = [f for f in request.files.getlist("files") if f.filename]
+    if not uploads:
+        return _upload_refused(case, _("Choose at least one file to upload."))
+    try:
+        terms = evidence.parse_terms(form.words.data or "")
+    except DomainError as error:
+        return _upload_refused(case, str(error.message))
+
+    created: list[Evidence] = []
+    for upload_file in uploads:
+        try:
+            item = evidence.contribute(
+                db.session,
+                current_user,
+                case,
+                upload_file.stream,
+                upload_file.filename or "",
+                terms=terms,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            status = 413 if isinstance(error, TooLarge) else 422
+            if membership_refused(case):
+                status = 403
+            if _wants_json() or len(uploads) == 1:
+                return _upload_refused(case, str(error.message), status)
+            flash(
+                _("%(name)s: %(message)s", name=_safe_name(upload_file), message=error.message),
+                "error",
+            )
+            continue
+        db.session.commit()  # the job starts once its row is committed
+        created.append(item)
+
+    evidence.purge_if_due(db.session)
+    if _wants_json():
+        item = created[0]
+        return jsonify(
+            id=item.public_id,
+            url=url_for("evidence.item", public_id=item.public_id),
+            job=url_for("evidence.job_status", public_id=item.job.public_id) if item.job else None,
+        ), 201
+    if len(created) == 1:
+        return redirect(url_for("evidence.item", public_id=created[0].public_id))
+    if created:
+        flash(
+            _("Your files are being anonymized. Check each one before it joins the pool."),
+            "success",
+        )
+    return redirect(url_for("evidence.pool", public_id=case.public_id))
+
+
+def membership_refused(case: GroupCase) -> bool:
+    return group_cases.membership_in(db.session, current_user, case) is None
+
+
+def _safe_name(upload_file: FileStorage) -> str:
+    """The uploaded name for a message, with anything unprintable dropped."""
+    name = upload_file.filename or ""
+    return "".join(c for c in name if c.isprintable())[:80] or "?"
+
+
+def _upload_refused(case: GroupCase, message: str, status: int = 422) -> Any:
+    if _wants_json():
+        return jsonify(error=message), status
+    if status == 403:
+        abort(403, description=message)
+    flash(message, "error")
+    return redirect(url_for("evidence.pool", public_id=case.public_id))
+
+
+@bp.route("/evidence/<public_id>")
+@login_required
+def item(public_id: str) -> str:
+    """One item: its preview and choices for its contributor, its details for the case."""
+    found = _item_or_404(public_id)
+    if found.job is not None:
+        jobs.revive_if_stale(found.job)
+    is_contributor = found.contributor_id == current_user.id
+    context: dict[str, Any] = {
+        "item": found,
+        "case": found.case,
+        "is_contributor": is_contributor,
+        "membership": group_cases.membership_in(db.session, current_user, found.case),
+        "action_form": EmptyForm(),
+    }
+    if found.status is EvidenceStatus.PREVIEW and is_contributor:
+        context["words_form"] = WordsForm(words="\n".join(evidence.terms_of(found)))
+        context["boxes_form"] = BoxesForm(boxes=evidence.boxes_for_editor(found))
+    if found.sha256 and found.kind is EvidenceKind.CSV:
+        context["table_rows"] = evidence.preview_table(found)
+    if found.sha256 and found.kind is EvidenceKind.TEXT:
+        context["text"] = evidence.preview_text(found)
+    return render_template("evidence/item.html", **context)
+
+
+def _owned_action(public_id: str) -> Evidence:
+    found = _item_or_404(public_id)
+    if found.contributor_id != current_user.id:
+        abort(404)
+    return found
+
+
+@bp.route("/evidence/<public_id>/words", methods=["POST"])
+@login_required
+def words(public_id: str) -> Response:
+    found = _owned_action(public_id)
+    form = WordsForm()
+    if form.validate_on_submit():
+        with reported() as outcome:
+            evidence.rescan_with_terms(
+                db.session, current_user, found, evidence.parse_terms(form.words.data or "")
+            )
+        if outcome.done:
+            flash(_("Scanning again with your words."), "success")
+    return redirect(url_for("evidence.item", public_id=public_id))
+
+
+@bp.route("/evidence/<public_id>/boxes", methods=["POST"])
+@login_required
+def boxes(public_id: str) -> Response:
+    found = _owned_action(public_id)
+    form = BoxesForm()
+    if form.validate_on_submit():
+        try:
+            submitted = json.loads(form.boxes.data or "{}")
+            if not isinstance(submitted, dict):
+                raise ValueError
+        except ValueError:
+            flash(_("The boxes could not be read. Reload the page and try again."), "error")
+            return redirect(url_for("evidence.item", public_id=public_id))
+        with reported() as outcome:
+            evidence.set_boxes(db.session, current_user, found, submitted)
+        if outcome.done:
+            flash(_("Your black-out boxes are being applied."), "success")
+    return redirect(url_for("evidence.item", public_id=public_id))
+
+
+@bp.route("/evidence/<public_id>/columns", methods=["POST"])
+@login_required
+def columns(public_id: str) -> Response:
+    found = _owned_action(public_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        count = len(found.options.get("header") or [])
+        actions = [request.form.get(f"column-{n}", "") for n in range(count)]
+        with reported() as outcome:
+            evidence.set_columns(db.session, current_user, found, actions)
+        if outcome.done:
+            flash(_("The table is being anonymized again with your choices."), "success")
+    return redirect(url_for("evidence.item", public_id=public_id))
+
+
+@bp.route("/evidence/<public_id>/confirm", methods=["POST"])
+@login_required
+def confirm(public_id: str) -> Response:
+    found = _owned_action(public_id)
+    if EmptyForm().validate_on_submit():
+        with reported() as outcome:
+            evidence.confirm(db.session, current_user, found)
+        if outcome.done:
+            flash(_("Added to the pool. The original file has been deleted."), "success")
+            return redirect(url_for("evidence.pool", public_id=found.case.public_id))
+    return redirect(url_for("evidence.item", public_id=public_id))
+
+
+@bp.route("/evidence/<public_id>/discard", methods=["POST"])
+@login_required
+def discard(public_id: str) -> Response:
+    found = _owned_action(public_id)
+    case_id = found.case.public_id
+    if EmptyForm().validate_on_submit():
+        with reported() as outcome:
+            evidence.discard(db.session, current_user, found)
+        if outcome.done:
+            flash(_("The file and everything made from it have been deleted."), "success")
+            return redirect(url_for("evidence.pool", public_id=case_id))
+    return redirect(url_for("evidence.item", public_id=public_id))
+
+
+@bp.route("/evidence/<public_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(public_id: str) -> Response:
+    found = _owned_action(public_id)
+    case_id = found.case.public_id
+    if EmptyForm().validate_on_submit():
+        with reported() as outcome:
+            evidence.withdraw(db.session, current_user, found)
+        if outcome.done:
+            flash(_("The item was withdrawn from the pool and deleted."), "success")
+            return redirect(url_for("evidence.pool", public_id=case_id))
+    return redirect(url_for("evidence.item", public_id=public_id))
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+
+@bp.route("/evidence/<public_id>/file")
+@login_required
+def file(public_id: str) -> Response:
+    """The anonymized bytes: what is previewed is exactly what is pooled."""
+    found = _item_or_404(public_id)
+    if not found.sha256:
+        abort(404)
+    return _send(found.sha256, found.media_type, found.display_name)
+
+
+@bp.route("/evidence/<public_id>/thumbnail")
+@login_required
+def thumbnail(public_id: str) -> Response:
+    found = _item_or_404(public_id)
+    return _send_record(found, evidence_files.file_of(found, FileRole.THUMBNAIL), "thumbnail")
+
+
+@bp.route("/evidence/<public_id>/pages/<int:page>")
+@login_required
+def page(public_id: str, page: int) -> Response:
+    """A page of a PDF item exactly as pooled, as a picture for the preview."""
+    found = _item_or_404(public_id)
+    return _send_record(
+        found, evidence_files.file_of(found, FileRole.PAGE, page), f"page-{page + 1}"
+    )
+
+
+@bp.route("/evidence/<public_id>/work/<int:page>")
+@login_required
+def work_page(public_id: str, page: int) -> Response:
+    """A page before black-out, for the contributor's box editor only."""
+    found = _owned_action(public_id)
+    if found.status is EvidenceStatus.POOLED:
+        abort(404)
+    return _send_record(found, evidence_files.file_of(found, FileRole.WORK_PAGE, page), "page")
+
+
+def _send_record(found: Evidence, record: EvidenceFile | None, stem: str) -> Response:
+    if record is None:
+        abort(404)
+    return _send(record.key, record.media_type, f"{stem}.png")
+
+
+def _send(key: str, media_type: str, name: str) -> Response:
+    try:
+        stream = evidence.open_bytes(key)
+    except FileNotFoundError:
+        abort(404)
+    response = send_file(
+        stream,
+        mimetype=media_type,
+        as_attachment=True,
+        download_name=name,
+        etag=key,
+        conditional=True,
+        max_age=0,
+    )
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{_ascii_name(name)}\"; filename*=UTF-8''{quote(name)}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _ascii_name(name: str) -> str:
+    """A plain-ASCII fallback name for old clients (RFC 6266 keeps the real one in filename*)."""
+    ascii_name = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name
+    )
+    return ascii_name or "evidence"
+
+
+# --- jobs ---------------------------------------------------------------------------------
+
+
+@bp.route("/jobs/<public_id>")
+@login_required
+def job_status(public_id: str) -> Response:
+    """A job's progress as JSON, for the page's progress bar; only its owner may watch."""
+    job = db.session.scalar(db.select(Job).where(Job.public_id == public_id))
+    if job is None or job.user_id != current_user.id:
+        abort(404)
+    jobs.revive_if_stale(job)
+    return jsonify(
+        status=job.status.value,
+        progress=job.progress,
+        step=str(label("job_step", job.step)) if job.step else "",
+        error=_(job.error) if job.error else None,
+        done=job.status.value in ("done", "failed"),
+    )

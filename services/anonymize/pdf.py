@@ -1,0 +1,268 @@
+"""PDF statements and exports: rendered to pixels, redacted as images, rebuilt from the images.
+
+Why a rebuild from pixels and not a cleaned copy of the original: a PDF can hide text in many
+places a cleaner must know about and a reader never shows. Text drawn in white or in the
+invisible rendering mode, text under an image or a black box (drawing a box over text is not
+redacting it: the text stays extractable), the previous revision kept by an incremental update
+(cutting the file at its first ``%%EOF`` gives it back), attachments, JavaScript, form values,
+annotations, XMP and Info metadata. A page rendered to pixels keeps exactly what a reader sees;
+a PDF made of nothing but those pixels cannot carry anything else. pikepdf only has a last
+word: it deletes what Pillow's writer adds (an Info dictionary, creation dates that would make
+the same evidence hash differently on every run) and writes the file deterministically.
+
+The text layer is still read, before the rebuild, for one purpose: finding personal data and
+where it is on the rendered page (``PdfPage.char_boxes``), so it can be burned into the pixels.
+Text that is only in the pixels (scans, annotations, form fields) is the OCR's to find.
+
+PDFium is not thread-safe, not even across different documents, and jobs run on a thread
+pool: every call into it here holds :data:`PDFIUM_LOCK`, one page at a time so a long document
+does not starve other jobs.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pikepdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from flask_babel import lazy_gettext as _l
+from PIL import Image
+
+from services.anonymize.boxes import Box
+from services.anonymize.image import JPEG_QUALITY, pixels_only
+from services.anonymize.sniff import UnreadableFile
+
+DEFAULT_MAX_PAGES = 50
+DEFAULT_DPI = 150
+DEFAULT_MAX_PAGE_PIXELS = 12_000_000
+POINTS_PER_INCH = 72
+
+#: held around every PDFium call (re-entrant: helpers here nest)
+PDFIUM_LOCK = threading.RLock()
+
+#: page coordinates (points, origin bottom-left) to bitmap pixels (origin top-left)
+_ToPixels = Callable[[float, float], tuple[int, int]]
+
+UNREADABLE = _l(
+    "This PDF could not be opened. It may be damaged: export or download it again and upload "
+    "the new file."
+)
+
+
+@dataclass(slots=True)
+class PdfPage:
+    """One page as pixels, with its text layer for finding what to burn."""
+
+    image: Image.Image  #: RGB, as rendered
+    text: str  #: the text layer; line breaks pdfium generates are "\n"
+    #: one per character of ``text``, in pixels of ``image``; None where pdfium has no box
+    char_boxes: list[Box | None] = field(default_factory=list)
+    dpi: float = DEFAULT_DPI  #: what the page was rendered at (lower for a huge page)
+
+
+def open_pdf(data: bytes, *, max_pages: int = DEFAULT_MAX_PAGES) -> pdfium.PdfDocument:
+    """The document in ``data``; close it with :func:`close_pdf` (or use :func:`opened_pdf`).
+
+    Raises :class:`UnreadableFile` for a file PDFium cannot open, a password-protected one
+    (a PDF protected only against printing or copying opens fine), no pages, and more than
+    ``max_pages`` pages."""
+    with PDFIUM_LOCK:
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as error:
+            raise UnreadableFile(_open_failure(data)) from error
+        pages = len(document)
+        if pages > max_pages:
+            document.close()
+            raise UnreadableFile(
+                _l(
+                    "This PDF has %(pages)s pages; at most %(limit)s are accepted. Upload the "
+                    "pages that matter, split into several files if needed.",
+                    pages=pages,
+                    limit=max_pages,
+                )
+            )
+        return document
+
+
+def close_pdf(document: pdfium.PdfDocument) -> None:
+    """Close ``document`` (and anything still open in it) under the PDFium lock."""
+    with PDFIUM_LOCK:
+        document.close()
+
+
+@contextmanager
+def opened_pdf(data: bytes, *, max_pages: int = DEFAULT_MAX_PAGES) -> Iterator[pdfium.PdfDocument]:
+    """:func:`open_pdf` for a ``with`` block, closed on the way out whatever happens."""
+    document = open_pdf(data, max_pages=max_pages)
+    try:
+        yield document
+    finally:
+        close_pdf(document)
+
+
+def page_count(data: bytes, *, max_pages: int = DEFAULT_MAX_PAGES) -> int:
+    """How many pages ``data`` has, for checking an upload before its job starts; refuses
+    what :func:`open_pdf` refuses."""
+    with opened_pdf(data, max_pages=max_pages) as document, PDFIUM_LOCK:
+        return len(document)
+
+
+def render_pages(
+    document: pdfium.PdfDocument,
+    *,
+    dpi: int = DEFAULT_DPI,
+    max_page_pixels: int = DEFAULT_MAX_PAGE_PIXELS,
+) -> Iterator[PdfPage]:
+    """Each page rendered at ``dpi`` (lower for a page so large it would exceed
+    ``max_page_pixels``: posters and drawings are not what statements look like), with its
+    text layer and character boxes. Every PDFium object opened for a page is closed before
+    the page is yielded. Raises :class:`UnreadableFile` for a page that cannot be rendered."""
+    with PDFIUM_LOCK:
+        count = len(document)
+    for index in range(count):
+        with PDFIUM_LOCK:
+            rendered = _render_page(document, index, dpi, max_page_pixels)
+        yield rendered
+
+
+def images_to_pdf(images: Sequence[Image.Image], *, dpi: int = DEFAULT_DPI) -> bytes:
+    """A new PDF with one page per image (page size from ``dpi``) and nothing else: no text,
+    no Info dictionary, no XMP, no dates. The same images always give the same bytes.
+
+    Pages are stored as JPEG (quality 90, no chroma subsampling, so small coloured text
+    stays sharp): that is the only compression Pillow's writer has for RGB pages."""
+    if not images:
+        raise ValueError("a PDF needs at least one page")
+    pages = [pixels_only(image) for image in images]  # the writer must find no ``info``
+    drawn = io.BytesIO()
+    pages[0].save(
+        drawn,
+        "PDF",
+        save_all=True,
+        append_images=pages[1:],
+        resolution=float(dpi),
+        quality=JPEG_QUALITY,
+        subsampling=0,
+        # Pillow writes the title from the file name and both dates as "now" unless told not to
+        title=None,
+        creationDate=None,
+        modDate=None,
+    )
+    rebuilt = io.BytesIO()
+    with pikepdf.open(io.BytesIO(drawn.getvalue())) as pdf:
+        if "/Info" in pdf.trailer:
+            del pdf.trailer["/Info"]
+        if "/Metadata" in pdf.Root:
+            del pdf.Root["/Metadata"]
+        pdf.save(rebuilt, deterministic_id=True, fix_metadata_version=False)
+    result = rebuilt.getvalue()
+    with pikepdf.open(io.BytesIO(result)) as check:
+        if "/Info" in check.trailer or "/Metadata" in check.Root:
+            raise RuntimeError("the rebuilt PDF still has metadata")
+    return result
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _open_failure(data: bytes) -> str:
+    """Why PDFium refused ``data``, asked again through the raw API: pypdfium2 reports a
+    document without pages with whatever error code the previous failure left behind (PDFium
+    resets it on failure only), which made an empty PDF look password-protected."""
+    handle = pdfium_c.FPDF_LoadMemDocument64(data, len(data), None)
+    if handle:
+        pages = pdfium_c.FPDF_GetPageCount(handle)
+        pdfium_c.FPDF_CloseDocument(handle)
+        if pages < 1:
+            return _l("This PDF has no pages. Export it again and upload the new file.")
+        return UNREADABLE
+    if pdfium_c.FPDF_GetLastError() in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+        return _l(
+            "This PDF is password-protected. Open it, save or print it as a new PDF without a "
+            "password, and upload that file."
+        )
+    return UNREADABLE
+
+
+def _render_page(
+    document: pdfium.PdfDocument, index: int, dpi: int, max_page_pixels: int
+) -> PdfPage:
+    page = textpage = bitmap = None
+    try:
+        page = document[index]
+        width, height = page.get_size()
+        if not (width > 0 and height > 0):
+            raise UnreadableFile(UNREADABLE)
+        scale = dpi / POINTS_PER_INCH
+        pixels = math.ceil(width * scale) * math.ceil(height * scale)
+        if pixels > max_page_pixels:
+            scale *= math.sqrt(max_page_pixels / pixels) * 0.999
+        bitmap = page.render(scale=scale, rev_byteorder=True)
+        image = bitmap.to_pil().convert("RGB")  # a copy: the bitmap's memory is freed below
+        to_pixels = bitmap.get_posconv(page).to_bitmap
+        textpage = page.get_textpage()
+        text, boxes = _text_and_boxes(textpage, to_pixels, image.size)
+        return PdfPage(image, text, boxes, dpi=scale * POINTS_PER_INCH)
+    except pdfium.PdfiumError as error:
+        raise UnreadableFile(UNREADABLE) from error
+    finally:
+        for opened in (textpage, bitmap, page):
+            if opened is not None:
+                opened.close()
+
+
+def _text_and_boxes(
+    textpage: pdfium.PdfTextPage,
+    to_pixels: _ToPixels,
+    size: tuple[int, int],
+) -> tuple[str, list[Box | None]]:
+    """The characters one by one, each with its box, so offsets in the text are offsets in
+    the boxes (``get_text_range`` may add or drop characters relative to the boxes).
+    Generated "\\r\\n" line breaks become one "\\n" without a box."""
+    chars: list[str] = []
+    boxes: list[Box | None] = []
+    count = textpage.count_chars()
+    for index in range(count):
+        char = _char(pdfium_c.FPDFText_GetUnicode(textpage, index))
+        generated = pdfium_c.FPDFText_IsGenerated(textpage, index) == 1
+        if generated and char == "\r":
+            continue
+        chars.append(char)
+        boxes.append(None if generated else _char_box(textpage, index, to_pixels, size))
+    return "".join(chars), boxes
+
+
+def _char(code: int) -> str:
+    if code == 0x02:  # pdfium's mark for a hyphen at the end of a line
+        return "-"
+    if code in (0x09, 0x0A, 0x0D):
+        return chr(code)
+    if code < 0x20 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        return "\ufffd"
+    return chr(code)
+
+
+def _char_box(
+    textpage: pdfium.PdfTextPage, index: int, to_pixels: _ToPixels, size: tuple[int, int]
+) -> Box | None:
+    """The character's loose box (the whole line height, not just its ink: a tight box over
+    "-" is a hairline) in pixels, through PDFium's own page-to-device mapping so rotated
+    pages and crop boxes not at the origin come out right."""
+    try:
+        left, bottom, right, top = textpage.get_charbox(index, loose=True)
+    except pdfium.PdfiumError:
+        return None
+    x1, y1 = to_pixels(left, bottom)
+    x2, y2 = to_pixels(right, top)
+    box_left, box_top = min(x1, x2), min(y1, y2)
+    box_right, box_bottom = max(x1, x2), max(y1, y2)
+    if box_right <= box_left or box_bottom <= box_top:
+        return None
+    return Box(box_left, box_top, box_right - box_left, box_bottom - box_top).clamped(*size)
