@@ -57,7 +57,9 @@ def register_error_handlers(app: Flask) -> None:
     def _http(error: HTTPException) -> tuple[str, int] | HTTPException:
         if error.code is None or error.code < 400:
             return error
-        return render_error(error.code)
+        # abort(403, description=_("...")) from a view says more than the generic text
+        specific = error.description if error.description != type(error).description else None
+        return render_error(error.code, detail=specific)
 
     @app.errorhandler(InternalServerError)
     def _internal(error: InternalServerError) -> tuple[str, int]:

@@ -38,10 +38,10 @@ document.addEventListener("DOMContentLoaded", () => {
   const watchJob = (ui, jobUrl, itemUrl) => {
     const link = () => {
       ui.bar.value = 100;
-      ui.status.textContent = "";
+      ui.status.textContent = `${text.labelDone} `;
       const anchor = document.createElement("a");
       anchor.href = itemUrl;
-      anchor.textContent = `${text.labelDone}: ${text.labelCheck}`;
+      anchor.textContent = text.labelCheck;
       ui.status.append(anchor);
     };
     if (!jobUrl) return link();

@@ -43,7 +43,10 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app with demo data on SQLite, served over HTTP on a free loopback port."""
     tmp_path: Path = tmp_path_factory.mktemp("live")
-    app = create_app(app_config(tmp_path, f"sqlite:///{tmp_path / 'live.sqlite3'}"))
+    # jobs on the thread pool, as served for real: the pages must follow their progress
+    app = create_app(
+        app_config(tmp_path, f"sqlite:///{tmp_path / 'live.sqlite3'}", JOBS_MODE="thread")
+    )
     with app.app_context():
         db.create_all()
         ensure_categories(db.session)

@@ -217,7 +217,9 @@ def test_the_allowance_per_member_and_case_is_enforced(
 
 def test_only_members_can_upload(app: Flask, case: GroupCase, people: dict[str, User]) -> None:
     outsider = _client(app, people["outsider"])
-    assert outsider.get(f"/cases/{case.public_id}/evidence", headers=EN).status_code == 403
+    page = outsider.get(f"/cases/{case.public_id}/evidence", headers=EN)
+    assert page.status_code == 403
+    assert "Only members of this case can see its evidence." in page.get_data(as_text=True)
     response = _upload(outsider, case, "shot.png", _png())
     assert response.status_code in (400, 403)  # no form to take a token from: refused either way
     assert db.session.scalar(select(func.count(Evidence.id))) == 0

@@ -1,0 +1,115 @@
+"""Background jobs: run after commit only, retried when they crash, failed with a reason when
+they cannot succeed, and picked up again when their runner disappeared."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+
+from extensions import db
+from models import Job, JobStatus, utcnow
+from services import jobs
+from services.errors import DomainError
+
+CALLS: dict[str, int] = {}
+FAILED: list[str] = []
+
+
+@jobs.handler("test.flaky")
+def _flaky(job: Job, report: jobs.Report) -> None:
+    CALLS[job.public_id] = CALLS.get(job.public_id, 0) + 1
+    report(50, "halfway")
+    if CALLS[job.public_id] < job.payload["succeed_on"]:
+        raise RuntimeError("crash")
+
+
+@jobs.handler("test.refused", on_failure=lambda job, message: FAILED.append(message))
+def _refused(job: Job, report: jobs.Report) -> None:
+    raise DomainError("This file could not be read.")
+
+
+@pytest.fixture(autouse=True)
+def _reset() -> None:
+    CALLS.clear()
+    FAILED.clear()
+
+
+def _job(public_id: str) -> Job:
+    db.session.expire_all()
+    return db.session.scalar(db.select(Job).where(Job.public_id == public_id))
+
+
+def test_a_crashing_job_is_retried_until_it_succeeds(app: Flask) -> None:
+    job = jobs.enqueue("test.flaky", {"succeed_on": 3}, user_id=None)
+    db.session.commit()
+    done = _job(job.public_id)
+    assert done.status is JobStatus.DONE
+    assert done.progress == 100
+    assert done.attempts == 3
+
+
+def test_a_job_that_keeps_crashing_fails_with_a_generic_reason(app: Flask) -> None:
+    job = jobs.enqueue("test.flaky", {"succeed_on": 99}, user_id=None)
+    db.session.commit()
+    failed = _job(job.public_id)
+    assert failed.status is JobStatus.FAILED
+    assert failed.attempts == jobs.MAX_ATTEMPTS
+    assert failed.error == jobs.GENERIC_FAILURE
+
+
+def test_a_refused_job_fails_at_once_with_its_message(app: Flask) -> None:
+    job = jobs.enqueue("test.refused", {}, user_id=None)
+    db.session.commit()
+    failed = _job(job.public_id)
+    assert failed.status is JobStatus.FAILED
+    assert failed.attempts == 1
+    assert failed.error == "This file could not be read."
+    assert FAILED == ["This file could not be read."]
+
+
+def test_a_rolled_back_job_never_runs(app: Flask) -> None:
+    jobs.enqueue("test.flaky", {"succeed_on": 1}, user_id=None)
+    db.session.rollback()
+    db.session.commit()
+    assert CALLS == {}
+    assert db.session.scalar(db.select(db.func.count(Job.id))) == 0
+
+
+def test_a_job_whose_runner_vanished_is_picked_up_again(app: Flask) -> None:
+    job = Job(kind="test.flaky", payload={"succeed_on": 1}, status=JobStatus.RUNNING, attempts=1)
+    job.heartbeat_at = utcnow() - timedelta(minutes=11)
+    db.session.add(job)
+    db.session.commit()
+    assert jobs.revive_if_stale(job)
+    assert _job(job.public_id).status is JobStatus.DONE
+
+    fresh = Job(kind="test.flaky", payload={"succeed_on": 1}, status=JobStatus.RUNNING)
+    fresh.heartbeat_at = utcnow()
+    db.session.add(fresh)
+    db.session.commit()
+    assert not jobs.revive_if_stale(fresh)  # still being worked on: left alone
+    assert not jobs.run(fresh.id)  # and nobody else can claim it
+
+
+def test_a_stale_job_without_attempts_left_is_failed(app: Flask) -> None:
+    job = Job(kind="test.flaky", payload={"succeed_on": 1}, status=JobStatus.RUNNING)
+    job.attempts = jobs.MAX_ATTEMPTS
+    job.heartbeat_at = utcnow() - timedelta(hours=1)
+    db.session.add(job)
+    db.session.commit()
+    assert jobs.revive_if_stale(job)
+    assert _job(job.public_id).status is JobStatus.FAILED
+
+
+def test_the_thread_runner_works_off_the_request(app: Flask) -> None:
+    app.config["JOBS_MODE"] = "thread"
+    job = jobs.enqueue("test.flaky", {"succeed_on": 1}, user_id=None)
+    db.session.commit()
+    deadline = time.monotonic() + 10
+    while _job(job.public_id).status is not JobStatus.DONE:
+        assert time.monotonic() < deadline, "the thread pool did not run the job"
+        time.sleep(0.05)
+    app.extensions["chorus.jobs"].shutdown(wait=True)
