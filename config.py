@@ -32,8 +32,9 @@ class Defaults:
     EVIDENCE_MAX_PIXELS = 40_000_000  #: a 48 KB PNG can declare 20000 x 20000 pixels
     EVIDENCE_MAX_PDF_PAGES = 50
     EVIDENCE_PDF_DPI = 150
-    #: which OCR reads screenshots: "tesseract" (Debian) or "rapidocr" (PyPI, models in the wheel)
-    OCR_ENGINE = "tesseract"
+    #: which OCR reads screenshots: "rapidocr" (PyPI, models in the wheel; read best in
+    #: bench/ocr_quality.py) or "tesseract" (Debian's tesseract-ocr with chi_sim)
+    OCR_ENGINE = "rapidocr"
 
     #: how background jobs run: "thread" (a pool in the web process) or "eager" (at once)
     JOBS_MODE = "thread"

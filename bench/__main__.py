@@ -1,4 +1,4 @@
-"""``python -m bench [quality|latency|signing|ocr ...]``: run the benchmarks, print tables, write JSON.
+"""``python -m bench [quality|latency|signing ...]``: run the benchmarks, print tables, write JSON.
 
 Environment: ``BENCH_DATABASES`` (default ``sqlite,postgresql``), ``BENCH_SIZES`` for the
 latency benchmark (default ``10000,100000``; add ``1000000`` for the full run).

@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     from cli.authorities import authorities
+    from cli.bundle import bundle
     from cli.companies import companies
     from cli.complaints import complaints
     from cli.demo import demo
@@ -14,5 +15,5 @@ def register_commands(app: Flask) -> None:
     from cli.setup import setup
     from cli.users import users
 
-    for command in (authorities, companies, complaints, evidence, users, demo, setup):
+    for command in (authorities, bundle, companies, complaints, evidence, users, demo, setup):
         app.cli.add_command(command)

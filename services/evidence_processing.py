@@ -17,6 +17,7 @@ data and are deleted with the original when the item is confirmed, discarded or 
 from __future__ import annotations
 
 import io
+import logging
 from collections import Counter
 from pathlib import PurePath
 from typing import Any
@@ -29,9 +30,20 @@ from models import Evidence, EvidenceKind, EvidenceStatus, FileRole, Job
 from services import evidence_files, jobs
 from services.anonymize import image, pdf, plaintext, table
 from services.anonymize.boxes import Box
-from services.anonymize.ocr import OcrWord, PageFindings, boxes_for_text, engine_for, find_pii_boxes
+from services.anonymize.ocr import (
+    ENGINES,
+    OcrLine,
+    OcrUnavailable,
+    OcrWord,
+    PageFindings,
+    boxes_for_text,
+    engine_for,
+    find_pii_boxes,
+)
 from services.anonymize.text import redact
 from services.evidence import ANONYMIZE_JOB, csv_hash_key, terms_of
+
+log = logging.getLogger(__name__)
 
 #: a page with fewer characters in its text layer than this is a scan: it is read by OCR
 MIN_TEXT_LAYER_CHARS = 20
@@ -165,15 +177,14 @@ def _page_findings(
         if text_layer is not None and len(text_layer["text"].strip()) >= MIN_TEXT_LAYER_CHARS:
             reading = text_layer
         else:
-            engine = engine_for(current_app.config["OCR_ENGINE"])
-            reading = {"lines": [[_word_json(w) for w in line] for line in engine.read(page_image)]}
+            lines = _read(page_image)
+            if lines is None:
+                evidence.options = {**evidence.options, "ocr_unavailable": True}
+                lines = []
+            reading = {"lines": [[_word_json(w) for w in line] for line in lines]}
         evidence_files.attach_json(db.session, evidence, FileRole.OCR, reading, page=page)
     if "lines" in reading:
-        lines = [
-            [OcrWord(w["text"], Box.from_dict(w["box"]), w["confidence"]) for w in line]
-            for line in reading["lines"]
-        ]
-        return find_pii_boxes(lines, terms)
+        return find_pii_boxes([[_word(w) for w in line] for line in reading["lines"]], terms)
     char_boxes = [None if b is None else Box.from_dict(b) for b in reading["char_boxes"]]
     return boxes_for_text(reading["text"], char_boxes, terms)
 
@@ -206,8 +217,33 @@ def _box_json(box: Box | None) -> dict[str, int] | None:
     return None if box is None else box.as_dict()
 
 
+def _read(page_image: Image.Image) -> list[OcrLine] | None:
+    """What the configured OCR engine reads, or the other one when it is not installed; None
+    when neither is (the contributor then places every box by hand, and is told so)."""
+    for name in dict.fromkeys([current_app.config["OCR_ENGINE"], *ENGINES]):
+        try:
+            return engine_for(name).read(page_image)
+        except OcrUnavailable as error:
+            log.warning("OCR engine %s unavailable: %s", name, error)
+    return None
+
+
 def _word_json(word: OcrWord) -> dict[str, Any]:
-    return {"text": word.text, "box": word.box.as_dict(), "confidence": word.confidence}
+    return {
+        "text": word.text,
+        "box": word.box.as_dict(),
+        "confidence": word.confidence,
+        "char_boxes": [b.as_dict() for b in word.char_boxes],
+    }
+
+
+def _word(data: dict[str, Any]) -> OcrWord:
+    return OcrWord(
+        data["text"],
+        Box.from_dict(data["box"]),
+        data["confidence"],
+        tuple(Box.from_dict(b) for b in data.get("char_boxes", ())),
+    )
 
 
 # --- text and tables ---------------------------------------------------------------------------

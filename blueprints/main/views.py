@@ -40,6 +40,17 @@ def set_language() -> Response:
     return redirect(safe_next(form.next.data, url_for("main.home")))
 
 
+@bp.route("/.well-known/chorus-bundle-key.pem")
+def bundle_key() -> Response:
+    """The public key that signs case bundles, for ``flask bundle verify --public-key``."""
+    from services.bundle.keys import public_key_pem
+
+    response = Response(public_key_pem(), mimetype="text/plain")
+    response.cache_control.public = True
+    response.cache_control.max_age = 24 * 3600
+    return response
+
+
 @bp.route("/healthz")
 def health() -> tuple[dict[str, str], int]:
     """For load balancers: answers once the database does."""

@@ -19,10 +19,10 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Protocol
+from functools import cache
+from typing import Protocol
 
 from PIL import Image, ImageOps, ImageStat
 
@@ -56,6 +56,8 @@ OcrLine = list[OcrWord]  #: the words of one visual line, in reading order
 
 
 class OcrEngine(Protocol):
+    """What reads a page: the two engines here, or a stand-in that replays stored words."""
+
     name: str
 
     def read(self, image: Image.Image) -> list[OcrLine]: ...
@@ -103,7 +105,7 @@ def find_pii_boxes(lines: list[OcrLine], extra_terms: Sequence[str] = ()) -> Pag
         if page_text:
             page_text.append("\n")
             page_boxes.append(None)
-        offset = sum(len(piece) for piece in page_text)
+        offset = len(page_boxes)
         findings, found_boxes = _find(text, char_boxes, extra_terms)
         line_findings.extend(
             Finding(f.kind, f.start + offset, f.end + offset, f.confidence) for f in findings
@@ -165,7 +167,7 @@ def _count(findings: Sequence[Finding]) -> dict[str, int]:
     return dict(Counter(f.kind.value for f in findings))
 
 
-def _unique(boxes: Any) -> list[Box]:
+def _unique(boxes: Iterable[Box]) -> list[Box]:
     return list(dict.fromkeys(boxes))
 
 
@@ -223,7 +225,7 @@ def engine_for(name: str) -> OcrEngine:
     return _engine(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _engine(name: str) -> OcrEngine:
     return TesseractEngine() if name == "tesseract" else RapidOcrEngine()
 
@@ -238,11 +240,11 @@ class TesseractEngine:
     #: grey, stretched, dark mode inverted (see :func:`_dark_on_light`)
     preprocess = True
 
-    def __init__(self, lang: str = "chi_sim", config: str = "--psm 6") -> None:
-        """``chi_sim`` alone, not ``chi_sim+eng``: its model reads Latin letters and digits too,
-        and with ``eng`` beside it short Chinese rows ("收款人 罗秀英") came out as Latin
-        garbage. ``--psm 6`` (one block of text) suits a screenshot's well-spaced rows better
-        than the page layout analysis of the default ``--psm 3``: measured, see the bench."""
+    def __init__(self, lang: str = "chi_sim+eng", config: str = "--psm 6") -> None:
+        """Settings measured on bench/ocr_quality.py. ``chi_sim`` alone reads more characters
+        right, but drops the dot of "gmail.com", so e-mail addresses went unfound; with ``eng``
+        some short Chinese rows come out as Latin garbage instead. Found personal data counts
+        more. ``--psm 6`` (one block of text) over the default page layout analysis."""
         try:
             import pytesseract
         except ImportError as error:
@@ -252,9 +254,7 @@ class TesseractEngine:
         try:
             installed = set(pytesseract.get_languages(config=""))
         except (pytesseract.TesseractNotFoundError, OSError) as error:
-            raise OcrUnavailable(
-                "apt install tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng"
-            ) from error
+            raise OcrUnavailable("apt install tesseract-ocr tesseract-ocr-chi-sim") from error
         missing = set(lang.split("+")) - installed
         if missing:
             packages = " ".join(f"tesseract-ocr-{m.replace('_', '-')}" for m in sorted(missing))
@@ -324,7 +324,8 @@ class RapidOcrEngine:
         self._lock = threading.Lock()
 
     def read(self, image: Image.Image) -> list[OcrLine]:
-        bgr = self._numpy.asarray(image.convert("RGB"))[:, :, ::-1]
+        rgb = image if image.mode == "RGB" else image.convert("RGB")
+        bgr = self._numpy.ascontiguousarray(self._numpy.asarray(rgb)[:, :, ::-1])
         with self._lock:
             result, _ = self._ocr(bgr, return_word_box=True)
         lines: list[OcrLine] = []
@@ -334,18 +335,33 @@ class RapidOcrEngine:
             chars = [_box_of(q) for q in item[3]] if len(item) > 3 else []
             if len(chars) != len(text) or len(item) <= 4 or list(item[4]) != list(text):
                 chars = _split(line_box, text)  # vertical or odd lines: no usable measure
+            char_confidences = list(item[5]) if len(item) > 5 else []
+            if len(char_confidences) != len(text):
+                char_confidences = [confidence] * len(text)
             words: OcrLine = []
-            start = 0
-            for piece in text.split(" "):
-                if piece:
-                    word_chars = tuple(chars[start : start + len(piece)])
-                    box = word_chars[0]
-                    for char in word_chars[1:]:
-                        box = box.union(char)
-                    words.append(OcrWord(piece, box, confidence, word_chars))
-                start += len(piece) + 1
+            for first, last in _runs(text):
+                piece = tuple(chars[first:last])
+                box = piece[0]
+                for char in piece[1:]:
+                    box = box.union(char)
+                sure = min(confidence, *char_confidences[first:last])
+                words.append(OcrWord(text[first:last], box, float(sure), piece))
             lines.append(words)
         return lines
+
+
+def _runs(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` cut at spaces and where Chinese meets Latin. RapidOCR gives a whole
+    line as one string ("手机号13812345678"); as words of one script each, a word's box split
+    evenly is still right where the measured character boxes are not kept (stored as JSON)."""
+    runs: list[tuple[int, int]] = []
+    start = 0
+    for index in range(1, len(text) + 1):
+        if index == len(text) or text[index] == " " or _wide(text[index]) != _wide(text[index - 1]):
+            if text[start:index].strip():
+                runs.append((start, index))
+            start = index + 1 if index < len(text) and text[index] == " " else index
+    return runs
 
 
 def _box_of(quad: Sequence[Sequence[float]]) -> Box:

@@ -533,3 +533,22 @@ def test_leaving_the_case_deletes_unconfirmed_uploads_and_keeps_pooled_ones(
     item = _item(kept["id"])
     assert item.status is EvidenceStatus.POOLED
     assert item.contributor_pseudonym
+
+
+def test_without_any_ocr_engine_the_contributor_is_told_to_place_boxes(
+    app: Flask, case: GroupCase, people: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services import evidence_processing
+    from services.anonymize.ocr import OcrUnavailable
+
+    def unavailable(name: str) -> None:
+        raise OcrUnavailable(f"{name} is not installed")
+
+    monkeypatch.setattr(evidence_processing, "engine_for", unavailable)  # stand-in: no OCR
+    client = _client(app, people["member"])
+    body = _upload(client, case, "shot.png", (CORPUS / "screenshot_zh.png").read_bytes()).get_json()
+    item = _item(body["id"])
+    assert item.status is EvidenceStatus.PREVIEW
+    assert item.options["ocr_unavailable"] is True
+    page = client.get(body["url"], headers=EN).get_data(as_text=True)
+    assert "draw a box over every name, number and address yourself" in page

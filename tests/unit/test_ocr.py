@@ -4,8 +4,6 @@ tests skip when its package is not installed)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
@@ -55,22 +53,25 @@ def covered(boxes: list[Box], rect: Rect) -> float:
     """The share of ``rect`` under the union of ``boxes``."""
     left, top, right, bottom = rect
     points = [(x, y) for x in range(left, right) for y in range(top, bottom)]
-    inside = sum(any(b.left <= x < b.right and b.top <= y < b.bottom for b in boxes) for x, y in points)
-    return inside / len(points)
+    inside = [
+        any(b.left <= x < b.right and b.top <= y < b.bottom for b in boxes) for x, y in points
+    ]
+    return sum(inside) / len(points)
 
 
-def word(text: str, left: int, top: int = 100, width: int | None = None, height: int = 40) -> OcrWord:
-    return OcrWord(text, Box(left, top, width or 20 * len(text), height), 0.9)
+def word(text: str, left: int, top: int = 100) -> OcrWord:
+    """A word as an engine gives it: 20 px a character, 40 px high."""
+    return OcrWord(text, Box(left, top, 20 * len(text), 40), 0.9)
 
 
 # -- real engines --------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module", params=["tesseract", "rapidocr"])
-def engine(request: pytest.FixtureRequest) -> Iterator[OcrEngine]:
+def engine(request: pytest.FixtureRequest) -> OcrEngine:
     if request.param == "rapidocr":
         pytest.importorskip("rapidocr_onnxruntime")
-    yield engine_for(request.param)
+    return engine_for(request.param)
 
 
 def test_phone_and_name_are_boxed_and_their_labels_stay_readable(engine: OcrEngine) -> None:
@@ -84,7 +85,8 @@ def test_phone_and_name_are_boxed_and_their_labels_stay_readable(engine: OcrEngi
     assert covered(found.boxes, rects["姓名"]) < 0.25
     assert found.counts == {"PHONE": 1, "NAME_OR_TERM": 1}
     assert lines  # what was read comes back, to show the contributor
-    assert all(0 <= b.left and b.right <= image.width and 0 <= b.top for b in found.boxes)
+    for box in found.boxes:  # clamped to the page
+        assert box.clamped(image.width, image.height) == box
 
 
 def test_order_numbers_amounts_and_status_are_left_alone(engine: OcrEngine) -> None:
@@ -141,7 +143,8 @@ def test_a_name_split_into_two_words_is_still_found() -> None:
 
     assert found.counts == {"NAME_OR_TERM": 1}
     [box] = found.boxes
-    assert box.left <= 200 and box.right >= 260  # both words
+    assert box.left <= 200  # both words
+    assert box.right >= 260
     assert box.left > 60  # not the label
 
 
@@ -169,17 +172,23 @@ def test_latin_words_are_spaced_so_an_email_stays_whole() -> None:
 
     assert found.counts == {"EMAIL": 1}
     [box] = found.boxes
-    assert box.left < 150 < box.right and box.left > 100
+    assert 100 < box.left < 150 < box.right  # the address, not the label
 
 
 def test_counts_carry_kinds_never_values() -> None:
-    lines = [[word("手机", 0), word(PHONE, 100)], [word("身份证", 0, top=160), word("11010519491231002X", 100, top=160)]]
+    resident_id = "11010519491231002X"
+    lines = [
+        [word("手机", 0), word(PHONE, 100)],
+        [word("身份证", 0, top=160), word(resident_id, 100, top=160)],
+    ]
 
     found = find_pii_boxes(lines, extra_terms=[NAME])
 
     assert set(found.counts) <= KINDS
     assert all(isinstance(n, int) for n in found.counts.values())
-    assert PHONE not in repr(found) and "11010519491231002X" not in repr(found)
+    assert found.counts == {"PHONE": 1, "ID": 1}
+    assert PHONE not in repr(found)
+    assert resident_id not in repr(found)
 
 
 def test_a_finding_wrapped_onto_two_lines_gets_a_box_per_line() -> None:
@@ -200,8 +209,10 @@ def test_a_finding_wrapped_onto_two_lines_gets_a_box_per_line() -> None:
     assert found.counts == {"EMAIL": 1}
     assert len(found.boxes) == 2
     first, second = sorted(found.boxes, key=lambda b: b.top)
-    assert first.bottom < 160 and second.top > 130  # neither spans both lines
-    assert first.left <= 20 * start and first.right >= 20 * wrap - 2
+    assert first.bottom < 160  # neither spans both lines
+    assert second.top > 130
+    assert first.left <= 20 * start
+    assert first.right >= 20 * wrap - 2
     assert second.left <= 0
 
 
@@ -211,9 +222,10 @@ def test_boxes_are_padded_beyond_the_characters() -> None:
 
     [box] = boxes_for_text(text, boxes).boxes
 
-    assert box.left < 60 and box.right > 30 * len(text) - 2
-    assert box.top < 100 and box.bottom > 140
-    assert box.left > 30  # the label's characters stay out
+    assert 30 < box.left < 60  # the label's characters stay out
+    assert box.right > 30 * len(text) - 2
+    assert box.top < 100
+    assert box.bottom > 140
 
 
 def test_characters_without_boxes_are_skipped() -> None:

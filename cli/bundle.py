@@ -1,0 +1,69 @@
+"""``flask bundle verify FILE.zip`` for anyone who received a bundle; ``flask bundle build``
+for operators who need one by hand (the web app builds them as background jobs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from extensions import db
+from models import GroupCase, Submission
+from services.bundle import job as _job  # noqa: F401 - registers the bundle.build job
+from services.bundle.verify import verify_bundle
+from services.bundle.writer import BundleError, build_bundle
+
+
+@click.group("bundle")
+def bundle() -> None:
+    """Case bundles: build and verify."""
+
+
+@bundle.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The platform's key (from /.well-known/chorus-bundle-key.pem): refuse any other.",
+)
+def verify(file: Path, public_key: Path | None) -> None:
+    """Check a bundle: manifests, full checksums, signature, signature chain, signatories."""
+    trusted = public_key.read_bytes() if public_key else None
+    report = verify_bundle(file, trusted_public_key=trusted)
+    if not report.ok:
+        for problem in report.problems:
+            click.echo(f"FAIL: {problem}", err=True)
+        click.echo(f"Bundle NOT OK: {len(report.problems)} problem(s).", err=True)
+        raise SystemExit(1)
+    checked = report.checked
+    click.echo(
+        f"Bundle OK: {checked['payload_files']} payload files, {checked['signatures']} "
+        f"signatures, chain verified, signed by key {checked['key_id']}"
+    )
+
+
+@bundle.command("build")
+@click.argument("case_public_id")
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path)
+)
+@with_appcontext
+def build(case_public_id: str, out: Path) -> None:
+    """Write the bundle of a submitted case to a file."""
+    submission = db.session.scalar(
+        select(Submission).join(GroupCase).where(GroupCase.public_id == case_public_id)
+    )
+    if submission is None:
+        raise click.ClickException(f"No submitted case {case_public_id}.")
+    try:
+        with out.open("wb") as stream:
+            result = build_bundle(db.session, submission, stream)
+    except BundleError as error:
+        out.unlink(missing_ok=True)
+        raise click.ClickException(str(error.message)) from error
+    click.echo(
+        f"Wrote {out} ({result.size} bytes, SHA-256 {result.sha256}): {result.files} payload "
+        f"files, {result.signatures} signatures, signed by key {result.key_id}."
+    )

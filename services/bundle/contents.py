@@ -1,0 +1,217 @@
+"""What goes into a case bundle, file by file, as streams the writer consumes one at a time.
+
+:func:`facts_for` copies what every file needs about the submission into plain values first:
+the job commits between files (progress), which expires ORM objects, and a file being streamed
+must never trigger a lazy load halfway through another query's rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import force_locale
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Category, Complaint, GroupCase, Membership, Submission
+from services.bundle import bag, evidence, pdf, tables
+from services.case_stats import case_figures
+from services.complaint_csv import format_amount
+from services.labels import DEMAND
+from services.storage import Storage
+
+
+@dataclass(frozen=True)
+class PayloadFile:
+    """One file under ``data/``; ``chunks`` is only started when the writer reaches it."""
+
+    path: str
+    chunks: Callable[[], Iterator[bytes]]
+    compress: bool = True
+    #: the SHA-256 the bytes must have (stored evidence: its storage key)
+    expected_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class BundleFacts:
+    case_id: int
+    case_public_id: str
+    case_title: str
+    company: str
+    version_id: int
+    version_number: int
+    version_sha256: str
+    title: str
+    facts: str
+    demands: str
+    body_md: str
+    authority: str  #: "English name / 中文名"
+    submitted_at: datetime
+    signatures: int
+    evidence_files: int
+    demand_labels: dict[str, str] = field(default_factory=dict)
+
+
+def facts_for(session: Session, submission: Submission) -> BundleFacts:
+    case, version, authority = submission.case, submission.version, submission.authority
+    with force_locale("en"):
+        demand_labels = {code.value: str(label) for code, label in DEMAND.items()}
+    return BundleFacts(
+        case_id=case.id,
+        case_public_id=case.public_id,
+        case_title=case.title,
+        company=_both(case.company.name_en, case.company.name_zh),
+        version_id=version.id,
+        version_number=version.number,
+        version_sha256=version.content_sha256 or "",
+        title=version.title,
+        facts=version.facts,
+        demands=version.demands,
+        body_md=version.body_md,
+        authority=_both(authority.name_en, authority.name_zh),
+        submitted_at=submission.submitted_at,
+        signatures=tables.count_signers(session, case.id, version.id),
+        evidence_files=evidence.count(session, case.id),
+        demand_labels=demand_labels,
+    )
+
+
+def _both(english: str, chinese: str) -> str:
+    return " / ".join(name for name in (english, chinese) if name)
+
+
+FIXED_FILES = 8  #: payload files besides the evidence files
+
+
+def payload(session: Session, facts: BundleFacts, storage: Storage) -> Iterator[PayloadFile]:
+    """Every payload file, in the order they go into the zip."""
+    yield PayloadFile(bag.COMPLAINT_MD, lambda: iter([complaint_markdown(facts).encode()]))
+    yield PayloadFile(bag.COMPLAINT_PDF, lambda: iter([complaint_pdf(facts)]), compress=False)
+    yield PayloadFile(
+        bag.SIGNATORIES,
+        lambda: tables.signatories(session, facts.case_id, facts.version_id),
+    )
+    yield PayloadFile(
+        bag.COMPLAINTS,
+        lambda: tables.complaints(
+            session,
+            facts.case_id,
+            facts.version_id,
+            facts.submitted_at.date(),
+            facts.demand_labels,
+        ),
+    )
+    for item in evidence.items(session, facts.case_id):
+        yield PayloadFile(
+            item.path,
+            lambda key=item.key: evidence.read(storage, key),  # type: ignore[misc]
+            compress=item.compress,
+            expected_sha256=item.key,
+        )
+    yield PayloadFile(bag.EVIDENCE_CSV, lambda: evidence.listing(session, facts.case_id))
+    yield PayloadFile(bag.SIGNATURE_LOG, lambda: tables.signature_log(session, facts.case_id))
+    yield PayloadFile(bag.TIMELINE, lambda: tables.timeline(session, facts.case_id))
+    yield PayloadFile(bag.STATS, lambda: iter([stats_json(session, facts)]))
+
+
+def _metadata(facts: BundleFacts) -> list[tuple[str, str]]:
+    return [
+        ("Case", facts.case_public_id),
+        ("Case title", facts.case_title),
+        ("Company", facts.company),
+        ("Addressed to", facts.authority),
+        ("Version", str(facts.version_number)),
+        ("Version SHA-256", facts.version_sha256),
+        ("Submitted at", tables.iso(facts.submitted_at)),
+        ("Signatures", str(facts.signatures)),
+    ]
+
+
+def _sections(facts: BundleFacts) -> list[tuple[str, str]]:
+    return [("Facts", facts.facts), ("Demands", facts.demands), ("Complaint", facts.body_md)]
+
+
+def complaint_markdown(facts: BundleFacts) -> str:
+    """``data/complaint.md``: the submitted version as signed, with who it is addressed to."""
+    lines = [f"# {facts.title}", ""]
+    lines += [f"- {label}: {value}" for label, value in _metadata(facts)]
+    for heading, text in _sections(facts):
+        if text.strip():
+            lines += ["", f"## {heading}", "", text.strip()]
+    return "\n".join(lines) + "\n"
+
+
+def complaint_pdf(facts: BundleFacts) -> bytes:
+    document = pdf.PdfComplaint(facts.title, _metadata(facts), _sections(facts))
+    return pdf.render(document, footer=f"Chorus case {facts.case_public_id}")
+
+
+def stats_json(session: Session, facts: BundleFacts) -> bytes:
+    """``data/stats.json``: the case's public figures (``services.case_stats``, withheld below
+    its privacy threshold exactly as on the case page) and the same figures over the signers,
+    which the authority can recompute from ``complaints.csv`` anyway."""
+    case = session.get(GroupCase, facts.case_id)
+    assert case is not None
+    figures = case_figures(session, case)
+    data: dict[str, Any] = {
+        "case": facts.case_public_id,
+        "members": figures.members,
+        "signatures": facts.signatures,
+        "evidence_files": facts.evidence_files,
+        "members_figures": None,
+        "signers_figures": _signer_figures(session, facts),
+    }
+    if figures.visible:
+        data["members_figures"] = {
+            "totals": [_total(c, minor) for c, minor in figures.totals],
+            "first_incident": tables.iso(figures.first_incident),
+            "last_incident": tables.iso(figures.last_incident),
+            "categories": [
+                {"code": c.code, "en": c.label_en, "zh": c.label_zh, "members": n}
+                for c, n in figures.categories
+            ],
+            "joins_by_day": [{"day": d.isoformat(), "joined": n} for d, n in figures.joins],
+        }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def _total(currency: str, minor: int) -> dict[str, Any]:
+    return {"currency": currency, "amount": format_amount(minor, currency), "minor": minor}
+
+
+def _signer_figures(session: Session, facts: BundleFacts) -> dict[str, Any]:
+    """Totals per currency, incident range and categories over the signers: grouped queries,
+    the same few whatever the number of signers."""
+    signed = (
+        tables.signers(facts.case_id, facts.version_id, Membership.complaint_id)
+        .subquery()
+        .c.complaint_id
+    )
+    mine = select(Complaint).where(Complaint.id.in_(select(signed))).subquery()
+    totals = session.execute(
+        select(mine.c.currency, func.sum(mine.c.amount_minor))
+        .group_by(mine.c.currency)
+        .order_by(mine.c.currency)
+    ).all()
+    first, last = session.execute(
+        select(func.min(mine.c.incident_date), func.max(mine.c.incident_date))
+    ).one()
+    categories = session.execute(
+        select(Category.code, Category.label_en, Category.label_zh, func.count())
+        .join(mine, mine.c.category_id == Category.id)
+        .group_by(Category.id, Category.code, Category.label_en, Category.label_zh)
+        .order_by(func.count().desc(), Category.code)
+    ).all()
+    return {
+        "totals": [_total(currency, int(minor or 0)) for currency, minor in totals],
+        "first_incident": tables.iso(first),
+        "last_incident": tables.iso(last),
+        "categories": [
+            {"code": code, "en": en, "zh": zh, "signers": n} for code, en, zh, n in categories
+        ],
+    }
+

@@ -1,0 +1,77 @@
+"""Building a submission's bundle in the background, and finding the stored one.
+
+The zip is written to a temporary file in the storage's staging area, then stored under its
+SHA-256 like any other file, and only then recorded on the submission: a crash at any moment
+leaves either no bundle at all or the complete one, never half of one under a name anybody
+reads. A temporary file left by a killed process is named like an interrupted upload, so
+``flask evidence purge`` sweeps it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import suppress
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from extensions import db
+from models import Job, Submission
+from services import jobs
+from services.bundle.writer import BundleError, build_bundle
+from services.evidence_files import current_storage
+from services.storage import STAGING_DIR, Storage
+
+BUNDLE_JOB = "bundle.build"
+
+
+def bundle_for(session: Session, submission: Submission) -> str | None:
+    """The storage key of ``submission``'s bundle, if it was built and is stored."""
+    key = submission.bundle_sha256
+    if key and current_storage().exists(key):
+        return key
+    return None
+
+
+def enqueue_build(submission: Submission, *, user_id: int | None) -> Job:
+    """Ask for the bundle to be built once the current transaction commits."""
+    return jobs.enqueue(BUNDLE_JOB, {"submission_id": submission.id}, user_id=user_id)
+
+
+def _staging(storage: Storage) -> Path | None:
+    """The storage's own staging folder (same file system: storing is then a rename), or the
+    system's temporary folder for storages that have none."""
+    root = getattr(storage, "root", None)
+    if root is None:
+        return None
+    staging = Path(root) / STAGING_DIR
+    staging.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return staging
+
+
+@jobs.handler(BUNDLE_JOB)
+def build(job: Job, report: jobs.Report) -> None:
+    """Payload ``{"submission_id": id}``. Progress is files written over files to write; the
+    runner commits ``bundle_sha256`` once the handler returns."""
+    submission = db.session.get(Submission, job.payload.get("submission_id"))
+    if submission is None:
+        raise BundleError("The submission no longer exists.")
+    if bundle_for(db.session, submission) is not None:
+        return  # built already: a submitted case's bundle never changes
+    storage = current_storage()
+    fd, temp = tempfile.mkstemp(dir=_staging(storage), prefix="put-bundle-", suffix=".part")
+    try:
+        with os.fdopen(fd, "w+b") as out:
+            result = build_bundle(db.session, submission, out, report=report)
+            out.flush()
+            out.seek(0)
+            stored = storage.put(out)
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(temp)
+    if stored.key != result.sha256:  # the disk changed what was written: never record it
+        raise RuntimeError("the stored bundle does not match what was written")
+    submission = db.session.get(Submission, job.payload["submission_id"])
+    assert submission is not None
+    submission.bundle_sha256 = stored.key

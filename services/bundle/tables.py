@@ -1,0 +1,285 @@
+"""The bundle's per-signer and per-entry files, streamed from the database.
+
+A case can have 100,000 signers, so nothing here loads a case whole: each file is one query read
+in batches (``yield_per``), turned into text row by row and handed on in chunks of about 64 KB.
+The writer never commits while a file is being written, so a server-side cursor stays valid.
+
+Who counts as a signer is :func:`services.signing.signing_state`'s rule (a current member whose
+last entry on the submitted version is a signature), written here as a query that streams
+instead of a dict of every entry.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from models import (
+    CaseEvent,
+    Category,
+    Company,
+    Complaint,
+    Membership,
+    SignatureAction,
+    SignatureEntry,
+    User,
+)
+from services.anonymize.text import redact
+from services.bundle.bag import SIGNATORIES_HEADER
+from services.complaint_csv import format_amount, neutralize
+
+BATCH = 1000
+CHUNK = 64 * 1024
+PRODUCT = "Digital wallet / payment app"
+SUBMITTED_VIA = "Chorus group case"
+COMPLAINTS_HEADER = (
+    "Complaint ID",
+    "Date received",
+    "Product",
+    "Issue",
+    "Issue (zh)",
+    "Company",
+    "Date of incident",
+    "Amount",
+    "Currency",
+    "Consumer complaint narrative",
+    "Consumer demands",
+    "Consumer consent provided?",
+    "Submitted via",
+)
+
+
+def iso(moment: datetime | date | str | None) -> str:
+    """ISO 8601; datetimes in UTC with an explicit offset (they come back aware from the db)."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):  # SQLite's min() and max() of dates
+        return moment
+    if isinstance(moment, datetime):
+        return moment.isoformat(timespec="seconds")
+    return moment.isoformat()
+
+
+def signers(case_id: int, version_id: int, *columns: Any) -> Select[Any]:
+    """``columns`` of every current signature on the version, joined to the signer's
+    membership; order and join more as needed."""
+    latest = (
+        select(SignatureEntry.membership_id, func.max(SignatureEntry.seq).label("seq"))
+        .where(
+            SignatureEntry.case_id == case_id,
+            SignatureEntry.version_id == version_id,
+            SignatureEntry.membership_id.is_not(None),
+        )
+        .group_by(SignatureEntry.membership_id)
+        .subquery()
+    )
+    return (
+        select(*columns)
+        .select_from(SignatureEntry)
+        .join(
+            latest,
+            (latest.c.membership_id == SignatureEntry.membership_id)
+            & (latest.c.seq == SignatureEntry.seq),
+        )
+        .join(Membership, Membership.id == SignatureEntry.membership_id)
+        .where(SignatureEntry.case_id == case_id, SignatureEntry.action == SignatureAction.SIGN)
+    )
+
+
+def count_signers(session: Session, case_id: int, version_id: int) -> int:
+    inner = signers(case_id, version_id, SignatureEntry.id).subquery()
+    return session.scalar(select(func.count()).select_from(inner)) or 0
+
+
+def stream(session: Session, statement: Select[Any]) -> Iterator[Any]:
+    """Rows of ``statement`` fetched ``BATCH`` at a time; the cursor is closed even when the
+    consumer stops early."""
+    result = session.execute(statement.execution_options(yield_per=BATCH))
+    try:
+        yield from result
+    finally:
+        result.close()
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[str]]) -> Iterator[bytes]:
+    """UTF-8 CSV with a BOM (spreadsheets then read Chinese right), every cell neutralized
+    against formula injection, in chunks of about :data:`CHUNK` bytes."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([neutralize(cell) for cell in row])
+        if buffer.tell() >= CHUNK:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def text_chunks(pieces: Iterable[str]) -> Iterator[bytes]:
+    """Small strings joined into chunks of about :data:`CHUNK` bytes."""
+    parts: list[str] = []
+    size = 0
+    for piece in pieces:
+        parts.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield "".join(parts).encode()
+            parts, size = [], 0
+    yield "".join(parts).encode()
+
+
+def signatories(session: Session, case_id: int, version_id: int) -> Iterator[bytes]:
+    """``data/signatories.csv``: name and e-mail only for signers who chose to share them."""
+    statement = (
+        signers(
+            case_id,
+            version_id,
+            SignatureEntry.pseudonym,
+            SignatureEntry.share_identity,
+            SignatureEntry.created_at,
+            SignatureEntry.entry_hash,
+            User.display_name,
+            User.email,
+        )
+        .join(User, User.id == Membership.user_id)
+        .order_by(SignatureEntry.seq)
+    )
+    rows = (
+        (
+            pseudonym,
+            name if shared else "",
+            email if shared else "",
+            iso(signed_at),
+            entry_hash,
+        )
+        for pseudonym, shared, signed_at, entry_hash, name, email in stream(session, statement)
+    )
+    return csv_chunks(SIGNATORIES_HEADER, rows)
+
+
+def complaints(
+    session: Session,
+    case_id: int,
+    version_id: int,
+    received: date,
+    demand_labels: dict[str, str],
+) -> Iterator[bytes]:
+    """``data/complaints.csv``: each signer's own complaint in the CFPB database's columns,
+    the narrative redacted (patterns plus the member's own name)."""
+    statement = (
+        signers(
+            case_id,
+            version_id,
+            SignatureEntry.pseudonym,
+            SignatureEntry.share_identity,
+            User.display_name,
+            Complaint.incident_date,
+            Complaint.amount_minor,
+            Complaint.currency,
+            Complaint.narrative,
+            Complaint.demands,
+            Complaint.demands_other,
+            Category.label_en,
+            Category.label_zh,
+            Company.name_en,
+            Company.name_zh,
+        )
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(Complaint, Complaint.id == Membership.complaint_id)
+        .outerjoin(Category, Category.id == Complaint.category_id)
+        .outerjoin(Company, Company.id == Complaint.company_id)
+        .order_by(SignatureEntry.seq)
+    )
+
+    def rows() -> Iterator[list[str]]:
+        for row in stream(session, statement):
+            (pseudonym, shared, name, incident, amount, currency, narrative) = row[:7]
+            demands, other, issue_en, issue_zh, company_en, company_zh = row[7:]
+            terms = [name] if name else []
+            wanted = [demand_labels.get(code, code) for code in demands or []]
+            if other:
+                wanted.append(redact(other, terms).text)
+            yield [
+                pseudonym,
+                received.isoformat(),
+                PRODUCT,
+                issue_en or "",
+                issue_zh or "",
+                company_en or company_zh or "",
+                iso(incident),
+                format_amount(amount, currency) if currency else "",
+                currency or "",
+                redact(narrative, terms).text if narrative else "",
+                "; ".join(wanted),
+                "Consent provided" if shared else "Consent not provided",
+                SUBMITTED_VIA,
+            ]
+
+    return csv_chunks(COMPLAINTS_HEADER, rows())
+
+
+def signature_log(session: Session, case_id: int) -> Iterator[bytes]:
+    """``data/signature-log.jsonl``: every entry, with ``created_at`` exactly as
+    :func:`services.signature_chain.entry_hash` hashes it, so anyone can recompute the chain."""
+    statement = (
+        select(
+            SignatureEntry.seq,
+            SignatureEntry.version_sha256,
+            SignatureEntry.pseudonym,
+            SignatureEntry.action,
+            SignatureEntry.share_identity,
+            SignatureEntry.facts_confirmed,
+            SignatureEntry.created_at,
+            SignatureEntry.prev_hash,
+            SignatureEntry.entry_hash,
+        )
+        .where(SignatureEntry.case_id == case_id)
+        .order_by(SignatureEntry.seq)
+    )
+
+    def lines() -> Iterator[str]:
+        for row in stream(session, statement):
+            entry = {
+                "seq": row.seq,
+                "version_sha256": row.version_sha256,
+                "pseudonym": row.pseudonym,
+                "action": row.action.value,
+                "share_identity": row.share_identity,
+                "facts_confirmed": row.facts_confirmed,
+                "created_at": row.created_at.isoformat(timespec="microseconds"),
+                "prev_hash": row.prev_hash,
+                "entry_hash": row.entry_hash,
+            }
+            yield json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
+
+    return text_chunks(lines())
+
+
+def timeline(session: Session, case_id: int) -> Iterator[bytes]:
+    """``data/timeline.json``: the case's events, under pseudonyms, as one JSON array written
+    an element at a time."""
+    statement = (
+        select(CaseEvent.created_at, CaseEvent.kind, CaseEvent.actor_pseudonym, CaseEvent.data)
+        .where(CaseEvent.case_id == case_id)
+        .order_by(CaseEvent.created_at, CaseEvent.id)
+    )
+
+    def pieces() -> Iterator[str]:
+        yield "["
+        separator = "\n"
+        for at, kind, actor, data in stream(session, statement):
+            event = {"at": iso(at), "kind": kind.value, "actor": actor, "data": data or {}}
+            yield separator + json.dumps(event, ensure_ascii=False, sort_keys=True)
+            separator = ",\n"
+        yield "\n]\n"
+
+    return text_chunks(pieces())
