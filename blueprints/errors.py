@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from typing import NoReturn
+
+from flask import Flask, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -34,6 +36,15 @@ CSRF_TEXT = (
 )
 
 
+class UserMessage(str):
+    """An error page's explanation written for the user, in their language."""
+
+
+def refuse(code: int, message: str) -> NoReturn:
+    """Stop the request with ``code`` and an error page that says ``message``."""
+    abort(code, description=UserMessage(message))
+
+
 def render_error(code: int, title: object = None, detail: object = None) -> tuple[str, int]:
     default_title, default_detail = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
     return (
@@ -57,8 +68,9 @@ def register_error_handlers(app: Flask) -> None:
     def _http(error: HTTPException) -> tuple[str, int] | HTTPException:
         if error.code is None or error.code < 400:
             return error
-        # abort(403, description=_("...")) from a view says more than the generic text
-        specific = error.description if error.description != type(error).description else None
+        # refuse(403, _("...")) from a view says more than the generic text; descriptions
+        # from libraries (the rate limiter's "5 per 1 minute") are not for users
+        specific = error.description if isinstance(error.description, UserMessage) else None
         return render_error(error.code, detail=specific)
 
     @app.errorhandler(InternalServerError)

@@ -91,6 +91,14 @@ REMOVED = {
     "COLUMN_HASHED": _l("columns replaced by codes"),
 }
 
+#: what a resolved submission gave the members (services.submissions.OUTCOMES)
+OUTCOME = {
+    "refund": _l("Refund"),
+    "compensation": _l("Compensation"),
+    "service_change": _l("Change of service or terms"),
+    "other": _l("Other outcome"),
+}
+
 JOB_STEP = {
     "cleaning": _l("Removing hidden data"),
     "reading": _l("Looking for personal data"),
@@ -110,6 +118,7 @@ LABELS = {
     "evidence_status": EVIDENCE_STATUS,
     "removed": REMOVED,
     "job_step": JOB_STEP,
+    "outcome": OUTCOME,
 }
 
 

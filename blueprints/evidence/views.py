@@ -27,6 +27,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
+from blueprints.errors import refuse
 from blueprints.evidence.forms import BoxesForm, UploadForm, WordsForm
 from blueprints.forms import EmptyForm, reported
 from extensions import db
@@ -65,7 +66,7 @@ def pool(public_id: str) -> str:
     """The case's pooled evidence, the member's own unconfirmed uploads, and the upload form."""
     case = _case_or_404(public_id)
     if not evidence.can_see_pool(db.session, current_user, case):
-        abort(403, description=_("Only members of this case can see its evidence."))
+        refuse(403, _("Only members of this case can see its evidence."))
     membership = group_cases.membership_in(db.session, current_user, case)
     can_upload = membership is not None and not case.is_frozen
     limits = evidence.limits()
@@ -156,7 +157,7 @@ def _upload_refused(case: GroupCase, message: str, status: int = 422) -> Any:
     if _wants_json():
         return jsonify(error=message), status
     if status == 403:
-        abort(403, description=message)
+        refuse(403, message)
     flash(message, "error")
     return redirect(url_for("evidence.pool", public_id=case.public_id))
 

@@ -8,11 +8,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from blueprints.forms import flash_errors, invalid_status, reported
+from blueprints.forms import EmptyForm, flash_errors, invalid_status, reported
 from blueprints.petition.forms import CommentForm, DraftForm, MemberRoleForm, SignForm
 from extensions import db
-from models import Authority, GroupCase, Membership
-from services import drafting, group_cases, signing
+from models import Authority, GroupCase, Membership, Submission
+from services import drafting, group_cases, signing, submissions
 from services.errors import NotFound
 from services.i18n import localized
 from services.retry import run_with_retries
@@ -67,7 +67,30 @@ def show(public_id: str) -> str:
         chain=signing.verify_case_chain(db.session, case),
         comments=drafting.comments(db.session, case),
         comment_form=CommentForm(formdata=None),
+        readiness=submissions.readiness(db.session, case) if membership.organizes else None,
+        submission=db.session.scalar(select(Submission).where(Submission.case_id == case.id)),
     )
+
+
+@bp.route("/<public_id>/complaint/submit", methods=["POST"])
+@login_required
+def submit(public_id: str) -> Response:
+    """The organizer sends the signed version to its authority; the case freezes."""
+    case, _membership = _case_and_membership(public_id)
+    if EmptyForm().validate_on_submit():
+        with reported() as outcome:
+            submission = submissions.submit(db.session, current_user, case)
+        if outcome.done:
+            flash(
+                _(
+                    "Submitted to %(authority)s. The complaint, its signatures and the evidence "
+                    "are now frozen; the authority's answers will appear on the timeline.",
+                    authority=localized(submission.authority, "name"),
+                ),
+                "success",
+            )
+            return redirect(url_for("cases.detail", public_id=public_id))
+    return redirect(url_for("petition.show", public_id=public_id))
 
 
 @bp.route("/<public_id>/complaint/edit", methods=["GET", "POST"])

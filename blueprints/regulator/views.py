@@ -1,20 +1,33 @@
-"""The regulator's inbox: cases submitted to their authority, and only those."""
+"""The regulator's inbox: cases submitted to their authority, and only those.
+
+A case submitted elsewhere answers 404, exactly like a case that does not exist, so a regulator
+cannot learn what was sent to another authority.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
 
+from blueprints.forms import reported
+from blueprints.regulator.forms import StatusForm
 from extensions import db
-from models import GroupCase, Submission, SubmissionStatus
+from models import FINAL_SUBMISSION_STATUSES, Submission, SubmissionStatus
+from services import evidence, regulator_inbox, submissions
+from services.case_stats import case_figures
+from services.errors import NotFound
+from services.regulator_inbox import InboxFilters
 
 bp = Blueprint("regulator", __name__)
+
+SORTS = ("newest", "oldest", "size")
 
 
 def regulator_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -30,28 +43,108 @@ def regulator_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _positive_int(name: str) -> int | None:
+    value = request.args.get(name, type=int)
+    return value if value and value > 0 else None
+
+
+def _date(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _filters() -> InboxFilters:
+    """Read filters leniently: a value that does not parse means "no filter"."""
+    status = request.args.get("status", "")
+    sort = request.args.get("sort", "")
+    return InboxFilters(
+        company_id=_positive_int("company"),
+        category_id=_positive_int("category"),
+        status=SubmissionStatus(status) if status in SubmissionStatus._value2member_map_ else None,
+        submitted_from=_date("from"),
+        submitted_to=_date("to"),
+        min_members=_positive_int("min_members"),
+        sort=sort if sort in SORTS else "newest",
+    )
+
+
 @bp.route("/")
 @regulator_required
 def inbox() -> str:
-    """Submissions to the regulator's authority, newest first, optionally by status."""
-    stmt = (
-        select(Submission)
-        .join(GroupCase, GroupCase.id == Submission.case_id)
-        .where(Submission.authority_id == current_user.authority_id)
-        .options(
-            joinedload(Submission.case).joinedload(GroupCase.company),
-            joinedload(Submission.case).joinedload(GroupCase.category),
-        )
-        .order_by(Submission.submitted_at.desc())
+    """Submissions to the regulator's authority, filtered and paginated."""
+    filters = _filters()
+    page = regulator_inbox.inbox(
+        db.session,
+        current_user.authority_id,
+        filters,
+        page=max(request.args.get("page", 1, type=int), 1),
     )
-    status = request.args.get("status", "")
-    if status in SubmissionStatus._value2member_map_:
-        stmt = stmt.where(Submission.status == SubmissionStatus(status))
-    submissions = db.session.scalars(stmt).all()
+    companies, categories = regulator_inbox.filter_choices(db.session, current_user.authority_id)
     return render_template(
         "regulator/inbox.html",
-        submissions=submissions,
+        page=page,
+        submissions=page.items,
+        filters=filters,
+        companies=companies,
+        categories=categories,
         authority=current_user.authority,
         statuses=list(SubmissionStatus),
-        selected_status=status,
     )
+
+
+def _submission(public_id: str) -> Submission:
+    try:
+        return submissions.submission_for_regulator(db.session, current_user, public_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/cases/<public_id>")
+@regulator_required
+def case(public_id: str) -> str:
+    """One submitted case: the complaint as signed, figures, signatories, evidence, timeline."""
+    submission = _submission(public_id)
+    form = StatusForm(formdata=None)
+    return _render_case(submission, form)
+
+
+def _render_case(submission: Submission, form: StatusForm) -> str:
+    count, shown = regulator_inbox.signatories(db.session, submission)
+    return render_template(
+        "regulator/case.html",
+        submission=submission,
+        case=submission.case,
+        version=submission.version,
+        figures=case_figures(db.session, submission.case),
+        signature_count=count,
+        signatories=shown,
+        items=evidence.pooled_items(db.session, submission.case),
+        timeline=regulator_inbox.timeline(db.session, submission.case),
+        form=form,
+        closed=submission.status in FINAL_SUBMISSION_STATUSES,
+    )
+
+
+@bp.route("/cases/<public_id>/status", methods=["POST"])
+@regulator_required
+def status(public_id: str) -> Response | tuple[str, int]:
+    """Record the authority's next step; members are notified."""
+    submission = _submission(public_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _render_case(submission, form), 422
+    with reported(form) as outcome:
+        submissions.record_status(
+            db.session,
+            current_user,
+            submission,
+            SubmissionStatus(form.status.data),
+            note=form.note.data or "",
+            outcome=form.outcome.data or None,
+        )
+    if outcome.refused:
+        return _render_case(submission, form), 422
+    flash(_("The status was recorded and the members were notified."), "success")
+    return redirect(url_for("regulator.case", public_id=public_id))

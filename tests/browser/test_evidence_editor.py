@@ -35,6 +35,7 @@ def test_member_uploads_a_screenshot_adjusts_the_boxes_and_pools_it(
     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     _log_in(page, live_server, "organizer@example.org")
+    page.get_by_role("button", name="English").click()  # the demo organizer reads Chinese
     page.get_by_role("link", name="美团支付提示失败后重复扣款").first.click()
     page.locator("nav.subnav").get_by_role("link", name="Evidence").click()
     expect(page.locator("h1")).to_have_text("Evidence")

@@ -81,6 +81,13 @@ def test_unknown_company_is_refused_unless_proposed(client: FlaskClient, member:
     assert "We do not know the company" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Complaint.id))) == 0
 
+    # what was typed is shown back as text, never as markup
+    injected = _file(client, company="<script>alert(1)</script>")
+    assert injected.status_code == 422
+    html = injected.get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
     proposed = _file(client, company="Totally New Wallet", propose_company="y")
     assert proposed.status_code == 302
     company = db.session.scalar(select(Company).where(Company.name_en == "Totally New Wallet"))

@@ -1,0 +1,317 @@
+"""Submitting the signed complaint, and the regulator's inbox, case page and status reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from extensions import db
+from models import (
+    Authority,
+    CaseEvent,
+    CaseEventKind,
+    CaseStatus,
+    Company,
+    Complaint,
+    GroupCase,
+    Notification,
+    Submission,
+    SubmissionStatus,
+    User,
+    UserRole,
+)
+from services import drafting, group_cases, signing
+from tests.conftest import PASSWORD
+from tests.support.forms import csrf_token, login
+
+EN = {"Accept-Language": "en"}
+NARRATIVE = "WalletPro froze my balance after a top-up and support never answers my tickets."
+
+
+@pytest.fixture
+def authorities() -> dict[str, Authority]:
+    nfra = Authority(slug="nfra", name_en="NFRA Consumer Protection", name_zh="金融监管总局消保局")
+    cca = Authority(slug="cca", name_en="China Consumers Association", name_zh="中国消费者协会")
+    db.session.add_all([nfra, cca])
+    db.session.commit()
+    return {"nfra": nfra, "cca": cca}
+
+
+@pytest.fixture
+def signed_case(
+    app: Flask,
+    make_user: Callable[..., User],
+    make_company: Callable[..., Company],
+    make_complaint: Callable[..., Complaint],
+    authorities: dict[str, Authority],
+) -> GroupCase:
+    """A case of an organizer and three members with version 1 (to NFRA, 3 signatures needed)
+    open for signing and signed by the organizer and one member (who shares their identity)."""
+    wallet = make_company("walletpro", "WalletPro", "钱包宝")
+    organizer = make_user(email="org@example.org", display_name="Organizer", locale="en")
+    case = group_cases.start_case(
+        db.session,
+        organizer,
+        make_complaint(organizer, wallet, NARRATIVE),
+        title="WalletPro freezes balances",
+        summary="",
+    )
+    for n in range(3):
+        member = make_user(email=f"m{n}@example.org", display_name=f"Member {n}", locale="en")
+        group_cases.join_case(db.session, member, case, make_complaint(member, wallet, NARRATIVE))
+    organizing = next(m for m in case.memberships if m.organizes)
+    version = drafting.save_version(
+        db.session,
+        case,
+        organizing,
+        drafting.DraftInput(
+            title="Joint complaint",
+            authority_id=authorities["nfra"].id,
+            facts="Balances frozen.",
+            demands="Unfreeze and refund.",
+            body_md="We ask the authority to act.",
+        ),
+    )
+    drafting.open_for_signing(db.session, case, organizing, version)
+    members = sorted(case.memberships, key=lambda m: m.id)
+    for membership, share in ((members[0], False), (members[1], True)):
+        signing.sign(
+            db.session,
+            case,
+            membership,
+            version_sha256=version.content_sha256,
+            facts_confirmed=True,
+            share_identity=share,
+        )
+    db.session.commit()
+    return case
+
+
+def _client(app: Flask, email: str) -> FlaskClient:
+    client = app.test_client()
+    assert login(client, email, PASSWORD, headers=EN).status_code == 302
+    return client
+
+
+def _post(client: FlaskClient, page: str, action: str, data: dict | None = None):
+    token = csrf_token(client.get(page, headers=EN).get_data(as_text=True))
+    return client.post(
+        action, data={"csrf_token": token, **(data or {})}, headers=EN, follow_redirects=True
+    )
+
+
+def _sign_third(case: GroupCase) -> None:
+    membership = sorted(case.memberships, key=lambda m: m.id)[2]
+    signing.sign(
+        db.session,
+        case,
+        membership,
+        version_sha256=signing.open_version(db.session, case).content_sha256,
+        facts_confirmed=True,
+        share_identity=False,
+    )
+    db.session.commit()
+
+
+def _submit(app: Flask, case: GroupCase):
+    organizer = _client(app, "org@example.org")
+    page = f"/cases/{case.public_id}/complaint"
+    return _post(organizer, page, f"{page}/submit")
+
+
+def _regulator(make_user: Callable[..., User], authority: Authority, email: str) -> User:
+    return make_user(email=email, role=UserRole.REGULATOR, authority=authority, locale="en")
+
+
+def test_submitting_needs_the_authoritys_minimum_of_signatures(
+    app: Flask, signed_case: GroupCase
+) -> None:
+    organizer = _client(app, "org@example.org")
+    page = organizer.get(f"/cases/{signed_case.public_id}/complaint", headers=EN)
+    html = page.get_data(as_text=True)
+    assert "NFRA Consumer Protection needs at least 3 signatures; this version has 2." in html
+    assert "Submit the complaint" not in html
+
+    response = _submit(app, signed_case)
+    assert "needs at least 3 signatures" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert signed_case.status is CaseStatus.SIGNING
+    assert db.session.scalar(select(func.count(Submission.id))) == 0
+
+
+def test_the_organizer_submits_and_everything_freezes(app: Flask, signed_case: GroupCase) -> None:
+    _sign_third(signed_case)
+    response = _submit(app, signed_case)
+    assert response.status_code == 200
+    assert "Submitted to NFRA Consumer Protection" in response.get_data(as_text=True)
+    db.session.expire_all()
+    case = db.session.get(GroupCase, signed_case.id)
+    assert case.status is CaseStatus.SUBMITTED
+    submission = db.session.scalar(select(Submission))
+    assert submission.status is SubmissionStatus.SUBMITTED
+    assert submission.version.number == 1
+    event = db.session.scalar(select(CaseEvent).where(CaseEvent.kind == CaseEventKind.SUBMITTED))
+    assert event.data == {"authority": "nfra", "signatures": 3}
+    assert (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(Notification.kind == "case_submitted")
+        )
+        == 4
+    )
+
+    # the case page shows it on the timeline; nothing can change any more
+    member = _client(app, "m2@example.org")
+    assert "Submitted to the authority" in member.get(
+        f"/cases/{case.public_id}", headers=EN
+    ).get_data(as_text=True)
+    again = _submit(app, case)
+    assert db.session.scalar(select(func.count(Submission.id))) == 1
+    assert "already been submitted" in again.get_data(as_text=True)
+    withdraw = _post(
+        member, f"/cases/{case.public_id}/complaint", f"/cases/{case.public_id}/complaint/withdraw"
+    )
+    assert withdraw.status_code == 200
+    assert len(signing.signing_state(db.session, case, submission.version).active) == 3
+
+
+def test_only_an_organizer_can_submit(app: Flask, signed_case: GroupCase) -> None:
+    _sign_third(signed_case)
+    member = _client(app, "m0@example.org")
+    page = f"/cases/{signed_case.public_id}/complaint"
+    response = _post(member, page, f"{page}/submit")
+    assert "Only the organizers of this case can submit it." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Submission.id))) == 0
+
+
+def test_the_regulator_sees_only_their_authoritys_cases(
+    app: Flask,
+    signed_case: GroupCase,
+    authorities: dict[str, Authority],
+    make_user: Callable[..., User],
+) -> None:
+    _sign_third(signed_case)
+    _submit(app, signed_case)
+    _regulator(make_user, authorities["nfra"], "nfra@example.org")
+    _regulator(make_user, authorities["cca"], "cca@example.org")
+    own = _client(app, "nfra@example.org")
+    inbox = own.get("/regulator/", headers=EN).get_data(as_text=True)
+    assert "WalletPro freezes balances" in inbox
+    page = own.get(f"/regulator/cases/{signed_case.public_id}", headers=EN)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Submitted on" in html
+    assert "m0@example.org" in html  # shared their identity
+    assert "Member 0" in html
+    assert "org@example.org" not in html  # did not
+    assert "m1@example.org" not in html
+
+    other = _client(app, "cca@example.org")
+    assert "WalletPro freezes balances" not in other.get("/regulator/", headers=EN).get_data(
+        as_text=True
+    )
+    assert other.get(f"/regulator/cases/{signed_case.public_id}").status_code == 404
+    assert other.get("/regulator/cases/doesnotexist").status_code == 404
+    member = _client(app, "m0@example.org")
+    assert member.get("/regulator/").status_code == 403
+
+
+def test_inbox_filters(
+    app: Flask,
+    signed_case: GroupCase,
+    authorities: dict[str, Authority],
+    make_user: Callable[..., User],
+) -> None:
+    _sign_third(signed_case)
+    _submit(app, signed_case)
+    _regulator(make_user, authorities["nfra"], "nfra@example.org")
+    client = _client(app, "nfra@example.org")
+    company = signed_case.company_id
+    submitted = db.session.scalar(select(Submission)).submitted_at.date()
+    cases = {
+        "": True,
+        f"company={company}": True,
+        f"company={company + 100}": False,
+        "status=submitted": True,
+        "status=resolved": False,
+        "min_members=4": True,
+        "min_members=5": False,
+        f"from={submitted.isoformat()}": True,
+        f"from={(submitted + timedelta(days=1)).isoformat()}": False,
+        f"to={(submitted - timedelta(days=1)).isoformat()}": False,
+        "sort=size&from=not-a-date&status=bogus": True,  # unreadable filters are ignored
+    }
+    for query, listed in cases.items():
+        html = client.get(f"/regulator/?{query}", headers=EN).get_data(as_text=True)
+        assert ("WalletPro freezes balances" in html) is listed, query
+
+
+def test_status_reports_reach_the_members_and_a_final_one_closes_the_case(
+    app: Flask,
+    signed_case: GroupCase,
+    authorities: dict[str, Authority],
+    make_user: Callable[..., User],
+) -> None:
+    _sign_third(signed_case)
+    _submit(app, signed_case)
+    _regulator(make_user, authorities["nfra"], "nfra@example.org")
+    client = _client(app, "nfra@example.org")
+    page = f"/regulator/cases/{signed_case.public_id}"
+    action = f"{page}/status"
+
+    token = csrf_token(client.get(page, headers=EN).get_data(as_text=True))
+    refused = client.post(
+        action, data={"csrf_token": token, "status": "company_answered"}, headers=EN
+    )
+    assert refused.status_code == 422
+    assert "answer for the members." in refused.get_data(as_text=True)
+    refused = client.post(action, data={"csrf_token": token, "status": "resolved"}, headers=EN)
+    assert refused.status_code == 422
+    assert "Choose what the resolution gave the members." in refused.get_data(as_text=True)
+
+    answered = _post(
+        client, page, action, {"status": "company_answered", "note": "WalletPro will refund."}
+    )
+    assert "The status was recorded" in answered.get_data(as_text=True)
+    member = _client(app, "m0@example.org")
+    case_page = member.get(f"/cases/{signed_case.public_id}", headers=EN).get_data(as_text=True)
+    assert "Company answered" in case_page
+    assert "WalletPro will refund." in case_page
+    user = db.session.scalar(select(User).where(User.email == "m0@example.org"))
+    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == user.id))
+    assert "status_changed" in list(kinds)
+
+    _post(client, page, action, {"status": "resolved", "outcome": "refund", "note": "Refunded."})
+    db.session.expire_all()
+    case = db.session.get(GroupCase, signed_case.id)
+    assert case.status is CaseStatus.CLOSED
+    submission = db.session.scalar(select(Submission))
+    assert submission.status is SubmissionStatus.RESOLVED
+    assert submission.outcome == "refund"
+    late = _post(client, page, action, {"status": "rejected", "note": "No."})
+    assert "This case is closed" in late.get_data(as_text=True)
+    assert db.session.scalar(select(Submission)).status is SubmissionStatus.RESOLVED
+
+
+def test_a_regulator_of_another_authority_cannot_report(
+    app: Flask,
+    signed_case: GroupCase,
+    authorities: dict[str, Authority],
+    make_user: Callable[..., User],
+) -> None:
+    _sign_third(signed_case)
+    _submit(app, signed_case)
+    _regulator(make_user, authorities["nfra"], "nfra@example.org")
+    _regulator(make_user, authorities["cca"], "cca@example.org")
+    other = _client(app, "cca@example.org")
+    other_token = csrf_token(other.get("/regulator/", headers=EN).get_data(as_text=True))
+    response = other.post(
+        f"/regulator/cases/{signed_case.public_id}/status",
+        data={"csrf_token": other_token, "status": "rejected", "note": "x"},
+    )
+    assert response.status_code == 404
+    assert db.session.scalar(select(Submission)).status is SubmissionStatus.SUBMITTED
