@@ -37,6 +37,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from blueprints.templating import register_template_helpers
     from cli import register_commands
     from services import evidence_processing  # noqa: F401 - registers the anonymization job
+    from services.bundle import job as bundle_job  # noqa: F401 - registers the bundle job
 
     register_blueprints(app)
     register_error_handlers(app)

@@ -106,6 +106,7 @@ JOB_STEP = {
     "rendering": _l("Turning pages into pictures"),
     "rebuilding": _l("Building the new PDF"),
     "anonymizing": _l("Replacing personal data"),
+    "bundling": _l("Packing the case bundle"),
 }
 
 LABELS = {

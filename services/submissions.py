@@ -30,6 +30,7 @@ from models import (
     utcnow,
 )
 from services import audit, group_cases, signing
+from services.bundle import job as bundle_job
 from services.errors import Conflict, DomainError, NotFound
 from services.i18n import localized
 from services.notify import CASE_SUBMITTED, STATUS_CHANGED, notify
@@ -131,6 +132,7 @@ def submit(session: Session, user: User, case: GroupCase) -> Submission:
     audit.record(
         session, "case.submitted", user.id, "case", case.public_id, authority=version.authority.slug
     )
+    bundle_job.enqueue_build(submission, user_id=user.id)  # ready when the authority looks
     return submission
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -19,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -29,6 +27,7 @@ from werkzeug.wrappers import Response
 
 from blueprints.errors import refuse
 from blueprints.evidence.forms import BoxesForm, UploadForm, WordsForm
+from blueprints.files import send_stored
 from blueprints.forms import EmptyForm, reported
 from extensions import db
 from models import Evidence, EvidenceFile, EvidenceKind, EvidenceStatus, FileRole, GroupCase, Job
@@ -332,34 +331,7 @@ def _send_record(found: Evidence, record: EvidenceFile | None, stem: str) -> Res
 
 
 def _send(key: str, media_type: str, name: str) -> Response:
-    try:
-        stream = evidence.open_bytes(key)
-    except FileNotFoundError:
-        abort(404)
-    response = send_file(
-        stream,
-        mimetype=media_type,
-        as_attachment=True,
-        download_name=name,
-        etag=key,
-        conditional=True,
-        max_age=0,
-    )
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{_ascii_name(name)}\"; filename*=UTF-8''{quote(name)}"
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
-
-
-def _ascii_name(name: str) -> str:
-    """A plain-ASCII fallback name for old clients (RFC 6266 keeps the real one in filename*)."""
-    ascii_name = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name
-    )
-    return ascii_name or "evidence"
+    return send_stored(key, media_type, name)
 
 
 # --- jobs ---------------------------------------------------------------------------------

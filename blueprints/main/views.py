@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from blueprints.forms import EmptyForm, safe_next
 from extensions import db
+from services.bundle.keys import public_key_pem
 from services.case_directory import CaseFilters, directory_totals, search_cases
 from services.i18n import LOCALE_SESSION_KEY
 
@@ -43,8 +44,6 @@ def set_language() -> Response:
 @bp.route("/.well-known/chorus-bundle-key.pem")
 def bundle_key() -> Response:
     """The public key that signs case bundles, for ``flask bundle verify --public-key``."""
-    from services.bundle.keys import public_key_pem
-
     response = Response(public_key_pem(), mimetype="text/plain")
     response.cache_control.public = True
     response.cache_control.max_age = 24 * 3600

@@ -11,18 +11,30 @@ from datetime import date
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from blueprints.forms import reported
+from blueprints.files import send_stored
+from blueprints.forms import EmptyForm, reported
 from blueprints.regulator.forms import StatusForm
 from extensions import db
-from models import FINAL_SUBMISSION_STATUSES, Submission, SubmissionStatus
-from services import evidence, regulator_inbox, submissions
+from models import FINAL_SUBMISSION_STATUSES, Job, Submission, SubmissionStatus
+from services import audit, evidence, regulator_inbox, submissions
+from services.bundle import job as bundle_job
 from services.case_stats import case_figures
 from services.errors import NotFound
+from services.evidence_files import current_storage
 from services.regulator_inbox import InboxFilters
 
 bp = Blueprint("regulator", __name__)
@@ -112,6 +124,7 @@ def case(public_id: str) -> str:
 
 def _render_case(submission: Submission, form: StatusForm) -> str:
     count, shown = regulator_inbox.signatories(db.session, submission)
+    watched = request.args.get("job", "")
     return render_template(
         "regulator/case.html",
         submission=submission,
@@ -124,7 +137,54 @@ def _render_case(submission: Submission, form: StatusForm) -> str:
         timeline=regulator_inbox.timeline(db.session, submission.case),
         form=form,
         closed=submission.status in FINAL_SUBMISSION_STATUSES,
+        bundle_key=bundle_job.bundle_for(db.session, submission),
+        bundle_size=_bundle_size(submission),
+        job=_own_job(watched),
+        action_form=EmptyForm(),
     )
+
+
+def _bundle_size(submission: Submission) -> int | None:
+    key = bundle_job.bundle_for(db.session, submission)
+    return current_storage().size(key) if key else None
+
+
+def _own_job(public_id: str) -> Job | None:
+    """The bundle job this regulator started, to follow its progress on the page."""
+    if not public_id:
+        return None
+    job = db.session.scalar(select(Job).where(Job.public_id == public_id))
+    return job if job is not None and job.user_id == current_user.id else None
+
+
+@bp.route("/cases/<public_id>/bundle", methods=["POST"])
+@regulator_required
+def build_bundle(public_id: str) -> Response:
+    """Prepare the case bundle (it is usually ready: submitting starts it)."""
+    submission = _submission(public_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("regulator.case", public_id=public_id))
+    if bundle_job.bundle_for(db.session, submission) is not None:
+        return redirect(url_for("regulator.case", public_id=public_id))
+    job = bundle_job.enqueue_build(submission, user_id=current_user.id)
+    db.session.commit()
+    return redirect(url_for("regulator.case", public_id=public_id, job=job.public_id))
+
+
+@bp.route("/cases/<public_id>/bundle.zip")
+@regulator_required
+def download_bundle(public_id: str) -> Response:
+    """The bundle, with ranges: an interrupted download resumes where it stopped."""
+    submission = _submission(public_id)
+    key = bundle_job.bundle_for(db.session, submission)
+    if key is None:
+        abort(404)
+    if request.range is None or request.range.ranges[0][0] == 0:  # a download, not its tail
+        audit.record(
+            db.session, "bundle.downloaded", current_user.id, "case", submission.case.public_id
+        )
+        db.session.commit()
+    return send_stored(key, "application/zip", f"chorus-case-{submission.case.public_id}.zip")
 
 
 @bp.route("/cases/<public_id>/status", methods=["POST"])

@@ -214,4 +214,3 @@ def _signer_figures(session: Session, facts: BundleFacts) -> dict[str, Any]:
             {"code": code, "en": en, "zh": zh, "signers": n} for code, en, zh, n in categories
         ],
     }
-

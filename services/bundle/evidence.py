@@ -116,4 +116,3 @@ def listing(session: Session, case_id: int) -> Iterator[bytes]:
         for item in items(session, case_id)
     )
     return csv_chunks(EVIDENCE_HEADER, rows)
-

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from models import (
@@ -31,7 +31,7 @@ from models import (
     SignatureEntry,
     User,
 )
-from services.anonymize.text import redact
+from services.anonymize.text import _TERM_GAP_CHARS, _fold, redact
 from services.bundle.bag import SIGNATORIES_HEADER
 from services.complaint_csv import format_amount, neutralize
 
@@ -100,7 +100,14 @@ def count_signers(session: Session, case_id: int, version_id: int) -> int:
 
 def stream(session: Session, statement: Select[Any]) -> Iterator[Any]:
     """Rows of ``statement`` fetched ``BATCH`` at a time; the cursor is closed even when the
-    consumer stops early."""
+    consumer stops early.
+
+    On PostgreSQL this is a server-side cursor, which the planner optimizes for its first 10%
+    of rows by default: with the signers' grouped subquery that can mean re-aggregating the
+    whole log for every row (9 s instead of 0.06 s for 10,000 signers, measured with fresh
+    statistics). Every row is read, so the cursor is planned for all of them."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
     result = session.execute(statement.execution_options(yield_per=BATCH))
     try:
         yield from result
@@ -204,7 +211,7 @@ def complaints(
         for row in stream(session, statement):
             (pseudonym, shared, name, incident, amount, currency, narrative) = row[:7]
             demands, other, issue_en, issue_zh, company_en, company_zh = row[7:]
-            terms = [name] if name else []
+            terms = _name_terms(name, narrative or "", other or "")
             wanted = [demand_labels.get(code, code) for code in demands or []]
             if other:
                 wanted.append(redact(other, terms).text)
@@ -225,6 +232,23 @@ def complaints(
             ]
 
     return csv_chunks(COMPLAINTS_HEADER, rows())
+
+
+def _name_terms(name: str | None, *texts: str) -> list[str]:
+    """``[name]`` when the member's name can occur in ``texts``, else ``[]``.
+
+    ``redact`` compiles one pattern per distinct list of extra terms (about 2 ms), and every
+    signer's name is distinct: for 100,000 signers that alone would take minutes. The pattern
+    matches the name's folded characters (gaps aside) in the folded text, so a name with a folded
+    character the text lacks cannot match, and skipping it changes nothing. The folding is
+    ``redact``'s own, so both sides always agree."""
+    if not name:
+        return []
+    wanted = set(_TERM_GAP_CHARS.sub("", "".join(_fold(c) for c in name)))
+    present: set[str] = set()
+    for piece in texts:
+        present.update(folded for char in piece for folded in _fold(char))
+    return [name] if wanted <= present else []
 
 
 def signature_log(session: Session, case_id: int) -> Iterator[bytes]:

@@ -160,6 +160,8 @@ class _Checker:
         text = self._text(bag.BAGIT)
         if text is None:
             return
+        if text.startswith("\ufeff"):
+            self.fail(f"{bag.BAGIT}: starts with a byte-order mark, which RFC 8493 forbids")
         tags = bag.parse_tag_file(text.lstrip("\ufeff"))
         version = tags.get("BagIt-Version")
         if version != bag.BAGIT_VERSION:
@@ -179,16 +181,21 @@ class _Checker:
         entries, bad = bag.parse_manifest(data.decode("utf-8", "replace"))
         for line in bad:
             self.fail(f"{bag.TAGMANIFEST}: malformed line {line!r}")
-        listed = dict((path, checksum) for checksum, path in entries)
+        listed = {path: checksum for checksum, path in entries}
         for name in bag.SIGNED_TAG_FILES:
             if name not in listed:
                 self.fail(f"{bag.TAGMANIFEST}: does not cover {name}")
         for path, expected in listed.items():
             self._compare(path, expected, bag.TAGMANIFEST)
         for path in self.files:
-            if "/" not in path and path not in listed and path not in (
-                bag.TAGMANIFEST,
-                bag.SIGNATURE,
+            if (
+                "/" not in path
+                and path not in listed
+                and path
+                not in (
+                    bag.TAGMANIFEST,
+                    bag.SIGNATURE,
+                )
             ):
                 self.fail(f"{path}: tag file not covered by {bag.TAGMANIFEST}")
         return data
@@ -333,8 +340,7 @@ class _Checker:
         declared = self.info.get(bag.SIGNATURES)
         if declared is not None and declared != str(rows):
             self.fail(
-                f"{bag.BAG_INFO}: {bag.SIGNATURES} is {declared}, "
-                f"{bag.SIGNATORIES} lists {rows}"
+                f"{bag.BAG_INFO}: {bag.SIGNATURES} is {declared}, {bag.SIGNATORIES} lists {rows}"
             )
         self.checked["signatures"] = rows
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO
 
@@ -45,6 +46,8 @@ class BundleResult:
     files: int  #: payload files
     signatures: int
     key_id: str
+    #: seconds spent per file (all evidence files together as "evidence", tag files as "tags")
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 class _HashingSink:
@@ -128,9 +131,11 @@ def build_bundle(
     sink = _HashingSink(out)
     manifest: list[str] = []
     payload_bytes = 0
+    timings: dict[str, float] = {}
     with zipfile.ZipFile(sink, "w", allowZip64=True) as archive:  # type: ignore[arg-type]
         entries = _Entries(archive, top, when)
         for file in payload(session, facts, storage):
+            started = time.perf_counter()
             try:
                 digest, size = entries.write(file.path, file.chunks(), compress=file.compress)
             except FileNotFoundError as error:
@@ -142,14 +147,19 @@ def build_bundle(
                 )
             manifest.append(bag.manifest_line(digest, file.path))
             payload_bytes += size
+            label = "evidence" if file.path.startswith(bag.EVIDENCE_DIR) else file.path[5:]
+            timings[label] = timings.get(label, 0.0) + time.perf_counter() - started
             progress.step()
+        started = time.perf_counter()
         _write_tag_files(entries, facts, manifest, payload_bytes, when, progress)
+        timings["tags"] = time.perf_counter() - started
     return BundleResult(
         sha256=sink.hexdigest(),
         size=sink.size,
         files=len(manifest),
         signatures=facts.signatures,
         key_id=keys.current_key_id(),
+        timings={label: round(seconds, 3) for label, seconds in timings.items()},
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -315,3 +316,44 @@ def test_a_regulator_of_another_authority_cannot_report(
     )
     assert response.status_code == 404
     assert db.session.scalar(select(Submission)).status is SubmissionStatus.SUBMITTED
+
+
+def test_the_bundle_is_built_on_submission_and_downloads_with_ranges(
+    app: Flask,
+    signed_case: GroupCase,
+    authorities: dict[str, Authority],
+    make_user: Callable[..., User],
+) -> None:
+    from models import AuditEvent
+    from services.bundle.verify import verify_bundle
+
+    _sign_third(signed_case)
+    _submit(app, signed_case)
+    submission = db.session.scalar(select(Submission))
+    assert submission.bundle_sha256  # built by the job the submission started
+    _regulator(make_user, authorities["nfra"], "nfra@example.org")
+    _regulator(make_user, authorities["cca"], "cca@example.org")
+    client = _client(app, "nfra@example.org")
+    page = client.get(f"/regulator/cases/{signed_case.public_id}", headers=EN)
+    assert "Download the bundle" in page.get_data(as_text=True)
+
+    url = f"/regulator/cases/{signed_case.public_id}/bundle.zip"
+    whole = client.get(url)
+    assert whole.status_code == 200
+    assert whole.headers["Accept-Ranges"] == "bytes"
+    data = whole.get_data()
+    whole.close()
+    report = verify_bundle(io.BytesIO(data))
+    assert report.ok, report.problems
+
+    tail = client.get(url, headers={"Range": "bytes=100-"})  # a broken download resumes
+    assert tail.status_code == 206
+    assert tail.get_data() == data[100:]
+    tail.close()
+    downloads = db.session.scalar(
+        select(func.count(AuditEvent.id)).where(AuditEvent.action == "bundle.downloaded")
+    )
+    assert downloads == 1  # the resumed tail is the same download
+
+    assert _client(app, "cca@example.org").get(url).status_code == 404
+    assert _client(app, "m0@example.org").get(url).status_code == 403
