@@ -25,17 +25,17 @@ Reported per engine:
   engine), failures.
 
 Measured here (Tesseract 5.3.0, rapidocr-onnxruntime 1.4.4, 2 cores shared with other work:
-the clock varied up to 2.5x between runs, CPU seconds much less), 122 planted values:
+the clock varied up to 3x between runs, hence CPU seconds too), 122 planted values:
 
-    engine     char acc  PII recall       FP area %  beyond pad %  stray  s/image  CPU s/image
-    rapidocr   0.9995    1.000 (122/122)  2.50       0.91          0      RAPID_S
-    tesseract  0.8800    0.926 (113/122)  1.70       0.21          0      TESS_S
+    engine     char acc  PII recall       FP area %  beyond pad %  stray  first s  s/image  CPU s
+    rapidocr   0.9995    1.000 (122/122)  2.50       0.91          0      3.97     1.41     2.17
+    tesseract  0.8800    0.926 (113/122)  1.70       0.21          0      3.02     2.92     3.04
 
-RapidOCR read every row but a handful of characters right, in light and dark mode, JPEG and
-720 px alike, and covered every planted value. Tesseract's misses: names in chat lines whose
-boxes fell just short of 95 % (its boxes for Chinese characters are a few pixels off, and the
-per-character split of a word cannot fix that: 0.92-0.95 covered), short grey-label rows read
-as Latin garbage ("收款人 王婷" → "ETONEte"), and one e-mail.
+RapidOCR read all but a handful of characters right, in light and dark mode, JPEG and 720 px
+alike, and covered every planted value. Tesseract's 9 misses: 4 names misread ("罗伟明" →
+"罗传明", "李静怡" → "earls"), 3 names found but boxed short (74-95 % covered: its boxes for
+Chinese characters are a few pixels off, which padding does not always make up for), a wxid
+with "7" read as "/", and "gmail.com" read as "gmailcom".
 No engine proposed a single box away from personal data (stray 0): order numbers, amounts and
 dates stayed readable; the extra area is padding (RapidOCR's boxes are line-high, so padded
 more).
@@ -48,11 +48,12 @@ enlarged 0.886 / 0.910; colours as they came 0.818 / 0.795 (recall in chats 0.54
 
 Verdict: RapidOCR is the default (``services.anonymize.ocr.DEFAULT_ENGINE``): more accurate
 on every condition measured (0.9995 against at best 0.92 character accuracy; 100 % against
-93 % recall), and no slower (SPEED). Its cost is weight: about 290 MB of wheels (onnxruntime
-78 MB, OpenCV 190 MB, its own models 16 MB) against Tesseract's ~12 MB of Debian packages.
-Tesseract stays as the fallback where that weight is unwelcome. Caveat: these are rendered
-screenshots in one font (Noto Sans CJK); real ones bring other fonts, emoji, icons and photos,
-and both engines will do worse there.
+93 % recall), and faster (1.4 against 2.9 s an image by the clock, 2.2 against 3.0 s of CPU;
+its first image takes about 4 s, the models loading). Its cost is weight: about 290 MB of
+wheels (onnxruntime 78 MB, OpenCV 190 MB, its own models 16 MB) against about 12 MB of Debian
+packages for Tesseract with chi_sim and eng. Tesseract stays as the fallback where that weight
+is unwelcome. Caveat: these are rendered screenshots in one font (Noto Sans CJK); real ones
+bring other fonts, emoji, icons and photos, and both engines will do worse there.
 
 Run: ``python -m bench ocr`` (no database needed). ``BENCH_OCR_ENGINES`` picks engines or
 variants (default ``tesseract,rapidocr``; the variants are in ``VARIANTS``).

@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from blueprints.api.views import bp as api_bp
     from blueprints.auth.views import bp as auth_bp
     from blueprints.cases.views import bp as cases_bp
     from blueprints.complaints.views import bp as complaints_bp
@@ -17,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.regulator.views import bp as regulator_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(auth_bp, url_prefix="/account")
     app.register_blueprint(cases_bp, url_prefix="/cases")
     app.register_blueprint(complaints_bp, url_prefix="/complaints")

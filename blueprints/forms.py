@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlsplit
 
-from flask import flash
+from flask import flash, request
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField
 
@@ -80,3 +81,26 @@ def reported(form: FlaskForm | None = None) -> Iterator[Outcome]:
             flash(str(error.message), "error")
         return
     db.session.commit()
+
+
+#: larger numbers in a query string are nonsense (and overflow SQLite's integers)
+QUERY_INT_MAX = 10**9
+
+
+def positive_int_arg(name: str) -> int | None:
+    """A positive whole number from the query string, or None for anything else: filters read
+    leniently, an unreadable value means "no filter", never an error page."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= QUERY_INT_MAX else None
+
+
+def page_arg() -> int:
+    return positive_int_arg("page") or 1
+
+
+def date_arg(name: str) -> date | None:
+    """A date (YYYY-MM-DD) from the query string, or None when it does not parse."""
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None

@@ -32,7 +32,11 @@ MEMBER_NAV = (
     NavItem("me.dashboard", _l("My complaints")),
     NavItem("complaints.new", _l("File a complaint")),
 )
-REGULATOR_NAV = (NavItem("regulator.inbox", _l("Inbox")), NavItem("cases.index", _l("Cases")))
+REGULATOR_NAV = (
+    NavItem("regulator.inbox", _l("Inbox")),
+    NavItem("cases.index", _l("Cases")),
+    NavItem("regulator.tokens", _l("API tokens")),
+)
 
 
 def navigation() -> tuple[NavItem, ...]:

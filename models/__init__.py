@@ -1,5 +1,6 @@
 """Every model, imported once so SQLAlchemy and Alembic see the whole schema."""
 
+from models.api_token import ApiToken
 from models.authority import Authority, authority_categories
 from models.base import Base, new_public_id, utcnow
 from models.case import FROZEN_STATUSES, CaseStatus, GroupCase, MemberRole, Membership
@@ -30,6 +31,7 @@ __all__ = [
     "PRIVATE_ROLES",
     "UNCONFIRMED_STATUSES",
     "ZERO_DECIMAL_CURRENCIES",
+    "ApiToken",
     "AuditEvent",
     "Authority",
     "Base",

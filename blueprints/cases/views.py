@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from blueprints.complaints.forms import JoinCaseForm
-from blueprints.forms import reported
+from blueprints.forms import page_arg, positive_int_arg, reported
 from extensions import db
 from models import CaseEvent, CaseStatus, GroupCase
 from services import complaints, evidence, group_cases
@@ -25,11 +25,6 @@ TIMELINE_LIMIT = 50
 SORTS = ("recent", "size")
 
 
-def _positive_int(name: str) -> int | None:
-    value = request.args.get(name, type=int)
-    return value if value and value > 0 else None
-
-
 def _filters_from_query() -> CaseFilters:
     """Read filters leniently: an unknown value means "no filter", never an error page."""
     args = request.args
@@ -37,8 +32,8 @@ def _filters_from_query() -> CaseFilters:
     sort = args.get("sort", "")
     return CaseFilters(
         query=args.get("q", "")[:100],
-        company_id=_positive_int("company"),
-        category_id=_positive_int("category"),
+        company_id=positive_int_arg("company"),
+        category_id=positive_int_arg("category"),
         status=CaseStatus(status) if status in CaseStatus._value2member_map_ else None,
         sort=sort if sort in SORTS else "recent",
     )
@@ -55,7 +50,7 @@ def _case_or_404(public_id: str) -> GroupCase:
 def index() -> str:
     """Search and browse every group case."""
     filters = _filters_from_query()
-    result = search_cases(db.session, filters, page=max(request.args.get("page", 1, type=int), 1))
+    result = search_cases(db.session, filters, page=page_arg())
     companies, categories = filter_choices(db.session)
     return render_template(
         "cases/index.html",

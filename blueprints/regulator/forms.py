@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
 from models import SubmissionStatus
@@ -33,4 +33,13 @@ class StatusForm(FlaskForm):
             "Members read it on the case timeline."
         ),
         render_kw={"maxlength": NOTE_MAX, "rows": 6},
+    )
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        description=_l("What will use it, e.g. “case management system”."),
+        validators=[DataRequired(message=_l("Give the token a name."))],
+        render_kw={"maxlength": 80},
     )

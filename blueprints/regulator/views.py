@@ -7,7 +7,6 @@ cannot learn what was sent to another authority.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -26,11 +25,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from blueprints.files import send_stored
-from blueprints.forms import EmptyForm, reported
-from blueprints.regulator.forms import StatusForm
+from blueprints.forms import EmptyForm, date_arg, page_arg, positive_int_arg, reported
+from blueprints.regulator.forms import StatusForm, TokenForm
 from extensions import db
 from models import FINAL_SUBMISSION_STATUSES, Job, Submission, SubmissionStatus
-from services import audit, evidence, regulator_inbox, submissions
+from services import api_tokens, audit, evidence, regulator_inbox, submissions
 from services.bundle import job as bundle_job
 from services.case_stats import case_figures
 from services.errors import NotFound
@@ -55,29 +54,18 @@ def regulator_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _positive_int(name: str) -> int | None:
-    value = request.args.get(name, type=int)
-    return value if value and value > 0 else None
-
-
-def _date(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-def _filters() -> InboxFilters:
-    """Read filters leniently: a value that does not parse means "no filter"."""
+def inbox_filters(company_id: int | None, category_id: int | None) -> InboxFilters:
+    """The inbox filters of the query string (the pages and the API share them), read
+    leniently: a value that does not parse means "no filter"."""
     status = request.args.get("status", "")
     sort = request.args.get("sort", "")
     return InboxFilters(
-        company_id=_positive_int("company"),
-        category_id=_positive_int("category"),
+        company_id=company_id,
+        category_id=category_id,
         status=SubmissionStatus(status) if status in SubmissionStatus._value2member_map_ else None,
-        submitted_from=_date("from"),
-        submitted_to=_date("to"),
-        min_members=_positive_int("min_members"),
+        submitted_from=date_arg("from"),
+        submitted_to=date_arg("to"),
+        min_members=positive_int_arg("min_members"),
         sort=sort if sort in SORTS else "newest",
     )
 
@@ -86,12 +74,12 @@ def _filters() -> InboxFilters:
 @regulator_required
 def inbox() -> str:
     """Submissions to the regulator's authority, filtered and paginated."""
-    filters = _filters()
+    filters = inbox_filters(positive_int_arg("company"), positive_int_arg("category"))
     page = regulator_inbox.inbox(
         db.session,
         current_user.authority_id,
         filters,
-        page=max(request.args.get("page", 1, type=int), 1),
+        page=page_arg(),
     )
     companies, categories = regulator_inbox.filter_choices(db.session, current_user.authority_id)
     return render_template(
@@ -208,3 +196,43 @@ def status(public_id: str) -> Response | tuple[str, int]:
         return _render_case(submission, form), 422
     flash(_("The status was recorded and the members were notified."), "success")
     return redirect(url_for("regulator.case", public_id=public_id))
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@regulator_required
+def tokens() -> str | tuple[str, int]:
+    """Create and revoke API tokens. A new token is shown once, in this response only (never
+    flashed: the session cookie is signed, not encrypted)."""
+    form = TokenForm()
+    secret = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return _tokens_page(form), 422
+        with reported(form) as outcome:
+            created = api_tokens.create_token(db.session, current_user, form.name.data or "")
+        if outcome.refused:
+            return _tokens_page(form), 422
+        secret = created.secret
+        form = TokenForm(formdata=None)
+    return _tokens_page(form, secret)
+
+
+def _tokens_page(form: TokenForm, secret: str | None = None) -> str:
+    return render_template(
+        "regulator/tokens.html",
+        form=form,
+        secret=secret,
+        tokens=api_tokens.tokens_of(db.session, current_user),
+        action_form=EmptyForm(),
+    )
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@regulator_required
+def revoke_token(token_id: int) -> Response:
+    if EmptyForm().validate_on_submit():
+        with reported() as outcome:
+            api_tokens.revoke(db.session, current_user, token_id)
+        if outcome.done:
+            flash(_("The token was revoked: it no longer works."), "success")
+    return redirect(url_for("regulator.tokens"))

@@ -29,7 +29,8 @@ from PIL import Image, ImageOps, ImageStat
 from services.anonymize.boxes import Box
 from services.anonymize.text import Finding, find_pii
 
-#: which engine the upload flow uses unless told otherwise (see bench/ocr_quality.py)
+#: the better reader of Chinese phone screenshots by bench/ocr_quality.py (100 % of planted
+#: personal data covered against 93 % for Tesseract, and faster), at ~290 MB of wheels
 DEFAULT_ENGINE = "rapidocr"
 ENGINES = ("tesseract", "rapidocr")
 
@@ -235,7 +236,7 @@ class TesseractEngine:
     the line they belong to is Tesseract's own (block, paragraph, line) numbering."""
 
     name = "tesseract"
-    #: pages narrower than this are enlarged first: small text read better (bench/ocr_quality.py)
+    #: pages narrower than this are enlarged first: recall 0.926 against 0.910 (bench)
     min_width = 1600
     #: grey, stretched, dark mode inverted (see :func:`_dark_on_light`)
     preprocess = True
@@ -295,8 +296,9 @@ class TesseractEngine:
 
 
 def _dark_on_light(image: Image.Image) -> Image.Image:
-    """Grey, stretched, and inverted when the page is mostly dark: Tesseract reads dark text on
-    a light page, and missed most of a dark-mode chat as it came (bench/ocr_quality.py)."""
+    """Grey, stretched, and inverted when the page is mostly dark. Tesseract wants dark text on
+    a light page: on the colours as they came it found 80 % of the planted values, 54 % in
+    chats with coloured bubbles, against 93 % (bench/ocr_quality.py)."""
     grey = image.convert("L")
     if ImageStat.Stat(grey).mean[0] < 128:
         grey = ImageOps.invert(grey)

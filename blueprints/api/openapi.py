@@ -1,0 +1,221 @@
+"""The OpenAPI 3.0 description of the regulators' API, served at /api/v1/openapi.json.
+
+Written by hand next to the views it describes: the schemathesis test generates requests from
+it and fails when a response does not match it, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blueprints.forms import QUERY_INT_MAX
+from models import SubmissionStatus
+from services.submissions import NOTE_MAX, OUTCOMES
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    texts = {
+        401: "Missing, unknown or revoked token",
+        404: "No such case submitted to your authority",
+        409: "The case is closed",
+        422: "The request could not be accepted (the message says why)",
+    }
+    return {str(code): _json(ERROR, texts[code]) for code in codes}
+
+
+CASE_ID = {
+    "name": "case_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[a-z2-9]{12}$"},
+    "description": "The case's public id",
+}
+
+STATUSES = [s.value for s in SubmissionStatus]
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "string"}, "field": {"type": "string", "nullable": True}},
+    },
+    "Named": {
+        "type": "object",
+        "required": ["code", "name_en", "name_zh"],
+        "properties": {
+            "code": {"type": "string"},
+            "name_en": {"type": "string"},
+            "name_zh": {"type": "string"},
+        },
+    },
+    "Bundle": {
+        "type": "object",
+        "required": ["available"],
+        "properties": {
+            "available": {"type": "boolean"},
+            "sha256": {"type": "string", "nullable": True},
+            "size": {"type": "integer", "nullable": True},
+            "url": {"type": "string"},
+        },
+    },
+    "CaseSummary": {
+        "type": "object",
+        "required": ["id", "title", "company", "category", "status", "submitted_at", "members"],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "company": {"$ref": "#/components/schemas/Named"},
+            "category": {"$ref": "#/components/schemas/Named"},
+            "status": {"type": "string", "enum": STATUSES},
+            "outcome": {"type": "string", "nullable": True},
+            "status_note": {"type": "string"},
+            "submitted_at": {"type": "string", "format": "date-time"},
+            "status_updated_at": {"type": "string", "format": "date-time"},
+            "members": {"type": "integer", "minimum": 0},
+            "signatures": {"type": "integer", "minimum": 0},
+            "bundle": {"$ref": "#/components/schemas/Bundle"},
+        },
+    },
+    "CaseList": {
+        "type": "object",
+        "required": ["cases", "page", "pages", "total"],
+        "properties": {
+            "cases": {"type": "array", "items": {"$ref": "#/components/schemas/CaseSummary"}},
+            "page": {"type": "integer"},
+            "pages": {"type": "integer"},
+            "total": {"type": "integer"},
+        },
+    },
+    "CaseDetail": {
+        "allOf": [
+            {"$ref": "#/components/schemas/CaseSummary"},
+            {
+                "type": "object",
+                "required": ["version", "figures", "evidence", "timeline"],
+                "properties": {
+                    "summary": {"type": "string"},
+                    "version": {"type": "object"},
+                    "figures": {"type": "object"},
+                    "evidence": {"type": "array", "items": {"type": "object"}},
+                    "timeline": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+        ]
+    },
+    "StatusUpdate": {
+        "type": "object",
+        "required": ["status"],
+        "properties": {
+            "status": {"type": "string", "enum": STATUSES[1:]},
+            "note": {"type": "string", "maxLength": NOTE_MAX},
+            "outcome": {"type": "string", "enum": list(OUTCOMES)},
+        },
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    list_parameters = [
+        {"name": "company", "in": "query", "schema": {"type": "string"}, "description": "slug"},
+        {"name": "category", "in": "query", "schema": {"type": "string"}, "description": "code"},
+        {"name": "status", "in": "query", "schema": {"type": "string", "enum": STATUSES}},
+        {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+        {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+        {
+            "name": "min_members",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": QUERY_INT_MAX},
+        },
+        {
+            "name": "sort",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["newest", "oldest", "size"]},
+        },
+        {
+            "name": "page",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": QUERY_INT_MAX},
+        },
+    ]
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Chorus regulators' API",
+            "version": "1",
+            "description": (
+                "Cases submitted to the token holder's authority, their bundles, and status "
+                "reports. Authenticate with `Authorization: Bearer <token>`; regulators create "
+                "and revoke tokens on their account page."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": SCHEMAS,
+        },
+        "paths": {
+            "/cases": {
+                "get": {
+                    "summary": "Cases submitted to your authority",
+                    "parameters": list_parameters,
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/CaseList"}, "One page"),
+                        **_errors(401),
+                    },
+                }
+            },
+            "/cases/{case_id}": {
+                "get": {
+                    "summary": "One submitted case",
+                    "parameters": [CASE_ID],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/CaseDetail"}, "The case"),
+                        **_errors(401, 404),
+                    },
+                }
+            },
+            "/cases/{case_id}/bundle": {
+                "get": {
+                    "summary": "The case bundle (BagIt zip); supports Range requests",
+                    "parameters": [CASE_ID],
+                    "responses": {
+                        "200": {
+                            "description": "The bundle",
+                            "content": {
+                                "application/zip": {
+                                    "schema": {"type": "string", "format": "binary"}
+                                }
+                            },
+                        },
+                        "202": _json(ERROR, "Being prepared: ask again after Retry-After"),
+                        **_errors(401, 404),
+                    },
+                }
+            },
+            "/cases/{case_id}/status": {
+                "post": {
+                    "summary": "Record your authority's next step; members are notified",
+                    "parameters": [CASE_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/StatusUpdate"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/CaseSummary"}, "Recorded"),
+                        **_errors(401, 404, 409, 422),
+                    },
+                }
+            },
+        },
+    }

@@ -1,0 +1,229 @@
+"""The regulators' JSON API (token authentication; see blueprints/api/openapi.py).
+
+It answers only about cases submitted to the token holder's authority; anything else is 404,
+as on the pages. No cookies, so no CSRF token: a request without a valid token is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask_babel import force_locale
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from blueprints.api.openapi import openapi_document
+from blueprints.files import send_stored
+from blueprints.forms import page_arg
+from blueprints.regulator.views import inbox_filters
+from extensions import csrf, db
+from models import Category, Company, Submission, SubmissionStatus, User
+from services import api_tokens, evidence, regulator_inbox, submissions
+from services.bundle import job as bundle_job
+from services.case_stats import case_figures
+from services.errors import Conflict, DomainError, NotFound
+from services.evidence_files import current_storage
+
+bp = Blueprint("api", __name__)
+csrf.exempt(bp)
+
+PUBLIC = {"api.openapi"}
+
+
+@bp.before_request
+def _authenticate() -> Response | None:
+    if request.endpoint in PUBLIC:
+        return None
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    user = api_tokens.user_for(db.session, secret.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        response = jsonify(error="A valid API token is required (Authorization: Bearer ...).")
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="chorus"'
+        return response
+    g.api_user = user
+    return None
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> tuple[Response, int]:
+    return jsonify(error=error.name), error.code or 500
+
+
+def _user() -> User:
+    return g.api_user
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+@bp.get("/cases")
+def list_cases() -> Response:
+    """Submitted cases, filtered like the inbox; unknown filter values match nothing."""
+    args = request.args
+    company_id = category_id = None
+    if args.get("company"):
+        company_id = db.session.scalar(select(Company.id).where(Company.slug == args["company"]))
+        company_id = company_id or -1
+    if args.get("category"):
+        category_id = db.session.scalar(
+            select(Category.id).where(Category.code == args["category"])
+        )
+        category_id = category_id or -1
+    filters = inbox_filters(company_id, category_id)
+    page = regulator_inbox.inbox(db.session, _user().authority_id, filters, page=page_arg())
+    return jsonify(
+        cases=[_summary(s) for s in page.items],
+        page=page.page,
+        pages=page.pages,
+        total=page.total,
+    )
+
+
+def _submission(case_id: str) -> Submission:
+    try:
+        return submissions.submission_for_regulator(db.session, _user(), case_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/cases/<case_id>")
+def case_detail(case_id: str) -> Response:
+    submission = _submission(case_id)
+    case = submission.case
+    version = submission.version
+    figures = case_figures(db.session, case)
+    count, _shown = regulator_inbox.signatories(db.session, submission)
+    return jsonify(
+        **_summary(submission, signatures=count),
+        summary=case.summary,
+        version={
+            "number": version.number,
+            "title": version.title,
+            "sha256": version.content_sha256,
+            "facts": version.facts,
+            "demands": version.demands,
+            "body_md": version.body_md,
+        },
+        figures={
+            "visible": figures.visible,
+            "members": figures.members,
+            "totals": [{"currency": c, "amount_minor": t} for c, t in figures.totals],
+            "first_incident": _iso(figures.first_incident),
+            "last_incident": _iso(figures.last_incident),
+        },
+        evidence=[
+            {
+                "id": item.public_id,
+                "kind": item.kind.value,
+                "name": item.display_name,
+                "media_type": item.media_type,
+                "size": item.size_bytes,
+                "sha256": item.sha256,
+                "contributor": item.contributor_pseudonym,
+                "pooled_at": _iso(item.pooled_at),
+                "removed": item.removed,
+            }
+            for item in evidence.pooled_items(db.session, case)
+        ],
+        timeline=[
+            {
+                "kind": event.kind.value,
+                "actor": event.actor_pseudonym,
+                "at": _iso(event.created_at),
+                "data": event.data,
+            }
+            for event in regulator_inbox.timeline(db.session, case)
+        ],
+    )
+
+
+@bp.get("/cases/<case_id>/bundle")
+def bundle(case_id: str) -> Response | tuple[Response, int]:
+    submission = _submission(case_id)
+    key = bundle_job.bundle_for(db.session, submission)
+    if key is None:
+        bundle_job.enqueue_build(submission, user_id=_user().id)
+        db.session.commit()
+        response = jsonify(error="The bundle is being prepared. Ask again in a minute.")
+        response.headers["Retry-After"] = "30"
+        return response, 202
+    return send_stored(key, "application/zip", f"chorus-case-{submission.case.public_id}.zip")
+
+
+@bp.post("/cases/<case_id>/status")
+def post_status(case_id: str) -> Response | tuple[Response, int]:
+    submission = _submission(case_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(error="Send a JSON object with a status.", field=None), 422
+    status = body.get("status")
+    note = body.get("note", "")
+    outcome = body.get("outcome")
+    if status not in SubmissionStatus._value2member_map_:
+        return jsonify(error="Unknown status.", field="status"), 422
+    if not isinstance(note, str) or (outcome is not None and not isinstance(outcome, str)):
+        return jsonify(error="note and outcome are strings.", field=None), 422
+    try:
+        with force_locale("en"):
+            submissions.record_status(
+                db.session,
+                _user(),
+                submission,
+                SubmissionStatus(status),
+                note=note,
+                outcome=outcome,
+            )
+    except Conflict as error:
+        db.session.rollback()
+        return jsonify(error=error.message, field=error.field), 409
+    except NotFound:
+        db.session.rollback()
+        return jsonify(error="Not Found", field=None), 404
+    except DomainError as error:
+        db.session.rollback()
+        return jsonify(error=error.message, field=error.field), 422
+    db.session.commit()
+    return jsonify(_summary(submission))
+
+
+def _summary(submission: Submission, signatures: int | None = None) -> dict[str, Any]:
+    case = submission.case
+    key = bundle_job.bundle_for(db.session, submission)
+    summary: dict[str, Any] = {
+        "id": case.public_id,
+        "title": case.title,
+        "company": {
+            "code": case.company.slug,
+            "name_en": case.company.name_en,
+            "name_zh": case.company.name_zh,
+        },
+        "category": {
+            "code": case.category.code,
+            "name_en": case.category.label_en,
+            "name_zh": case.category.label_zh,
+        },
+        "status": submission.status.value,
+        "outcome": submission.outcome,
+        "status_note": submission.status_note,
+        "submitted_at": _iso(submission.submitted_at),
+        "status_updated_at": _iso(submission.status_updated_at),
+        "members": case.member_count,
+        "bundle": {
+            "available": key is not None,
+            "sha256": key,
+            "size": current_storage().size(key) if key else None,
+            "url": url_for("api.bundle", case_id=case.public_id),
+        },
+    }
+    if signatures is not None:
+        summary["signatures"] = signatures
+    return summary
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
