@@ -302,16 +302,21 @@ def confirm(session: Session, user: User, evidence: Evidence) -> None:
     evidence.pooled_at = utcnow()
     evidence.options = {k: v for k, v in evidence.options.items() if k != "original_name"}
     evidence_files.drop(session, evidence, PRIVATE_ROLES)
+    _timeline(session, evidence, CaseEventKind.EVIDENCE_POOLED)
+    evidence.case.updated_at = utcnow()
+    audit.record(session, "evidence.pooled", user.id, "evidence", evidence.public_id)
+
+
+def _timeline(session: Session, evidence: Evidence, kind: CaseEventKind) -> None:
+    """The case timeline says that a kind of item came or went, and under which pseudonym."""
     session.add(
         CaseEvent(
             case_id=evidence.case_id,
-            kind=CaseEventKind.EVIDENCE_POOLED,
+            kind=kind,
             actor_pseudonym=evidence.contributor_pseudonym,
             data={"kind": evidence.kind.value},
         )
     )
-    evidence.case.updated_at = utcnow()
-    audit.record(session, "evidence.pooled", user.id, "evidence", evidence.public_id)
 
 
 def discard(session: Session, user: User | None, evidence: Evidence) -> None:
@@ -342,14 +347,7 @@ def withdraw(session: Session, user: User, evidence: Evidence) -> None:
     evidence.withdrawn_at = utcnow()
     evidence_files.drop(session, evidence, list(FileRole))
     evidence_files.set_pooled_bytes(session, evidence, None)
-    session.add(
-        CaseEvent(
-            case_id=evidence.case_id,
-            kind=CaseEventKind.EVIDENCE_WITHDRAWN,
-            actor_pseudonym=evidence.contributor_pseudonym,
-            data={"kind": evidence.kind.value},
-        )
-    )
+    _timeline(session, evidence, CaseEventKind.EVIDENCE_WITHDRAWN)
     audit.record(session, "evidence.withdrawn", user.id, "evidence", evidence.public_id)
 
 

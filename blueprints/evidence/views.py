@@ -8,6 +8,7 @@ can never run as a page of this site.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -22,6 +23,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
@@ -30,7 +32,16 @@ from blueprints.evidence.forms import BoxesForm, UploadForm, WordsForm
 from blueprints.files import send_stored
 from blueprints.forms import EmptyForm, reported
 from extensions import db
-from models import Evidence, EvidenceFile, EvidenceKind, EvidenceStatus, FileRole, GroupCase, Job
+from models import (
+    Evidence,
+    EvidenceFile,
+    EvidenceKind,
+    EvidenceStatus,
+    FileRole,
+    GroupCase,
+    Job,
+    User,
+)
 from services import evidence, evidence_files, group_cases, jobs
 from services.errors import DomainError, NotFound
 from services.evidence import TooLarge
@@ -243,45 +254,45 @@ def columns(public_id: str) -> Response:
     return redirect(url_for("evidence.item", public_id=public_id))
 
 
+def _decide(
+    public_id: str, action: Callable[[Session, User, Evidence], None], done: str
+) -> Response:
+    """Confirm, discard or withdraw: the contributor's final word on an item, then the pool."""
+    found = _owned_action(public_id)
+    case_id = found.case.public_id
+    if EmptyForm().validate_on_submit():
+        with reported() as outcome:
+            action(db.session, current_user, found)
+        if outcome.done:
+            flash(done, "success")
+            return redirect(url_for("evidence.pool", public_id=case_id))
+    return redirect(url_for("evidence.item", public_id=public_id))
+
+
 @bp.route("/evidence/<public_id>/confirm", methods=["POST"])
 @login_required
 def confirm(public_id: str) -> Response:
-    found = _owned_action(public_id)
-    if EmptyForm().validate_on_submit():
-        with reported() as outcome:
-            evidence.confirm(db.session, current_user, found)
-        if outcome.done:
-            flash(_("Added to the pool. The original file has been deleted."), "success")
-            return redirect(url_for("evidence.pool", public_id=found.case.public_id))
-    return redirect(url_for("evidence.item", public_id=public_id))
+    return _decide(
+        public_id, evidence.confirm, _("Added to the pool. The original file has been deleted.")
+    )
 
 
 @bp.route("/evidence/<public_id>/discard", methods=["POST"])
 @login_required
 def discard(public_id: str) -> Response:
-    found = _owned_action(public_id)
-    case_id = found.case.public_id
-    if EmptyForm().validate_on_submit():
-        with reported() as outcome:
-            evidence.discard(db.session, current_user, found)
-        if outcome.done:
-            flash(_("The file and everything made from it have been deleted."), "success")
-            return redirect(url_for("evidence.pool", public_id=case_id))
-    return redirect(url_for("evidence.item", public_id=public_id))
+    return _decide(
+        public_id,
+        evidence.discard,
+        _("The file and everything made from it have been deleted."),
+    )
 
 
 @bp.route("/evidence/<public_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(public_id: str) -> Response:
-    found = _owned_action(public_id)
-    case_id = found.case.public_id
-    if EmptyForm().validate_on_submit():
-        with reported() as outcome:
-            evidence.withdraw(db.session, current_user, found)
-        if outcome.done:
-            flash(_("The item was withdrawn from the pool and deleted."), "success")
-            return redirect(url_for("evidence.pool", public_id=case_id))
-    return redirect(url_for("evidence.item", public_id=public_id))
+    return _decide(
+        public_id, evidence.withdraw, _("The item was withdrawn from the pool and deleted.")
+    )
 
 
 # --- files ---------------------------------------------------------------------------------------
