@@ -49,6 +49,7 @@ from models import (
     Submission,
     User,
 )
+from services.anonymize.text import redact
 from services.authorities import create_authority
 from services.companies import create_company
 from services.evidence_files import current_storage
@@ -121,6 +122,10 @@ def seed_case(
                 "amount_minor": rng.randint(1_000, 5_000_000),
                 "currency": "CNY" if i % 10 else "USD",
                 "narrative": NARRATIVES[i % len(NARRATIVES)].format(n=100 + i),
+                # made when a complaint is filed (services.complaints), so part of seeding
+                "narrative_redacted": redact(
+                    NARRATIVES[i % len(NARRATIVES)].format(n=100 + i), [f"签名人{i}"]
+                ).text,
                 "demands": ["refund", "compensation"],
                 "created_at": START,
             }

@@ -21,6 +21,7 @@ from models import (
     User,
 )
 from services import term_index
+from services.anonymize.text import redact
 from services.companies import create_company
 from services.company_names import normalize_name
 from services.errors import DomainError, NotFound
@@ -99,6 +100,7 @@ def file_complaint(session: Session, owner: User, data: ComplaintInput, today: d
         amount_minor=data.amount_minor,
         currency=data.currency,
         narrative=normalize_newlines(data.narrative),
+        narrative_redacted=redacted_narrative(normalize_newlines(data.narrative), owner),
         demands=sorted(set(data.demands)),
         demands_other=(data.demands_other or None) if "other" in data.demands else None,
     )
@@ -106,6 +108,12 @@ def file_complaint(session: Session, owner: User, data: ComplaintInput, today: d
     session.flush()
     term_index.index_complaint(session, complaint)
     return complaint
+
+
+def redacted_narrative(narrative: str, owner: User) -> str:
+    """What an authority may read of a narrative: personal data and the owner's own name
+    replaced by placeholders (display names cannot change, so this stays right)."""
+    return redact(narrative, [owner.display_name]).text
 
 
 def membership_of(session: Session, complaint: Complaint) -> Membership | None:
@@ -149,6 +157,7 @@ def update_complaint(
     complaint.amount_minor = data.amount_minor
     complaint.currency = data.currency
     complaint.narrative = normalize_newlines(data.narrative)
+    complaint.narrative_redacted = redacted_narrative(complaint.narrative, complaint.owner)
     complaint.demands = sorted(set(data.demands))
     complaint.demands_other = (data.demands_other or None) if "other" in data.demands else None
     term_index.index_complaint(

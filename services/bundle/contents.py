@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Category, Complaint, GroupCase, Membership, Submission
-from services.bundle import bag, evidence, pdf, tables
+from services.bundle import bag, evidence, pdf_process, tables
 from services.case_stats import case_figures
 from services.complaint_csv import format_amount
 from services.labels import DEMAND
@@ -146,8 +146,8 @@ def complaint_markdown(facts: BundleFacts) -> str:
 
 
 def complaint_pdf(facts: BundleFacts) -> bytes:
-    document = pdf.PdfComplaint(facts.title, _metadata(facts), _sections(facts))
-    return pdf.render(document, footer=f"Chorus case {facts.case_public_id}")
+    document = pdf_process.PdfComplaint(facts.title, _metadata(facts), _sections(facts))
+    return pdf_process.render(document, footer=f"Chorus case {facts.case_public_id}")
 
 
 def stats_json(session: Session, facts: BundleFacts) -> bytes:

@@ -9,6 +9,8 @@ The PDF holds only the complaint, so it is small however many people signed it.
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,8 @@ from fpdf import FPDF
 from fpdf.enums import TextMode
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from services.bundle.pdf_process import PdfComplaint, complaint_from_json
 
 FONT_DIR = Path("/usr/share/fonts/opentype/noto")
 REGULAR = FONT_DIR / "NotoSansCJK-Regular.ttc"
@@ -36,13 +40,6 @@ class Block:
     text: str = ""
     level: int = 0  #: heading level
     indent: int = 0  #: list and quote depth
-
-
-@dataclass(frozen=True)
-class PdfComplaint:
-    title: str
-    metadata: list[tuple[str, str]]  #: label, value lines under the title
-    sections: list[tuple[str, str]]  #: heading, Markdown text
 
 
 class _Document(FPDF):
@@ -183,3 +180,14 @@ def inline_text(token: Token) -> str:
         elif child.type == "image":
             parts.append(f"[{child.content or 'image'}]")
     return "".join(parts)
+
+
+def main() -> None:
+    """``python -m services.bundle.pdf``: JSON on stdin, PDF on stdout (see pdf_process)."""
+    request = json.loads(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(render(complaint_from_json(request["complaint"]), request["footer"]))
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -193,6 +193,7 @@ def complaints(
             Complaint.amount_minor,
             Complaint.currency,
             Complaint.narrative,
+            Complaint.narrative_redacted,
             Complaint.demands,
             Complaint.demands_other,
             Category.label_en,
@@ -209,8 +210,8 @@ def complaints(
 
     def rows() -> Iterator[list[str]]:
         for row in stream(session, statement):
-            (pseudonym, shared, name, incident, amount, currency, narrative) = row[:7]
-            demands, other, issue_en, issue_zh, company_en, company_zh = row[7:]
+            (pseudonym, shared, name, incident, amount, currency, narrative, redacted) = row[:8]
+            demands, other, issue_en, issue_zh, company_en, company_zh = row[8:]
             terms = _name_terms(name, narrative or "", other or "")
             wanted = [demand_labels.get(code, code) for code in demands or []]
             if other:
@@ -225,13 +226,20 @@ def complaints(
                 iso(incident),
                 format_amount(amount, currency) if currency else "",
                 currency or "",
-                redact(narrative, terms).text if narrative else "",
+                _redacted(narrative, redacted, terms),
                 "; ".join(wanted),
                 "Consent provided" if shared else "Consent not provided",
                 SUBMITTED_VIA,
             ]
 
     return csv_chunks(COMPLAINTS_HEADER, rows())
+
+
+def _redacted(narrative: str | None, stored: str | None, terms: list[str]) -> str:
+    """The narrative as redacted when it was written, or redacted now for older rows."""
+    if stored is not None:
+        return stored
+    return redact(narrative, terms).text if narrative else ""
 
 
 def _name_terms(name: str | None, *texts: str) -> list[str]:

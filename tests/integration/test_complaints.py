@@ -218,3 +218,36 @@ def test_visitor_is_sent_to_login(client: FlaskClient) -> None:
     response = client.get("/complaints/new")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/account/login")
+
+
+@pytest.mark.usefixtures("demo")
+def test_the_narrative_is_redacted_once_when_written(client: FlaskClient, member: User) -> None:
+    """What an authority will read is made when the complaint is written and kept in step."""
+    narrative = f"我是{member.display_name}，手机 13812345678，支付宝账户被盗刷 4860 元，客服不理。"
+    assert _file(client, narrative=narrative).status_code == 302
+    complaint = db.session.scalar(select(Complaint).where(Complaint.owner_id == member.id))
+    assert complaint.narrative == narrative
+    assert (
+        complaint.narrative_redacted
+        == "我是[REDACTED]，手机 [PHONE]，支付宝账户被盗刷 4860 元，客服不理。"
+    )
+
+    edited = narrative.replace("13812345678", "zhang@example.com")
+    response = submit(
+        client,
+        f"/complaints/{complaint.public_id}/edit",
+        data={
+            "company": "支付寶",
+            "category": str(_category_id("account_security")),
+            "incident_date": "2026-08-14",
+            "amount": "4860.00",
+            "currency": "CNY",
+            "narrative": edited,
+            "demands": ["refund"],
+        },
+        headers=EN,
+    )
+    assert response.status_code == 302
+    db.session.refresh(complaint)
+    assert "[EMAIL]" in complaint.narrative_redacted
+    assert "[PHONE]" not in complaint.narrative_redacted
