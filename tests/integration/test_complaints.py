@@ -36,6 +36,10 @@ def _category_id(code: str) -> int:
 
 
 def _file(client: FlaskClient, **overrides: object) -> object:
+    return submit(client, "/complaints/new", data=_form(**overrides), headers=EN)
+
+
+def _form(**overrides: object) -> dict[str, object]:
     data = {
         "company": "支付寶",
         "category": str(_category_id("account_security")),
@@ -46,7 +50,7 @@ def _file(client: FlaskClient, **overrides: object) -> object:
         "demands": ["refund", "compensation"],
     }
     data.update(overrides)
-    return submit(client, "/complaints/new", data=data, headers=EN)
+    return data
 
 
 @pytest.fixture
@@ -234,18 +238,7 @@ def test_the_narrative_is_redacted_once_when_written(client: FlaskClient, member
 
     edited = narrative.replace("13812345678", "zhang@example.com")
     response = submit(
-        client,
-        f"/complaints/{complaint.public_id}/edit",
-        data={
-            "company": "支付寶",
-            "category": str(_category_id("account_security")),
-            "incident_date": "2026-08-14",
-            "amount": "4860.00",
-            "currency": "CNY",
-            "narrative": edited,
-            "demands": ["refund"],
-        },
-        headers=EN,
+        client, f"/complaints/{complaint.public_id}/edit", data=_form(narrative=edited), headers=EN
     )
     assert response.status_code == 302
     db.session.refresh(complaint)
