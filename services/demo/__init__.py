@@ -40,6 +40,7 @@ from models import (
 from services import term_index
 from services.authorities import create_authority
 from services.companies import create_company
+from services.demo import evidence as demo_evidence
 from services.group_cases import refresh_counters
 from services.passwords import hash_password
 from services.pseudonyms import new_pseudonym
@@ -204,6 +205,9 @@ def _case(ctx: DemoContext, item: dict[str, Any]) -> None:
         moment = max(moment, joined)
     case.updated_at = moment
     refresh_counters(ctx.session, case)
+    moment = demo_evidence.add_evidence(
+        ctx.session, case, memberships, moment, ctx.rng, chinese=item["lang"] == "zh"
+    )
     if item["draft"]:
         moment = _drafting(ctx, case, item, memberships, moment)
     case.updated_at = moment

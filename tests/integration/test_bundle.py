@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app import create_app
@@ -97,6 +97,8 @@ def prepare(session: Session) -> Submission:
     signers = [m for m in signers if m is not None]
     signers.sort(key=lambda m: m.id)
     planted, formula = signers[0], signers[1]
+    # only the two files planted here: the demo's own pooled items would blur what is checked
+    session.execute(delete(Evidence).where(Evidence.case_id == submission.case_id))
     planted.complaint.narrative += f" 我的手机 {PHONE}，我叫{planted.user.display_name}。"
     formula.complaint.narrative = '=HYPERLINK("http://evil.example") ' + formula.complaint.narrative
     _pool(
@@ -154,13 +156,18 @@ def test_bundle_verifies_and_the_bagit_package_validates_it(
     result = _build(submitted, path)
     state = signing_state(db.session, submitted.case, submitted.version)
     assert result.signatures == state.count > 3
-    assert result.files == 8 + 2
+    pooled = db.session.scalar(
+        select(func.count(Evidence.id)).where(
+            Evidence.case_id == submitted.case_id, Evidence.status == EvidenceStatus.POOLED
+        )
+    )
+    assert result.files == 8 + pooled  # the 8 data files and every pooled item
     assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert result.size == path.stat().st_size
 
     report = verify_bundle(path)
     assert report.ok, report.problems
-    assert report.checked["payload_files"] == 10
+    assert report.checked["payload_files"] == result.files
     assert report.checked["signatures"] == state.count
     assert report.checked["chain"] == "verified"
     assert report.checked["key_id"] == result.key_id == keys.current_key_id()
@@ -653,7 +660,11 @@ def test_a_crash_midway_leaves_no_bundle(
 
 @SQLITE_ONLY
 def test_missing_evidence_fails_the_job_at_once_naming_the_file(submitted: Submission) -> None:
-    item = db.session.scalars(select(Evidence).where(Evidence.media_type == "image/png")).one()
+    item = db.session.scalars(
+        select(Evidence).where(
+            Evidence.case_id == submitted.case_id, Evidence.media_type == "image/png"
+        )
+    ).first()
     assert item.sha256
     current_storage().delete(item.sha256)
     job_id = enqueue_build(submitted, user_id=None).id

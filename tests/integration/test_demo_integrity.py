@@ -92,3 +92,24 @@ def test_demo_accounts_named_in_the_readme_have_something_to_see() -> None:
         assert db.session.scalar(
             select(func.count(Membership.id)).where(Membership.user_id == user(email).id)
         )
+
+
+@pytest.mark.usefixtures("demo")
+def test_every_case_shows_pooled_evidence_that_is_stored_and_anonymized() -> None:
+    from models import Evidence, EvidenceKind, EvidenceStatus
+    from services.anonymize.text import redact
+    from services.evidence_files import read
+
+    for case in db.session.scalars(select(GroupCase)):
+        items = db.session.scalars(
+            select(Evidence).where(
+                Evidence.case_id == case.id, Evidence.status == EvidenceStatus.POOLED
+            )
+        ).all()
+        assert {item.kind for item in items} == {EvidenceKind.IMAGE, EvidenceKind.TEXT}
+        for item in items:
+            data = read(item.sha256)
+            assert len(data) == item.size_bytes
+            if item.kind is EvidenceKind.TEXT:
+                text = data.decode()
+                assert redact(text).text == text  # nothing left for the anonymizer to find
