@@ -22,3 +22,7 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     pass
+
+
+class NotAllowed(DomainError):
+    """The user may not do this here (HTTP 403): not a member, not an organizer."""

@@ -54,8 +54,9 @@ from models import (
 )
 from services import audit, evidence_files, group_cases, jobs
 from services.anonymize import image, pdf, plaintext, table
+from services.anonymize.boxes import MAX_BOXES_PER_PAGE, Box
 from services.anonymize.sniff import Detected, UnreadableFile, clean_file_name, detect
-from services.errors import DomainError, NotFound
+from services.errors import DomainError, NotAllowed, NotFound
 
 ANONYMIZE_JOB = "evidence.anonymize"
 ABANDONED_AFTER = timedelta(hours=24)
@@ -171,7 +172,7 @@ def contribute(
 def _contributing_membership(session: Session, user: User, case: GroupCase) -> Membership:
     membership = group_cases.membership_in(session, user, case)
     if membership is None:
-        raise DomainError(_l("Only members of this case can contribute evidence. Join it first."))
+        raise NotAllowed(_l("Only members of this case can contribute evidence. Join it first."))
     if case.is_frozen:
         raise DomainError(_l("This case has been submitted: its evidence can no longer change."))
     return membership
@@ -252,8 +253,6 @@ def set_boxes(
     session: Session, user: User, evidence: Evidence, boxes: Mapping[int, list[dict]]
 ) -> None:
     """Replace the black-out boxes with the contributor's (validated) edit and burn them."""
-    from services.anonymize.boxes import MAX_BOXES_PER_PAGE, Box
-
     _editable(evidence, user)
     if evidence.kind not in (EvidenceKind.IMAGE, EvidenceKind.PDF):
         raise DomainError(_l("Only pictures and PDF pages have black-out boxes."))

@@ -43,7 +43,7 @@ from models import (
     User,
 )
 from services import evidence, evidence_files, group_cases, jobs
-from services.errors import DomainError, NotFound
+from services.errors import DomainError, NotAllowed, NotFound
 from services.evidence import TooLarge
 from services.labels import label
 
@@ -122,9 +122,7 @@ def upload(public_id: str) -> Response | tuple[Response, int]:
             )
         except DomainError as error:
             db.session.rollback()
-            status = 413 if isinstance(error, TooLarge) else 422
-            if membership_refused(case):
-                status = 403
+            status = {TooLarge: 413, NotAllowed: 403}.get(type(error), 422)
             if _wants_json() or len(uploads) == 1:
                 return _upload_refused(case, str(error.message), status)
             flash(
@@ -151,10 +149,6 @@ def upload(public_id: str) -> Response | tuple[Response, int]:
             "success",
         )
     return redirect(url_for("evidence.pool", public_id=case.public_id))
-
-
-def membership_refused(case: GroupCase) -> bool:
-    return group_cases.membership_in(db.session, current_user, case) is None
 
 
 def _safe_name(upload_file: FileStorage) -> str:

@@ -113,6 +113,7 @@ def case(public_id: str) -> str:
 def _render_case(submission: Submission, form: StatusForm) -> str:
     count, shown = regulator_inbox.signatories(db.session, submission)
     watched = request.args.get("job", "")
+    bundle_key = bundle_job.bundle_for(db.session, submission)
     return render_template(
         "regulator/case.html",
         submission=submission,
@@ -125,16 +126,11 @@ def _render_case(submission: Submission, form: StatusForm) -> str:
         timeline=regulator_inbox.timeline(db.session, submission.case),
         form=form,
         closed=submission.status in FINAL_SUBMISSION_STATUSES,
-        bundle_key=bundle_job.bundle_for(db.session, submission),
-        bundle_size=_bundle_size(submission),
+        bundle_key=bundle_key,
+        bundle_size=current_storage().size(bundle_key) if bundle_key else None,
         job=_own_job(watched),
         action_form=EmptyForm(),
     )
-
-
-def _bundle_size(submission: Submission) -> int | None:
-    key = bundle_job.bundle_for(db.session, submission)
-    return current_storage().size(key) if key else None
 
 
 def _own_job(public_id: str) -> Job | None:

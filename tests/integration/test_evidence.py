@@ -552,3 +552,19 @@ def test_without_any_ocr_engine_the_contributor_is_told_to_place_boxes(
     assert item.options["ocr_unavailable"] is True
     page = client.get(body["url"], headers=EN).get_data(as_text=True)
     assert "draw a box over every name, number and address yourself" in page
+
+
+def test_an_upload_by_a_non_member_with_a_valid_form_token_gets_403(
+    app: Flask, case: GroupCase, people: dict[str, User]
+) -> None:
+    outsider = _client(app, people["outsider"])
+    token = csrf_token(outsider.get("/account/", headers=EN).get_data(as_text=True))
+    response = outsider.post(
+        f"/cases/{case.public_id}/evidence",
+        data={"csrf_token": token, "files": (io.BytesIO(_png()), "shot.png")},
+        headers={**EN, **JSON},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 403
+    assert "Join it first" in response.get_json()["error"]
+    assert _stored_files(app) == []
