@@ -4,11 +4,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+# axe-core, the accessibility checker the browser tests inject into each page (npm registry)
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/share/axe-core-$(AXE_VERSION)/axe.min.js
+export CHORUS_AXE_JS := $(CURDIR)/$(AXE)
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: run test bench lint format translations system-packages clean
+.PHONY: run test bench lint format translations system-packages screenshots clean
 
 ## make run: install, migrate, load demo data on first start, serve http://127.0.0.1:5000
 run: $(VENV)/.installed $(CATALOGS)
@@ -16,7 +20,7 @@ run: $(VENV)/.installed $(CATALOGS)
 	CHORUS_ENV=development exec $(BIN)/flask --app app run --host 127.0.0.1 --port 5000
 
 ## make test: install what the suite needs (Debian packages too) and run all of it
-test: system-packages $(VENV)/.installed-test $(CATALOGS)
+test: system-packages $(VENV)/.installed-test $(AXE) $(CATALOGS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -57,6 +61,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
+
+$(AXE): | $(BIN)/python
+	@mkdir -p $(@D)
+	cd $(@D) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js \
+	  && rm axe-core-$(AXE_VERSION).tgz
+
+## make screenshots: the browser journey's screenshots, copied into docs/screenshots for the README
+screenshots: system-packages $(VENV)/.installed-test $(AXE) $(CATALOGS)
+	CHORUS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/browser -k journey -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info translations/*/LC_MESSAGES/*.mo

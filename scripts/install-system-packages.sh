@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite drives for real, only those missing:
 # PostgreSQL (server binaries), Chromium (browser tests), Noto CJK (Chinese glyphs),
-# Tesseract with Simplified Chinese (reads screenshots to find personal data).
+# Tesseract with Simplified Chinese (reads screenshots to find personal data),
+# npm (fetches axe-core, the accessibility checker of the browser tests).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -12,6 +13,7 @@ compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql
 command -v tesseract >/dev/null || missing+=(tesseract-ocr tesseract-ocr-eng)
 compgen -G "/usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata" >/dev/null \
   || missing+=(tesseract-ocr-chi-sim)
+command -v npm >/dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

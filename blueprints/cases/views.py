@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -10,10 +19,11 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from blueprints.complaints.forms import JoinCaseForm
+from blueprints.errors import refuse
 from blueprints.forms import page_arg, positive_int_arg, reported
 from extensions import db
 from models import CaseEvent, CaseStatus, GroupCase
-from services import complaints, evidence, group_cases
+from services import case_share, complaints, evidence, group_cases
 from services.case_directory import CaseFilters, filter_choices, search_cases
 from services.case_stats import case_figures
 from services.errors import NotFound
@@ -100,7 +110,64 @@ def detail(public_id: str) -> str:
         join_form=None if membership else _join_form(case),
         joinable=case.status in JOINABLE,
         evidence_count=evidence.pooled_count(db.session, case),
+        og=case_share.open_graph(case),
     )
+
+
+def _shareable_or_404(public_id: str) -> GroupCase:
+    try:
+        return case_share.shareable_case(db.session, public_id)
+    except NotFound:
+        abort(404)
+
+
+def _png(data: bytes, filename: str | None = None) -> Response:
+    """An image anyone who can see the case may fetch, so shared caches may keep it an hour."""
+    response = Response(data, mimetype="image/png")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/<public_id>/share")
+@login_required
+def share(public_id: str) -> str:
+    """The organizers' page for spreading the case: link, QR code, text to post, preview.
+
+    Aborts 404 for a non-member (as for a case that does not exist) and 403 for a member who
+    does not organize the case.
+    """
+    case = _shareable_or_404(public_id)
+    membership = group_cases.membership_in(db.session, current_user, case)
+    if membership is None:
+        abort(404)
+    if not membership.organizes:
+        refuse(403, _("Only the organizers of a case can open its share page."))
+    kit = case_share.share_kit(case)
+    return render_template("cases/share.html", case=case, membership=membership, kit=kit)
+
+
+@bp.route("/<public_id>/qr.png")
+def qr_png(public_id: str) -> Response:
+    """The QR code of the case's public link; ``?download=1`` saves it as a file. Aborts 404
+    where the case page does."""
+    case = _shareable_or_404(public_id)
+    filename = f"case-{case.public_id}-qr.png" if request.args.get("download") == "1" else None
+    return _png(case_share.qr_png(case_share.case_url(case)), filename)
+
+
+@bp.route("/<public_id>/og.png")
+def og_image(public_id: str) -> Response:
+    """The 1200×630 preview image social sites show for the case's link, in ``?lang=`` or the
+    visitor's language. Aborts 404 where the case page does."""
+    case = _shareable_or_404(public_id)
+    language = request.args.get("lang")
+    response = _png(case_share.og_card(case, language))
+    if language not in current_app.config["LANGUAGES"]:
+        response.vary.add("Accept-Language")
+    return response
 
 
 @bp.route("/<public_id>/join", methods=["POST"])

@@ -1,0 +1,426 @@
+"""The whole story in Chromium, once in Chinese and once in English.
+
+Five people, each in a browser context of their own: an organizer and a regulator at a desk,
+three members on 375 px phones. They register, file, find the case, join, pool a screenshot
+after fixing its black-out boxes, draft and sign the joint complaint (one shares their
+identity, one does not, one withdraws and signs again after a new version), submit it; the
+regulator downloads the bundle (verified here) and reports progress, which the members see.
+
+Every page any of them reaches is checked as it is shown (``checks.py``): axe-core finds no
+serious or critical violation, no interface word is left in the other language, and nothing
+is wider than the screen. The problems of all pages are reported together at the end.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
+
+from services.bundle.verify import verify_bundle
+from tests.browser import checks
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = Path(__file__).parents[1] / "data" / "evidence" / "screenshot_zh.png"
+PASSWORD = "a long journey password"
+DEMO_PASSWORD = "chorus-demo-2026"
+PHONE = {"width": 375, "height": 812}
+DESK = {"width": 1280, "height": 900}
+
+
+@dataclass(frozen=True)
+class Story:
+    """What changes between the two languages: who speaks, about whom, to whom."""
+
+    language: str
+    locale: str
+    company: str
+    regulator: str
+    authority: str  #: the authority's name as its option reads in this language
+    titles: dict[str, str]
+    narratives: tuple[str, ...]
+    names: tuple[str, ...]  #: display names of organizer and members A, B, C
+    status_note: str
+
+
+STORIES = {
+    "zh": Story(
+        language="zh",
+        locale="zh-CN",
+        company="京东支付",
+        regulator="regulator.cca@example.org",
+        authority="中国消费者协会",
+        titles={
+            "case": "京东支付退款被拒,客服一直推诿",
+            "v1": "关于京东支付拒绝退款的集体投诉",
+            "v2": "关于京东支付拒绝退款的集体投诉(修订版)",
+        },
+        narratives=(
+            "在京东支付购买的机票被航司取消,申请退款被拒绝,客服让我找商家,商家让我找京东支付。",
+            "京东支付订单取消后退款一直不到账,客服说退款被拒,没有给出任何理由。",
+            "商品未发货我申请退款,京东支付显示退款被拒,客服电话打不通,在线客服只会复制粘贴。",
+            "京东支付退款被拒三次,每次理由都不一样,客服承诺的回电从来没有。",
+        ),
+        names=("林组织", "王甲", "李乙", "赵丙"),
+        status_note="已受理,我们已将投诉转交京东支付,请其十五个工作日内答复。",
+    ),
+    "en": Story(
+        language="en",
+        locale="en-US",
+        company="Revolut",
+        regulator="regulator.cfpb@example.org",
+        authority="Consumer Financial Protection Bureau",
+        titles={
+            "case": "Revolut refuses refunds for cancelled orders",
+            "v1": "Joint complaint: Revolut refuses refunds",
+            "v2": "Joint complaint: Revolut refuses refunds (revised)",
+        },
+        narratives=(
+            "The airline cancelled my flight paid with Revolut and the refund was refused; support "
+            "keeps sending me back to the merchant.",
+            "My order was cancelled but Revolut refused the refund without giving any reason.",
+            "Goods never shipped, I asked for a refund, Revolut refused it and the chat support "
+            "only pastes the same answer.",
+            "Revolut refused my refund three times with a different reason each time; the promised "
+            "call back never came.",
+        ),
+        names=("Olivia Organizer", "Alice Ashworth", "Bob Bramley", "Carol Cartwright"),
+        status_note="Received. We forwarded the complaint to Revolut and asked for an answer "
+        "within 15 working days.",
+    ),
+}
+
+
+@dataclass
+class Person:
+    """One person in their own browser context, checking every page they reach."""
+
+    name: str
+    page: Page
+    context: BrowserContext
+    story: Story
+    problems: list[str]
+    base: str
+    written: list[str] = field(default_factory=list)
+
+    def check(self, label: str) -> None:
+        """Check the page as it is now; ``label`` names it in the report."""
+        self.page.wait_for_load_state("load")
+        where = f"[{self.story.language}] {self.name} on {label} ({self.page.url})"
+        for violation in checks.serious_accessibility_violations(self.page):
+            self.problems.append(f"{where}: accessibility: {violation}")
+        leftovers = checks.untranslated(self.page, self.story.language, self.written)
+        if leftovers:
+            self.problems.append(f"{where}: not in {self.story.language}: {leftovers}")
+        # every page fits a phone and a desk, whichever this person holds
+        held = self.page.viewport_size
+        for viewport in (held, DESK if held == PHONE else PHONE):
+            self.page.set_viewport_size(viewport)
+            overflow = checks.overflow_width(self.page)
+            if overflow:
+                width = viewport["width"]
+                culprits = checks.overflowing(self.page)
+                self.problems.append(
+                    f"{where}: {overflow}px wider than a {width}px screen: {culprits}"
+                )
+        self.page.set_viewport_size(held)
+
+    def go(self, path: str, label: str) -> None:
+        self.page.goto(self.base + path)
+        self.check(label)
+
+    def submit(self, form: str, label: str, *, button: str = "button[type=submit]") -> None:
+        """Press the submit button of the form matching ``form`` and check where it leads."""
+        with self.page.expect_navigation():
+            self.page.locator(form).locator(button).first.click()
+        self.check(label)
+
+    def confirm_next_dialog(self) -> list[str]:
+        """Accept the next confirmation, remembering what it asked."""
+        asked: list[str] = []
+
+        def accept(dialog: Dialog) -> None:
+            asked.append(dialog.message)
+            dialog.accept()
+
+        self.page.once("dialog", accept)
+        return asked
+
+
+@pytest.fixture
+def people(browser: Browser, live_server: str) -> Iterator[dict]:
+    contexts: list[BrowserContext] = []
+
+    def make(name: str, story: Story, problems: list[str], viewport: dict) -> Person:
+        context = browser.new_context(locale=story.locale, viewport=viewport)
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        return Person(name, context.new_page(), context, story, problems, live_server)
+
+    yield {"make": make, "base": live_server}
+    # the last screen each person saw, to tell what happened when a step failed
+    last_screens = checks.ROOT / "test-artifacts" / "journey-last"
+    last_screens.mkdir(parents=True, exist_ok=True)
+    for number, context in enumerate(contexts):
+        for page in context.pages:
+            page.screenshot(path=str(last_screens / f"{number}-{page.url.split('/')[-1]}.png"))
+        context.close()
+
+
+def _register(person: Person, display_name: str) -> None:
+    story = person.story
+    person.go("/account/register", "register")
+    page = person.page
+    email = f"{story.language}-{uuid.uuid4().hex[:10]}@example.net"
+    # the keyboard alone: Tab from field to field, Space to choose the language, Enter to send
+    page.locator("#email").focus()
+    for text in (email, display_name, PASSWORD, PASSWORD):
+        page.keyboard.type(text)
+        page.keyboard.press("Tab")
+    # the language radios: focus is on the checked one (Chinese); an arrow moves the choice
+    if story.language == "en":
+        page.keyboard.press("ArrowDown")
+    expect(page.locator(f"input[name=locale][value={story.language}]")).to_be_checked()
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # on "Create account"
+    person.written += [display_name, email]
+    person.check("dashboard after registering")
+    # the empty dashboard says what to do next
+    expect(page.locator("main a.button[href='/complaints/new']")).to_be_visible()
+    expect(page.locator("main .empty a[href='/cases/']")).to_be_visible()
+
+
+def _file_complaint(person: Person, narrative: str, amount: str) -> None:
+    person.go("/complaints/new", "complaint form")
+    page = person.page
+    page.locator("#company").fill(person.story.company)
+    page.locator("#category").select_option(
+        value=page.evaluate(
+            "() => [...document.querySelectorAll('#category option')]"
+            ".find(o => /退款|Refund/.test(o.textContent)).value"
+        )
+    )
+    page.locator("#incident_date").fill("2026-10-08")
+    # a mistake first: the form says how to fix it, in this language, and keeps the rest
+    page.locator("#amount").fill("0")
+    person.submit("form[action='/complaints/new']", "complaint form with a mistake")
+    expect(page.locator("#amount-error, .field-error").first).to_be_visible()
+    expect(page.locator("#company")).to_have_value(person.story.company)
+    page.locator("#amount").fill(amount)
+    page.locator("#narrative").fill(narrative)
+    if not page.locator("input[name=demands]").first.is_checked():
+        page.locator("input[name=demands]").first.check()
+    person.written += [narrative, person.story.company]
+    person.submit("form[action='/complaints/new']", "own complaint with matches")
+    expect(page.locator("h1")).to_contain_text(person.story.company)
+
+
+def _join_from_matches(person: Person, case_url: str) -> None:
+    page = person.page
+    match = page.locator("li.match").filter(has=page.locator(f"a[href='{case_url}']"))
+    expect(match).to_have_count(1)
+    person.submit(f"li.match:has(a[href='{case_url}']) form", "case page after joining")
+    expect(page).to_have_url(re.compile(re.escape(case_url)))
+    expect(page.locator(".notice").first).to_be_visible()
+
+
+def _sign(person: Person, case_url: str, share_identity: bool) -> None:
+    person.go(f"{case_url}/complaint", "joint complaint")
+    page = person.page
+    page.locator("#facts_confirmed").check()
+    choice = "identity" if share_identity else "pseudonym"
+    page.locator(f"input[name=share_identity][value={choice}]").check()
+    person.submit("form[action$='/complaint/sign']", "joint complaint after signing")
+    expect(page.locator(".signing-box .notice")).to_be_visible()
+
+
+def _largest_demo_case(person: Person) -> str:
+    """The path of the case with the most members in the directory."""
+    person.go("/cases/?sort=size", "case directory by size")
+    return person.page.locator("a[href^='/cases/']").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+        ".filter(h => /^\\/cases\\/[a-z0-9]+$/.test(h))[0]"
+    )
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_whole_journey(people: dict, language: str) -> None:
+    story = STORIES[language]
+    problems: list[str] = []
+    base = people["base"]
+    organizer = people["make"]("organizer", story, problems, DESK)
+    alice, bob, carol = (
+        people["make"](f"member {letter}", story, problems, PHONE) for letter in "ABC"
+    )
+    # what people wrote, in both runs (they share the server: the other run's case is listed)
+    everyone_written = [SCREENSHOT.name]  # pooled under its (anonymized) name
+    for told in STORIES.values():
+        everyone_written += [*told.titles.values(), *told.narratives, *told.names, told.status_note]
+    for person in (organizer, alice, bob, carol):
+        person.written += everyone_written
+
+    # -- the organizer files and starts the case ---------------------------------------
+    # -- a visitor looks around first ------------------------------------------------------
+    organizer.go("/", "home")
+    checks.screenshot(organizer.page, language, "home")
+    organizer.go("/cases/", "case directory")
+    with organizer.page.expect_navigation():
+        organizer.page.locator(".case-card a, .cases a[href^='/cases/']").first.click()
+    organizer.check("a demo case as a visitor")
+    organizer.go("/account/login", "login")
+    # the largest demo case: its figures drawn as charts, with their tables
+    organizer.go(_largest_demo_case(organizer), "demo case with figures")
+    expect(organizer.page.locator("figure.chart svg").first).to_be_visible()
+    checks.screenshot(organizer.page, language, "case")
+    _register(organizer, story.names[0])
+    _file_complaint(organizer, story.narratives[0], "1280")
+    page = organizer.page
+    page.locator("#title").fill(story.titles["case"])
+    organizer.submit("form[action$='/start-case']", "new case")
+    expect(page.locator("h1")).to_have_text(story.titles["case"])
+    case_url = urlparse(page.url).path
+
+    # -- three members find it from their own complaint and join ---------------------------
+    for person, name, narrative, amount in zip(
+        (alice, bob, carol),
+        story.names[1:],
+        story.narratives[1:],
+        ("860", "2399", "45.5"),
+        strict=True,
+    ):
+        _register(person, name)
+        _file_complaint(person, narrative, amount)
+        _join_from_matches(person, case_url)
+
+    # -- member A pools a screenshot after fixing its boxes ----------------------------------
+    alice.go(f"{case_url}/evidence", "evidence pool")
+    page = alice.page
+    page.locator("#files").set_input_files(SCREENSHOT)
+    check_link = page.locator(".upload-item a").first
+    expect(check_link).to_be_visible(timeout=60_000)
+    check_link.click()
+    boxes = page.locator(".box-editor .box")
+    expect(boxes.first).to_be_visible()
+    found = boxes.count()
+    assert found >= 2  # the phone number and the ID number at least
+    alice.check("evidence preview with boxes")
+    # the payee's name is no one the redactor knows: A names it, and it is found and boxed
+    page.locator("#words").fill("张伟明")
+    alice.submit("form[action$='/words']", "preview after naming a word")
+    expect(page.locator(".badge-preview")).to_be_visible(timeout=60_000)
+    expect(boxes).to_have_count(found + 1)
+    proposed = found + 1
+    checks.screenshot(page, language, "evidence-preview", part="#box-section")
+    page.locator("[data-action=add-box]").click()
+    expect(boxes).to_have_count(proposed + 1)
+    boxes.last.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Delete")
+    expect(boxes).to_have_count(proposed)
+    alice.submit("form.box-form", "preview after applying boxes")
+    expect(page.locator(".badge-preview")).to_be_visible(timeout=60_000)
+    alice.submit("form[action$='/confirm']", "pool after confirming")
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator(".evidence-card")).not_to_have_count(0)
+
+    # -- the organizer drafts, fills from the case and opens signing ----------------------------
+    organizer.go(case_url, "case page as organizer")
+    organizer.go(f"{case_url}/complaint/edit", "draft form")
+    page = organizer.page
+    page.locator("#title").fill(story.titles["v1"])
+    page.locator("#authority").select_option(label=story.authority)
+    organizer.submit("form.form-page", "draft filled from the case", button="button[name=fill]")
+    expect(page.locator("#facts")).not_to_have_value("")
+    page.locator("#body_md").fill(f"# {story.titles['v1']}\n\n{story.narratives[0]}")
+    organizer.submit("form.form-page", "complaint with version 1", button="button.button-primary")
+    asked = organizer.confirm_next_dialog()
+    organizer.submit("form[action$='/versions/1/open']", "version 1 open for signing")
+    assert asked, "opening a version for signing must ask first"
+
+    # -- A signs sharing their identity, B without, C signs then withdraws ----------------------
+    _sign(alice, case_url, share_identity=True)
+    _sign(bob, case_url, share_identity=False)
+    _sign(carol, case_url, share_identity=False)
+    asked = carol.confirm_next_dialog()
+    carol.submit("form[action$='/complaint/withdraw']", "joint complaint after withdrawing")
+    assert asked, "withdrawing a signature must ask first"
+    expect(carol.page.locator("#facts_confirmed")).to_be_visible()
+
+    # -- a new version: A and B sign again from their notification, C signs it afresh -----------
+    organizer.go(f"{case_url}/complaint/edit", "draft form for version 2")
+    page = organizer.page
+    page.locator("#title").fill(story.titles["v2"])
+    page.locator("#body_md").fill(f"# {story.titles['v2']}\n\n{story.narratives[1]}")
+    organizer.submit("form.form-page", "complaint with version 2", button="button.button-primary")
+    organizer.confirm_next_dialog()
+    organizer.submit("form[action$='/versions/2/open']", "version 2 open for signing")
+    for person in (alice, bob):
+        person.go("/notifications/", "notifications")
+        person.submit("form[action$='/complaint/sign-again']", "signed again")
+    _sign(carol, case_url, share_identity=False)
+
+    # -- the organizer submits -------------------------------------------------------------------
+    organizer.go(f"{case_url}/complaint", "ready to submit")
+    asked = organizer.confirm_next_dialog()
+    organizer.submit("form[action$='/complaint/submit']", "submitted")
+    assert asked, "submitting must ask first"
+    checks.screenshot(organizer.page, language, "complaint-submitted")
+
+    # -- the regulator finds it, downloads a bundle that verifies, reports progress --------------
+    regulator = people["make"]("regulator", story, problems, DESK)
+    regulator.written += everyone_written
+    regulator.go("/account/login", "login")
+    page = regulator.page
+    page.locator("#email").fill(story.regulator)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    regulator.go("/regulator/", "regulator inbox")
+    checks.screenshot(page, language, "regulator-inbox")
+    case_link = page.locator("a", has_text=story.titles["case"])
+    expect(case_link).to_have_count(1)
+    with page.expect_navigation():
+        case_link.click()
+    regulator.check("regulator case page")
+    # submitting started the bundle; a regulator arriving before it is ready sees its progress
+    if page.locator("form[action$='/bundle']").count():
+        regulator.submit("form[action$='/bundle']", "bundle being prepared")
+    download_link = page.locator("a[href$='/bundle.zip']")
+    expect(download_link).to_be_visible(timeout=120_000)
+    regulator.check("bundle ready")
+    with page.expect_download() as download_info:
+        download_link.click()
+    bundle = Path(download_info.value.path())
+    public_key = page.request.get(f"{base}/.well-known/chorus-bundle-key.pem").body()
+    report = verify_bundle(bundle, trusted_public_key=public_key)
+    assert report.ok, report.problems
+    with zipfile.ZipFile(bundle) as archive:
+        name = next(n for n in archive.namelist() if n.endswith("data/signatories.csv"))
+        signatories = io.TextIOWrapper(archive.open(name), encoding="utf-8").read()
+    assert story.names[1] in signatories  # A shared their identity
+    assert story.names[2] not in signatories  # B did not
+    assert story.names[3] not in signatories
+
+    page.locator("#status").select_option("under_review")
+    page.locator("#note").fill(story.status_note)
+    regulator.submit("form[action$='/status']", "status recorded")
+    expect(page.locator("blockquote").first).to_contain_text(story.status_note)
+
+    # -- the members see it ---------------------------------------------------------------------
+    bob.go(case_url, "case page after the authority's answer")
+    expect(bob.page.locator(".timeline")).to_contain_text(story.status_note)
+    bob.go("/notifications/", "notifications after the authority's answer")
+    expect(bob.page.locator("main")).to_contain_text(story.titles["case"])
+    checks.screenshot(bob.page, language, "member-notifications")
+
+    assert not problems, "\n".join(problems)
