@@ -36,6 +36,7 @@ SAME_IN_BOTH = {
     "Markdown",
     "JSON",
     "API",
+    "OpenAPI",
     "PEM",
     "YYYY",
     "English",  # the language switch names each language in itself
@@ -118,7 +119,10 @@ def untranslated(page: Page, language: str, written: Iterable[str] = ()) -> list
     for piece in sorted({*written, *_demo_texts()}, key=len, reverse=True):
         if piece:
             text = text.replace(piece, " ")
-    text = re.sub(r"https?://\S+|\S+@\S+|[0-9a-f]{16,}", " ", text)  # links, e-mails, hashes
+    # links, e-mail addresses, hashes, file name extensions
+    text = re.sub(
+        r"https?://\S+|\S+@\S+|[0-9a-f]{16,}|\.(png|jpe?g|webp|pdf|txt|csv|zip)\b", " ", text
+    )
     if language == "zh":
         # all-capital words are codes: currencies, pseudonyms, HTML
         words = ENGLISH_WORD.findall(text)

@@ -244,6 +244,26 @@ def _sign(person: Person, case_url: str, share_identity: bool) -> None:
     expect(page.locator(".signing-box .notice")).to_be_visible()
 
 
+def _sign_with_the_keyboard(person: Person, case_url: str) -> None:
+    """Tab from the top to the confirmation, Space to tick it, Tab to the choices (the
+    pseudonym is the default), Tab to the button, Enter."""
+    person.go(f"{case_url}/complaint", "joint complaint")
+    page = person.page
+    for _presses in range(80):  # from the top of the page, as a keyboard user would
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.id") == "facts_confirmed":
+            break
+    expect(page.locator("#facts_confirmed")).to_be_focused()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    expect(page.locator("input[name=share_identity][value=pseudonym]")).to_be_focused()
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    person.check("joint complaint after signing")
+    expect(page.locator(".signing-box .notice")).to_be_visible()
+
+
 def _largest_demo_case(person: Person) -> str:
     """The path of the case with the most members in the directory."""
     person.go("/cases/?sort=size", "case directory by size")
@@ -290,6 +310,15 @@ def test_the_whole_journey(people: dict, language: str) -> None:
     expect(page.locator("h1")).to_have_text(story.titles["case"])
     case_url = urlparse(page.url).path
 
+    # -- and shares it: link, QR code, a preview that names no member ------------------------
+    organizer.go(f"{case_url}/share", "share page")
+    expect(page.locator("#share-url")).to_have_value(re.compile(re.escape(case_url) + "$"))
+    expect(page.locator("svg.qr-code")).to_be_visible()
+    qr = page.request.get(f"{base}{case_url}/qr.png?download=1")
+    assert qr.ok
+    assert qr.body().startswith(b"\x89PNG")
+    checks.screenshot(page, language, "share")
+
     # -- three members find it from their own complaint and join ---------------------------
     for person, name, narrative, amount in zip(
         (alice, bob, carol),
@@ -301,6 +330,13 @@ def test_the_whole_journey(people: dict, language: str) -> None:
         _register(person, name)
         _file_complaint(person, narrative, amount)
         _join_from_matches(person, case_url)
+
+    # -- what a social site reads from the shared link: the case, none of its members ---------
+    head = organizer.page.request.get(f"{base}{case_url}").text().split("</head>")[0]
+    assert f'property="og:title" content="{story.titles["case"]}"' in head
+    assert 'property="og:image"' in head
+    for name in story.names:
+        assert name not in head
 
     # -- member A pools a screenshot after fixing its boxes ----------------------------------
     alice.go(f"{case_url}/evidence", "evidence pool")
@@ -347,9 +383,20 @@ def test_the_whole_journey(people: dict, language: str) -> None:
     organizer.submit("form[action$='/versions/1/open']", "version 1 open for signing")
     assert asked, "opening a version for signing must ask first"
 
-    # -- A signs sharing their identity, B without, C signs then withdraws ----------------------
+    # -- C nearly leaves: the question comes first, and "cancel" keeps everything ----------------
+    carol.go(case_url, "case page as member")
+    asked: list[str] = []
+    carol.page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    carol.page.locator("form[action$='/leave'] button").click()
+    expect(carol.page.locator("form[action$='/leave']")).to_be_visible()
+    assert asked, "leaving must ask first"
+    carol.go(case_url, "case page, still a member")
+    expect(carol.page.locator("form[action$='/leave']")).to_be_visible()
+
+    # -- A signs sharing their identity, B without and with the keyboard alone, C signs then
+    #    withdraws -------------------------------------------------------------------------------
     _sign(alice, case_url, share_identity=True)
-    _sign(bob, case_url, share_identity=False)
+    _sign_with_the_keyboard(bob, case_url)
     _sign(carol, case_url, share_identity=False)
     asked = carol.confirm_next_dialog()
     carol.submit("form[action$='/complaint/withdraw']", "joint complaint after withdrawing")
