@@ -12,12 +12,22 @@ export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
-.PHONY: run test bench lint format translations system-packages screenshots clean
+.PHONY: run serve worker test test-prod bench lint format translations system-packages screenshots clean
 
 ## make run: install, migrate, load demo data on first start, serve http://127.0.0.1:5000
 run: $(VENV)/.installed $(CATALOGS)
 	CHORUS_ENV=development $(BIN)/flask --app app setup
 	CHORUS_ENV=development exec $(BIN)/flask --app app run --host 127.0.0.1 --port 5000
+
+## make serve: production serving with gunicorn (gunicorn.conf.py) against the configured
+## services: DATABASE_URL, REDIS_URL, CHORUS_SECRET_KEY, CHORUS_STORAGE_BACKEND... (docs/deploy.md)
+serve: $(VENV)/.installed $(CATALOGS)
+	$(BIN)/flask --app app db upgrade
+	exec $(BIN)/gunicorn -c gunicorn.conf.py
+
+## make worker: a job worker (anonymization, bundles) on the Redis queue of REDIS_URL
+worker: $(VENV)/.installed $(CATALOGS)
+	exec $(BIN)/flask --app app jobs worker
 
 ## make test: install what the suite needs (Debian packages too) and run all of it
 test: system-packages $(VENV)/.installed-test $(AXE) $(CATALOGS)
@@ -27,7 +37,7 @@ test: system-packages $(VENV)/.installed-test $(AXE) $(CATALOGS)
 
 ## make bench: matching quality and latency on SQLite and PostgreSQL (tables + bench/results/*.json)
 ## BENCH_SIZES=10000,100000,1000000 for the full latency run
-bench: system-packages $(VENV)/.installed-test $(CATALOGS)
+bench: system-packages $(VENV)/.installed-bench $(CATALOGS)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 system-packages:
@@ -62,11 +72,20 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $@
+
 $(AXE): | $(BIN)/python
 	@mkdir -p $(@D)
 	cd $(@D) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
 	  && tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js \
 	  && rm axe-core-$(AXE_VERSION).tgz
+
+## make test-prod: the integration suite on the production services (PostgreSQL, Redis, S3 on
+## SeaweedFS) and the production stack (gunicorn, job workers) as real processes on loopback
+test-prod: system-packages $(VENV)/.installed-test $(CATALOGS)
+	CHORUS_TEST_PROFILE=prod $(BIN)/pytest tests/integration tests/prod $(PYTEST_ARGS)
 
 ## make screenshots: the browser journey's screenshots, copied into docs/screenshots for the README
 screenshots: system-packages $(VENV)/.installed-test $(AXE) $(CATALOGS)

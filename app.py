@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 from extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -27,6 +28,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
     config.load(app, overrides)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     if app.config["BABEL_TRANSLATION_DIRECTORIES"] == "translations":
         app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
     _init_extensions(app)

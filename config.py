@@ -23,6 +23,21 @@ class Defaults:
     SQLALCHEMY_DATABASE_URI: str | None = None  # default filled in from the instance path
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     STORAGE_DIR: str | None = None  # default: instance/files
+    #: where stored files live: "local" (STORAGE_DIR) or "s3" (any S3-compatible object store)
+    STORAGE_BACKEND = "local"
+    S3_BUCKET: str | None = None
+    S3_ENDPOINT_URL: str | None = None  #: None: AWS itself; else MinIO, SeaweedFS, Ceph...
+    S3_REGION = "us-east-1"
+    S3_ACCESS_KEY_ID: str | None = None  #: None: boto3's own chain (env, instance role)
+    S3_SECRET_ACCESS_KEY: str | None = None
+    S3_PREFIX = ""  #: key prefix inside the bucket, e.g. "chorus/"
+
+    #: shared services of a deployment on several processes or hosts: job queue, rate limits
+    REDIS_URL: str | None = None
+    #: how many reverse proxies (load balancer, ...) stand before the app and set
+    #: X-Forwarded-For/-Proto/-Host; 0 trusts none. Rate limits count the client's address only
+    #: when this is right.
+    TRUSTED_PROXIES = 0
 
     #: a request body larger than this is refused before it is read (one evidence file + form)
     MAX_CONTENT_LENGTH = 21 * 1024 * 1024
@@ -36,9 +51,12 @@ class Defaults:
     #: bench/ocr_quality.py) or "tesseract" (Debian's tesseract-ocr with chi_sim)
     OCR_ENGINE = "rapidocr"
 
-    #: how background jobs run: "thread" (a pool in the web process) or "eager" (at once)
-    JOBS_MODE = "thread"
+    #: how background jobs run: "thread" (a pool in the web process), "eager" (at once, in
+    #: the request) or "rq" (a Redis queue served by `make worker`); default: "rq" when
+    #: REDIS_URL is set, else "thread"
+    JOBS_MODE: str | None = None
     JOB_THREADS = 2
+    RQ_QUEUE = "chorus"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -54,7 +72,8 @@ class Defaults:
     BABEL_TRANSLATION_DIRECTORIES = "translations"
     LANGUAGES = ("zh", "en")
 
-    RATELIMIT_STORAGE_URI = "memory://"
+    #: default: REDIS_URL when set (limits shared by every worker and host), else per process
+    RATELIMIT_STORAGE_URI: str | None = None
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;100 per day"
     LOGIN_RATE_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
@@ -107,6 +126,10 @@ def finalize(app: Flask) -> None:
     cfg.setdefault("STORAGE_DIR", None)
     if not cfg["STORAGE_DIR"]:
         cfg["STORAGE_DIR"] = str(instance / "files")
+    if not cfg.get("JOBS_MODE"):
+        cfg["JOBS_MODE"] = "rq" if cfg.get("REDIS_URL") else "thread"
+    if not cfg.get("RATELIMIT_STORAGE_URI"):
+        cfg["RATELIMIT_STORAGE_URI"] = cfg.get("REDIS_URL") or "memory://"
     if env in ("development", "testing"):
         # plain http on 127.0.0.1: a Secure cookie would never be sent back
         cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = False

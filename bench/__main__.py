@@ -30,6 +30,10 @@ def main(argv: list[str]) -> None:
         from bench.ocr_quality import main as ocr
 
         ocr()
+    if "load" in which:  # not in the default list: a minute of gunicorn under locust
+        from bench.load import main as load
+
+        load()
     if "bundle" in which:  # not in the default list: builds a 1 GB case (BENCH_BUNDLE_*)
         from bench.bundle_build import main as bundle
 

@@ -7,25 +7,29 @@ large bundle resumes where it stopped instead of starting over.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import BinaryIO
 from urllib.parse import quote
 
 from flask import Response, abort, request
-from werkzeug.wsgi import wrap_file
+from werkzeug.wsgi import FileWrapper, wrap_file
 
 from services.evidence_files import current_storage
 
+#: bytes sent per write
+BLOCK_SIZE = 64 * 1024
+
 
 def send_stored(key: str, media_type: str, download_name: str) -> Response:
-    """The stored file ``key`` as an attachment called ``download_name``; 404 if it is gone."""
+    """The stored file ``key`` as an attachment called ``download_name``; 404 if it is gone,
+    416 for a byte range that is not in the file."""
     storage = current_storage()
     try:
         size = storage.size(key)
         stream = storage.open(key)
     except FileNotFoundError:
         abort(404)
-    response = Response(
-        wrap_file(request.environ, stream), mimetype=media_type, direct_passthrough=True
-    )
+    response = Response(_body(stream), mimetype=media_type, direct_passthrough=True)
     response.content_length = size
     response.set_etag(key)  # content-addressed: the key is the content's identity
     response.headers["Content-Disposition"] = (
@@ -35,7 +39,22 @@ def send_stored(key: str, media_type: str, download_name: str) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-cache"
-    return response.make_conditional(request, accept_ranges=True, complete_length=size)
+    try:
+        return response.make_conditional(request, accept_ranges=True, complete_length=size)
+    except Exception:  # 416 for a range past the end: the stream is never sent, nor closed
+        stream.close()
+        raise
+
+
+def _body(stream: BinaryIO) -> Iterable[bytes]:
+    """The stream as a response body. A byte range is served by seeking the stream (every
+    storage's streams seek) to its start: werkzeug does that only through its own wrapper;
+    through the server's (gunicorn's cannot seek) it would read and drop every byte before the
+    range, the whole object over again from S3 when a bundle download resumes. Without a
+    range, the server's wrapper may send a local file with ``sendfile``."""
+    if "HTTP_RANGE" in request.environ:
+        return FileWrapper(stream, BLOCK_SIZE)
+    return wrap_file(request.environ, stream, BLOCK_SIZE)
 
 
 def _ascii_name(name: str) -> str:

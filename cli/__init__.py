@@ -12,8 +12,9 @@ def register_commands(app: Flask) -> None:
     from cli.complaints import complaints
     from cli.demo import demo
     from cli.evidence import evidence
+    from cli.jobs import jobs
     from cli.setup import setup
     from cli.users import users
 
-    for command in (authorities, bundle, companies, complaints, evidence, users, demo, setup):
+    for command in (authorities, bundle, companies, complaints, evidence, jobs, users, demo, setup):
         app.cli.add_command(command)

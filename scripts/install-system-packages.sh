@@ -2,7 +2,8 @@
 # Install the Debian packages the test suite drives for real, only those missing:
 # PostgreSQL (server binaries), Chromium (browser tests), Noto CJK (Chinese glyphs),
 # Tesseract with Simplified Chinese (reads screenshots to find personal data),
-# npm (fetches axe-core, the accessibility checker of the browser tests).
+# npm (fetches axe-core, the accessibility checker of the browser tests), Redis (job queue and
+# rate limits of the production profile).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -14,6 +15,7 @@ command -v tesseract >/dev/null || missing+=(tesseract-ocr tesseract-ocr-eng)
 compgen -G "/usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata" >/dev/null \
   || missing+=(tesseract-ocr-chi-sim)
 command -v npm >/dev/null || missing+=(npm)
+command -v redis-server >/dev/null || missing+=(redis-server)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -9,9 +9,11 @@ Why content addressing:
 - a key says nothing about who uploaded the file or what it was called: the cleaned original name
   lives in the database, never on disk.
 
-Callers only see the small :class:`Storage` protocol, so an object store can replace the local
-disk later without touching them. Keys are validated before they go anywhere near a path, so a key
-taken from a URL or a form can never name a file outside the storage root.
+Callers only see the small :class:`Storage` protocol, so the local disk (:class:`LocalStorage`)
+and an S3-compatible object store (:class:`services.storage_s3.S3Storage`, for several app hosts)
+are interchangeable; :func:`storage_for` picks one from ``STORAGE_BACKEND``. Keys are validated
+before they go anywhere near a path or an object name, so a key taken from a URL or a form can
+never name a file outside the storage root.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ class Storage(Protocol):
         ...
 
     def open(self, key: str) -> BinaryIO:
-        """The stored bytes, for reading; :class:`FileNotFoundError` if there are none."""
+        """The stored bytes as a readable *and seekable* stream (byte ranges of a download seek
+        to their start); :class:`FileNotFoundError` if there are none."""
         ...
 
     def exists(self, key: str) -> bool: ...
@@ -98,20 +101,25 @@ class LocalStorage:
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
 
+    @property
+    def staging_dir(self) -> Path:
+        """Where files are written before they are stored (created on demand)."""
+        return self.root / STAGING_DIR
+
     def path_for(self, key: str) -> Path:
         """Where ``key`` lives (whether or not it is stored); :class:`ValueError` for a bad key."""
         key = validate_key(key)
         return self.root / key[:2] / key[2:4] / key
 
     def put(self, data: bytes | BinaryIO) -> StoredFile:
-        staging = self.root / STAGING_DIR
+        staging = self.staging_dir
         staging.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(dir=staging, prefix="put-", suffix=".part")
         try:
             digest = hashlib.sha256()
             size = 0
             with os.fdopen(fd, "wb") as out:
-                for chunk in _chunks(data):
+                for chunk in chunks(data):
                     digest.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
@@ -146,7 +154,7 @@ class LocalStorage:
     def remove_stale_uploads(self, older_than: float = 24 * 3600) -> int:
         """Delete temporary files left in the staging directory by a process that was killed
         mid-upload (a normal failure cleans up after itself); returns how many were removed."""
-        staging = self.root / STAGING_DIR
+        staging = self.staging_dir
         if not staging.is_dir():
             return 0
         cutoff = time.time() - older_than
@@ -160,15 +168,27 @@ class LocalStorage:
 
 
 def storage_for(config: Mapping[str, Any]) -> Storage:
-    """The storage the app is configured for: files under ``STORAGE_DIR`` (``config.finalize``
-    defaults it to ``instance/files``)."""
+    """The storage the app is configured for.
+
+    ``STORAGE_BACKEND`` "local" (the default): files under ``STORAGE_DIR`` (``config.finalize``
+    defaults it to ``instance/files``). "s3": objects in ``S3_BUCKET``, one storage object (and
+    boto3 client) per process and settings; ``STORAGE_DIR/.incoming`` then only holds uploads
+    being spooled. :class:`RuntimeError` for a missing setting or an unknown backend.
+    """
+    backend = str(config.get("STORAGE_BACKEND") or "local").strip().lower()
+    if backend == "s3":
+        from services.storage_s3 import s3_storage_for  # boto3 is imported only when used
+
+        return s3_storage_for(config)
+    if backend != "local":
+        raise RuntimeError(f"STORAGE_BACKEND must be 'local' or 's3', not {backend!r}")
     directory = config.get("STORAGE_DIR")
     if not directory:
         raise RuntimeError("STORAGE_DIR is not configured")
     return LocalStorage(Path(directory))
 
 
-def _chunks(data: bytes | BinaryIO) -> Iterator[bytes | memoryview]:
+def chunks(data: bytes | BinaryIO) -> Iterator[bytes | memoryview]:
     """``data`` in pieces of at most :data:`CHUNK_SIZE` bytes, never read whole."""
     if isinstance(data, bytes | bytearray | memoryview):
         view = memoryview(data).cast("B")

@@ -7,6 +7,8 @@ tests. SQLite gets a fresh file per test.
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -26,6 +28,8 @@ from services.complaints import ComplaintInput, file_complaint
 from services.reference import ensure_categories
 from tests.support.client import FreshGlobalsClient
 from tests.support.postgres import postgres_server
+from tests.support.redis_server import redis_url  # noqa: F401 - fixture, started on first use
+from tests.support.seaweedfs import seaweedfs  # noqa: F401 - fixture, started on first use
 
 PASSWORD = "correct horse battery"
 
@@ -71,7 +75,30 @@ def app_config(tmp_path: Path, database_url: str, **extra: Any) -> dict[str, Any
     }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+#: ``make test-prod``: the integration suite on the production services, each started for real
+#: on loopback: PostgreSQL only, stored files in S3 (SeaweedFS), rate limits in Redis
+PROD_PROFILE = os.environ.get("CHORUS_TEST_PROFILE") == "prod"
+
+
+@pytest.fixture
+def service_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Settings for the shared services of the profile; none in the default profile.
+
+    Each test gets its own key prefix in the bucket and in Redis, so tests stay independent
+    while the servers live for the whole session."""
+    if not PROD_PROFILE:
+        return {}
+    s3 = request.getfixturevalue("seaweedfs")
+    redis = request.getfixturevalue("redis_url")
+    prefix = uuid.uuid4().hex[:12]
+    return {
+        **s3.config("chorus-test", S3_PREFIX=f"{prefix}/"),
+        "REDIS_URL": redis,
+        "RATELIMIT_KEY_PREFIX": prefix,
+    }
+
+
+@pytest.fixture(params=["postgresql"] if PROD_PROFILE else ["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
@@ -84,8 +111,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
-    app = create_app(app_config(tmp_path, database_url))
+def app(tmp_path: Path, database_url: str, service_config: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app(app_config(tmp_path, database_url, **service_config))
     app.test_client_class = FreshGlobalsClient
     with app.app_context():
         if database_url.startswith("sqlite"):

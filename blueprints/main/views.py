@@ -50,8 +50,15 @@ def bundle_key() -> Response:
     return response
 
 
+@bp.route("/livez")
+def alive() -> tuple[dict[str, str], int]:
+    """Liveness: the process serves requests (touches nothing else). Also the floor of the load
+    benchmark: the cheapest request the server can answer."""
+    return {"status": "ok"}, 200
+
+
 @bp.route("/healthz")
 def health() -> tuple[dict[str, str], int]:
-    """For load balancers: answers once the database does."""
+    """Readiness, for load balancers: answers once the database does."""
     db.session.execute(db.select(1))
     return {"status": "ok"}, 200

@@ -21,7 +21,7 @@ from models import Job, Submission
 from services import jobs
 from services.bundle.writer import BundleError, build_bundle
 from services.evidence_files import current_storage
-from services.storage import STAGING_DIR, Storage
+from services.storage import Storage
 
 BUNDLE_JOB = "bundle.build"
 
@@ -40,12 +40,13 @@ def enqueue_build(submission: Submission, *, user_id: int | None) -> Job:
 
 
 def _staging(storage: Storage) -> Path | None:
-    """The storage's own staging folder (same file system: storing is then a rename), or the
-    system's temporary folder for storages that have none."""
-    root = getattr(storage, "root", None)
-    if root is None:
+    """The storage's own staging folder (local disk: storing is then a rename; S3: a real disk
+    the sweep knows, rather than a /tmp that may be RAM), or None, the system's temporary
+    folder, for storages that have none."""
+    staging = getattr(storage, "staging_dir", None)
+    if staging is None:
         return None
-    staging = Path(root) / STAGING_DIR
+    staging = Path(staging)
     staging.mkdir(mode=0o700, parents=True, exist_ok=True)
     return staging
 

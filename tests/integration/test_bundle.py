@@ -50,8 +50,8 @@ from services.evidence_files import current_storage
 from services.reference import ensure_categories
 from services.signature_chain import entry_hash
 from services.signing import signing_state
-from services.storage import STAGING_DIR
 from tests.conftest import app_config
+from tests.support.stored import stored_objects
 
 PHONE = "13812345678"
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -619,19 +619,11 @@ def test_the_job_stores_the_bundle_and_records_it_last(submitted: Submission) ->
         data = stream.read()
     assert _sha(data) == key
     assert verify_bundle(io.BytesIO(data)).ok
-    staging = Path(current_app_storage_root()) / STAGING_DIR
-    assert not list(staging.glob("put-bundle-*"))
-
-
-def current_app_storage_root() -> str:
-    root = getattr(current_storage(), "root", None)
-    assert root is not None
-    return str(root)
+    assert not list(current_storage().staging_dir.glob("put-bundle-*"))
 
 
 def _stored_keys() -> set[str]:
-    root = Path(current_app_storage_root())
-    return {p.name for p in root.rglob("*") if p.is_file() and STAGING_DIR not in p.parts}
+    return set(stored_objects(current_storage()))
 
 
 @SQLITE_ONLY
@@ -655,7 +647,7 @@ def test_a_crash_midway_leaves_no_bundle(
     assert submission.bundle_sha256 is None
     assert bundle_for(db.session, submission) is None
     assert _stored_keys() == before  # nothing half-built was stored
-    assert not list((Path(current_app_storage_root()) / STAGING_DIR).glob("put-bundle-*"))
+    assert not list(current_storage().staging_dir.glob("put-bundle-*"))
 
 
 @SQLITE_ONLY

@@ -35,8 +35,10 @@ from models import (
     UserRole,
 )
 from services import drafting, group_cases
+from services.evidence_files import current_storage
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, login
+from tests.support.stored import stored_objects
 
 CORPUS = Path(__file__).parents[1] / "data" / "evidence"
 EN = {"Accept-Language": "en"}
@@ -106,9 +108,9 @@ def _post(client: FlaskClient, page: str, action: str, data: dict | None = None,
     return client.post(action, data={"csrf_token": token, **(data or {})}, headers=EN, **kwargs)
 
 
-def _stored_files(app: Flask) -> list[Path]:
-    root = Path(app.config["STORAGE_DIR"])
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+def _stored_files(app: Flask) -> dict[str, bytes]:
+    with app.app_context():
+        return stored_objects(current_storage())
 
 
 def _png(color: str = "white", size: tuple[int, int] = (400, 300)) -> bytes:
@@ -144,7 +146,7 @@ def test_bad_files_are_refused_with_a_message_and_leave_nothing(
     assert response.status_code == 422
     assert message in response.get_json()["error"].lower()
     assert db.session.scalar(select(func.count(Evidence.id))) == 0
-    assert _stored_files(app) == []
+    assert _stored_files(app) == {}
 
 
 def test_refusals_speak_the_users_language(
@@ -169,7 +171,7 @@ def test_names_with_separators_or_control_characters_are_refused(
     response = _upload(client, case, name, _png())
     assert response.status_code == 422
     assert "name" in response.get_json()["error"].lower()
-    assert _stored_files(app) == []
+    assert _stored_files(app) == {}
 
 
 def test_a_file_over_the_limit_is_refused_with_413(
@@ -180,7 +182,7 @@ def test_a_file_over_the_limit_is_refused_with_413(
     response = _upload(client, case, "big.png", _png(size=(1200, 1200)) + b"\0" * 20_000)
     assert response.status_code == 413
     assert "larger than" in response.get_json()["error"]
-    assert _stored_files(app) == []
+    assert _stored_files(app) == {}
 
 
 def test_a_request_over_the_server_limit_gets_the_error_page(
@@ -237,7 +239,7 @@ def test_a_submitted_case_takes_no_new_evidence(
     response = _upload(client, case, "shot.png", _png())
     assert response.status_code == 422
     assert "submitted" in response.get_json()["error"]
-    assert _stored_files(app) == []
+    assert _stored_files(app) == {}
 
 
 # --- preview, confirm, discard, withdraw -----------------------------------------------------
@@ -279,7 +281,7 @@ def test_text_preview_is_private_until_confirmed_then_the_original_is_gone(
     assert item.status is EvidenceStatus.POOLED
     assert item.files == []  # original and the words to remove: deleted
     assert len(_stored_files(app)) == files_before - 2
-    assert text not in b"".join(p.read_bytes() for p in _stored_files(app))
+    assert text not in b"".join(_stored_files(app).values())
     event = db.session.scalar(
         select(CaseEvent).where(CaseEvent.kind == CaseEventKind.EVIDENCE_POOLED)
     )
@@ -306,7 +308,7 @@ def test_discarding_deletes_everything(
     response = _post(client, body["url"], f"/evidence/{body['id']}/discard")
     assert response.status_code == 302
     assert _item(body["id"]) is None
-    assert _stored_files(app) == []
+    assert _stored_files(app) == {}
 
 
 def test_abandoned_uploads_are_purged_after_a_day(
@@ -335,7 +337,7 @@ def test_withdrawing_deletes_the_bytes_until_the_case_is_submitted(
     assert response.status_code == 302
     item = _item(first["id"])
     assert item.status is EvidenceStatus.WITHDRAWN
-    assert pooled_key not in {p.name for p in _stored_files(app)}
+    assert pooled_key not in _stored_files(app)
     assert client.get(first["url"]).status_code == 404
 
     second = _upload(client, case, "b.png", _png("blue")).get_json()
@@ -567,4 +569,4 @@ def test_an_upload_by_a_non_member_with_a_valid_form_token_gets_403(
     )
     assert response.status_code == 403
     assert "Join it first" in response.get_json()["error"]
-    assert _stored_files(app) == []
+    assert _stored_files(app) == {}

@@ -184,8 +184,9 @@ def test_static_assets_are_served_locally(client: FlaskClient) -> None:
     assert "://" not in "".join(re.findall(r"<(?:link|script)[^>]+>", html))
 
 
-def test_health_endpoint(client: FlaskClient) -> None:
+def test_health_endpoints(client: FlaskClient) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/livez").get_json() == {"status": "ok"}
 
 
 @pytest.mark.parametrize(("accept", "expected"), [(ZH, "zh-CN"), (EN, "en")])

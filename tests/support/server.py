@@ -39,13 +39,12 @@ def gunicorn_server(
     process = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),  # the production settings, with these overrides:
             "--workers",
             str(workers),
             "--bind",
             f"127.0.0.1:{port}",
-            "--timeout",
-            "60",
-            "app:create_app()",
         ],
         cwd=ROOT,
         env=env,

@@ -1,0 +1,44 @@
+"""``flask jobs worker`` runs background jobs from the Redis queue (``JOBS_MODE = "rq"``, see
+:mod:`services.job_queue`); ``flask jobs sweep`` hands stale jobs over again once, for cron."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from services.jobs import sweep as sweep_stale
+
+
+@click.group("jobs")
+def jobs() -> None:
+    """Background jobs: the queue worker and the sweep for stale jobs."""
+
+
+@jobs.command("worker")
+@click.option("--burst", is_flag=True, help="Quit once the queue is empty (after one sweep).")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run jobs from the Redis queue, sweeping for stale jobs on start and every minute.
+
+    SIGTERM or Ctrl-C lets the job under way finish; a second one stops it (it is then
+    retried, like a job whose worker was killed). Fails when REDIS_URL is not set."""
+    from services import job_queue  # RQ is imported by the commands that use it only
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["JOBS_MODE"] != "rq" or not app.config.get("REDIS_URL"):
+        raise click.ClickException(
+            'The worker serves the Redis queue: set REDIS_URL (and leave JOBS_MODE unset or "rq").'
+        )
+    job_queue.work(app, burst=burst)
+
+
+@jobs.command("sweep")
+@with_appcontext
+def sweep() -> None:
+    """Hand every stale job to a runner again, or fail it when it has no attempts left.
+
+    Workers do this every minute; run it from cron where no worker runs (JOBS_MODE "thread":
+    the revived jobs then run in this command before it returns)."""
+    revived = sweep_stale()
+    click.echo(f"{revived} stale job(s) handed over again.")
