@@ -16,13 +16,10 @@ from tests.support.net import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@contextmanager
-def gunicorn_server(
-    database_url: str, instance_path: Path, workers: int = 4, **settings: str
-) -> Iterator[str]:
-    """Start gunicorn on a free port; yield its base URL; stop it."""
-    port = free_port()
-    env = {
+def served_env(database_url: str, instance_path: Path, **settings: str) -> dict[str, str]:
+    """The environment of a served app's processes (web, job worker, ``flask`` commands):
+    configured only through variables, as a deployment is."""
+    return {
         **os.environ,
         "CHORUS_ENV": "testing",
         "CHORUS_SECRET_KEY": "gunicorn-test-secret",
@@ -33,6 +30,15 @@ def gunicorn_server(
         "CHORUS_ARGON2_PARALLELISM": "1",
         **{f"CHORUS_{key}": value for key, value in settings.items()},
     }
+
+
+@contextmanager
+def gunicorn_server(
+    database_url: str, instance_path: Path, workers: int = 4, **settings: str
+) -> Iterator[str]:
+    """Start gunicorn on a free port; yield its base URL; stop it."""
+    port = free_port()
+    env = served_env(database_url, instance_path, **settings)
     instance_path.mkdir(parents=True, exist_ok=True)
     log = instance_path / "gunicorn.log"
     log_file = log.open("w")
