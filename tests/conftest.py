@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from redis import Redis
 from sqlalchemy import create_engine, select, text
 
 from app import create_app
@@ -28,8 +29,8 @@ from services.complaints import ComplaintInput, file_complaint
 from services.reference import ensure_categories
 from tests.support.client import FreshGlobalsClient
 from tests.support.postgres import postgres_server
-from tests.support.redis_server import redis_url  # noqa: F401 - fixture, started on first use
-from tests.support.seaweedfs import seaweedfs  # noqa: F401 - fixture, started on first use
+from tests.support.redis_server import redis_url as redis_url  # fixture, started on first use
+from tests.support.seaweedfs import seaweedfs as seaweedfs  # fixture, started on first use
 
 PASSWORD = "correct horse battery"
 
@@ -84,17 +85,17 @@ PROD_PROFILE = os.environ.get("CHORUS_TEST_PROFILE") == "prod"
 def service_config(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Settings for the shared services of the profile; none in the default profile.
 
-    Each test gets its own key prefix in the bucket and in Redis, so tests stay independent
-    while the servers live for the whole session."""
+    The servers live for the whole session; each test gets its own key prefix in the bucket
+    and an empty Redis (rate-limit counters would otherwise carry over from test to test)."""
     if not PROD_PROFILE:
         return {}
     s3 = request.getfixturevalue("seaweedfs")
-    redis = request.getfixturevalue("redis_url")
-    prefix = uuid.uuid4().hex[:12]
+    redis_url = request.getfixturevalue("redis_url")
+    with Redis.from_url(redis_url) as redis:
+        redis.flushdb()
     return {
-        **s3.config("chorus-test", S3_PREFIX=f"{prefix}/"),
-        "REDIS_URL": redis,
-        "RATELIMIT_KEY_PREFIX": prefix,
+        **s3.config("chorus-test", S3_PREFIX=f"{uuid.uuid4().hex[:12]}/"),
+        "REDIS_URL": redis_url,
     }
 
 
