@@ -58,6 +58,11 @@ class Defaults:
     JOB_THREADS = 2
     RQ_QUEUE = "chorus"
 
+    #: default: "__Host-session" wherever cookies are Secure: the prefix makes the browser
+    #: refuse the cookie unless it is Secure, for the whole site and set by this host only, so
+    #: a sibling subdomain cannot plant a session (fixation) or overwrite it
+    SESSION_COOKIE_NAME: str | None = None
+    REMEMBER_COOKIE_NAME: str | None = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
@@ -141,6 +146,11 @@ def finalize(app: Flask) -> None:
             "(for example: export CHORUS_SECRET_KEY=$(python -c 'import secrets; "
             "print(secrets.token_hex(32))'))."
         )
+    secure = cfg["SESSION_COOKIE_SECURE"] and cfg["REMEMBER_COOKIE_SECURE"]
+    if not cfg.get("SESSION_COOKIE_NAME"):
+        cfg["SESSION_COOKIE_NAME"] = "__Host-session" if secure else "session"
+    if not cfg.get("REMEMBER_COOKIE_NAME"):
+        cfg["REMEMBER_COOKIE_NAME"] = "__Host-remember" if secure else "remember_token"
 
 
 def normalize_database_url(url: str) -> str:

@@ -39,6 +39,24 @@ def test_production_takes_secret_and_database_from_environment(
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
+def test_production_cookies_carry_the_host_prefix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``__Host-``: the browser keeps the cookie only when it is Secure, for path / and this
+    host alone, so a sibling subdomain can neither plant nor overwrite a session."""
+    monkeypatch.setenv("CHORUS_SECRET_KEY", "production-secret")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["REMEMBER_COOKIE_NAME"] == "__Host-remember"
+    client = app.test_client()
+    response = client.get("/account/login", base_url="https://chorus.example")
+    cookie = response.headers["Set-Cookie"]
+    response.close()
+    assert cookie.startswith("__Host-session=")
+    assert "Secure" in cookie
+    assert "Path=/" in cookie
+    assert "Domain" not in cookie
+
+
 def test_development_defaults_to_sqlite_and_a_persistent_key_in_instance(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -52,6 +70,7 @@ def test_development_defaults_to_sqlite_and_a_persistent_key_in_instance(
     assert len(first.config["SECRET_KEY"]) == 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
     assert first.config["SESSION_COOKIE_SECURE"] is False  # plain http on 127.0.0.1
+    assert first.config["SESSION_COOKIE_NAME"] == "session"  # __Host- needs Secure
 
 
 def test_instance_config_file_is_read_and_environment_wins(
