@@ -116,14 +116,13 @@ def _demo_texts() -> tuple[str, ...]:
 def untranslated(page: Page, language: str, written: Iterable[str] = ()) -> list[str]:
     """Interface words in the other language on a page shown in ``language`` ('zh'/'en')."""
     text = page.evaluate(_VISIBLE_TEXT)
-    # links, e-mail addresses, hashes (whole or cut short), file name extensions: first, so
-    # that removing a written text cannot cut a hash into word-like pieces
-    text = re.sub(
-        r"https?://\S+|\S+@\S+|[0-9a-f]{6,}|\.(png|jpe?g|webp|pdf|txt|csv|zip)\b", " ", text
-    )
+    # links, e-mail addresses and hashes (whole or cut short) first, so that removing a written
+    # text cannot cut one into word-like pieces; then what people wrote; then file extensions
+    text = re.sub(r"https?://\S+|\S+@\S+|[0-9a-f]{6,}", " ", text)
     for piece in sorted({*written, *_demo_texts()}, key=len, reverse=True):
         if piece:
             text = text.replace(piece, " ")
+    text = re.sub(r"\.(png|jpe?g|webp|pdf|txt|csv|zip)\b", " ", text)
     if language == "zh":
         # all-capital words are codes: currencies, pseudonyms, HTML
         words = ENGLISH_WORD.findall(text)
