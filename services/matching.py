@@ -78,6 +78,10 @@ SIMILAR_CAP = 100
 #: the most recent complaints sharing enough terms, checked for being free of any case
 SIMILAR_SCAN = 1000
 KEY_TERMS_SHOWN = 5
+#: a case's term is shown as "shared" only when at least this many of its members used it:
+#: a word a single member wrote would let anyone confirm a guess (a name, an account number)
+#: about that member's private complaint by filing one with the guessed word
+KEY_TERM_MIN_MEMBERS = 3
 
 
 @dataclass(frozen=True)
@@ -241,7 +245,12 @@ def find_matches(
         in_period = _in_period(complaint.incident_date, candidate.period)
         is_same_category = candidate.case_id in same_category
         score = signals.category * is_same_category + signals.text * text + signals.time * in_period
-        key_terms = [t for t, _ in sorted(terms.items(), key=lambda i: (-i[1], i[0]))]
+        used_by = shared.get(candidate.case_id, {})
+        key_terms = [
+            term
+            for term, _ in sorted(terms.items(), key=lambda i: (-i[1], i[0]))
+            if used_by[term] >= KEY_TERM_MIN_MEMBERS
+        ]
         scored.append(
             (
                 round(score, 4),

@@ -25,21 +25,37 @@ a refused operation into a flashed error or a 4xx form page, a "soft" refusal th
 every table (audit log aside) exactly as it was. A rule with no row fails
 :func:`test_every_rule_has_objects_and_expectations`, naming the rule: a new route must be added.
 
-**State.** Each test builds its own world. The GET test never changes anything that matters. In
-the POST test rows run in the order written and, within a row, refused roles before allowed
-ones (so refusals are always measured against an unchanged database). Allowed requests carry
-valid data and really act; the rows are ordered so that each finds the state it needs (sign,
-withdraw, open version 2, sign again, ... submit) and the destructive ones (discard, withdraw,
-dismiss, revoke, delete, leave, submit, change password, log out) run last, on objects nothing
-after them needs (B2 is left, F deleted, A's preview discarded). Visitors post from a fresh
-client each time, so logging in or registering changes nothing else.
+A NOBODY row is not a forgotten one: on a submitted case nobody may sign, edit, upload, leave
+or delete, and the table says so.
+
+**State: ordered, not rebuilt.** Each test function builds its world once (a few seconds) and loops
+over its cells, collecting failures. The GET test changes nothing that matters. In the POST test
+rows run in the order written and, within a row, refused roles before allowed ones, so every
+refusal is measured against an unchanged database. Allowed requests carry valid data and really
+act; the rows are ordered so that each finds the state it needs (sign, withdraw, open version 2,
+sign again, ..., submit) and the destructive ones (discard, withdraw, dismiss, revoke, delete,
+leave, submit, change password, log out) run last, on objects nothing after them needs (B2 is
+left, F deleted, A's preview discarded, X's token revoked). Visitors post from a fresh client
+each time, so logging in or registering changes nothing else. A fresh world per role would cost
+six times the building for the same answers.
+
+**Existence never shows**
+(:func:`test_what_is_not_yours_answers_exactly_like_what_does_not_exist`): someone else's
+complaint, evidence, job, notification or submitted case answers the same 404, byte for byte
+(CSRF token and the echoed address aside), as a random well-formed id; the API
+answers 401 without a token (a session cookie is not one), and each inbox lists only its own
+authority's cases. :func:`test_public_ids_are_long_random_and_unrelated` looks at 20 new ids.
 
 **Private data**, checked on every response body (and inside every ZIP served): a complaint's
 narrative reaches only its author; an e-mail or name only its owner, and a regulator only when
 the member signed sharing it; the bytes of an unconfirmed item (original, work pages, OCR,
 output, thumbnail) only its contributor; a bundle only the receiving authority's regulator. By
 design the bundle's ``complaints.csv`` carries each signer's redacted narrative to the receiving
-regulator: that one disclosure is allowed, explicitly, in :func:`allowed_disclosures`.
+regulator: that one disclosure is allowed, explicitly, in :data:`DISCLOSED`.
+
+:func:`test_matching_confirms_no_word_of_someone_elses_private_narrative` holds the fix of a
+leak this matrix found: the match report showed any word of any member's narrative as a
+"shared key term", so anyone could confirm a guessed word of someone else's complaint.
 """
 
 from __future__ import annotations
@@ -52,16 +68,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Flask
+from flask import Flask, url_for
 from fpdf import FPDF
 from sqlalchemy import select
 
 from extensions import db
 from models import (
+    ApiToken,
     Authority,
     Base,
     Company,
     Complaint,
+    ComplaintVersion,
     Evidence,
     EvidenceStatus,
     GroupCase,
@@ -75,7 +93,7 @@ from models import (
 from models.base import PUBLIC_ID_ALPHABET, new_public_id
 from services import api_tokens, drafting, evidence, evidence_files, group_cases, signing
 from services import submissions as submission_service
-from services.bundle.job import bundle_for
+from services.bundle.job import BUNDLE_JOB, bundle_for
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, login
 
@@ -102,8 +120,15 @@ SITE = ("site",)
 CASES = ("A", "B", "C")
 COMPLAINTS = ("A-complaint", "B-complaint", "F-complaint")
 ITEMS = ("A-preview", "A-pooled", "B-preview", "B-pooled")
-FILES = {"A-preview": {M}, "A-pooled": {M, G, RX}, "B-preview": {M}, "B-pooled": {M, G}}
-SUBMITTED_ONLY = {"A": {RX}, "B": NOBODY, "C": {RX}}
+#: who may open an evidence item and its files
+FILES: Expect = {
+    "A-preview": frozenset({M}),
+    "A-pooled": frozenset({M, G, RX}),
+    "B-preview": frozenset({M}),
+    "B-pooled": MEMBERS,
+}
+#: the regulator's pages and API: only a case submitted to their own authority
+SUBMITTED_ONLY: Expect = {"A": frozenset({RX}), "B": NOBODY, "C": frozenset({RX})}
 
 #: GET: endpoint -> object kind -> roles that get through
 GET: dict[str, Expect] = {
@@ -134,17 +159,17 @@ GET: dict[str, Expect] = {
     "petition.edit": each({G}, *CASES),
     "petition.members": each({G}, *CASES),
     "evidence.pool": {"A": MEMBERS | {RX}, "B": MEMBERS, "C": MEMBERS | {RX}},
-    **{
-        e: {k: frozenset(v) for k, v in SUBMITTED_ONLY.items()}
-        for e in ("regulator.case", "regulator.download_bundle", "api.case_detail", "api.bundle")
-    },
+    "regulator.case": SUBMITTED_ONLY,
+    "regulator.download_bundle": SUBMITTED_ONLY,
+    "api.case_detail": SUBMITTED_ONLY,
+    "api.bundle": SUBMITTED_ONLY,
     "complaints.detail": each({M}, *COMPLAINTS),
     "complaints.edit": each({M}, *COMPLAINTS),
-    "evidence.item": {k: frozenset(v) for k, v in FILES.items()},
-    "evidence.file": {k: frozenset(v) for k, v in FILES.items()},
+    "evidence.item": FILES,
+    "evidence.file": FILES,
     # a text file has no pictures: nobody gets a thumbnail or a page of it
-    "evidence.thumbnail": {**{k: frozenset(v) for k, v in FILES.items()}, "B-pooled": NOBODY},
-    "evidence.page": {**{k: frozenset(v) for k, v in FILES.items()}, "B-pooled": NOBODY},
+    "evidence.thumbnail": {**FILES, "B-pooled": NOBODY},
+    "evidence.page": {**FILES, "B-pooled": NOBODY},
     # pages before black-out: the contributor's, and only until the item is pooled
     "evidence.work_page": {
         **each(NOBODY, *ITEMS),
@@ -181,9 +206,9 @@ POST: dict[str, Expect] = {
     "evidence.boxes": {**each(NOBODY, *ITEMS), "B-preview": frozenset({M})},
     "evidence.columns": each(NOBODY, *ITEMS),  # for tables only: no CSV in the world
     "evidence.confirm": {"A-preview": NOBODY, "B-preview": frozenset({M})},
-    "regulator.build_bundle": {k: frozenset(v) for k, v in SUBMITTED_ONLY.items()},
-    "regulator.status": {k: frozenset(v) for k, v in SUBMITTED_ONLY.items()},
-    "api.post_status": {k: frozenset(v) for k, v in SUBMITTED_ONLY.items()},
+    "regulator.build_bundle": SUBMITTED_ONLY,
+    "regulator.status": SUBMITTED_ONLY,
+    "api.post_status": SUBMITTED_ONLY,
     # destructive, last
     "evidence.discard": {"A-preview": frozenset({M})},
     "evidence.withdraw": {"A-pooled": NOBODY, "B-pooled": frozenset({M})},
@@ -202,6 +227,19 @@ QUERY = {"petition.diff": "?a=1&b=1"}
 #: tables and columns that legitimately change on a refused request
 UNWATCHED_TABLES = {"audit_events"}
 UNWATCHED_COLUMNS = {("api_tokens", "last_used_at")}
+
+
+#: the URL arguments each object kind can fill
+KIND_ARGUMENTS: dict[str, set[str]] = {
+    "site": set(),
+    **{k: {"public_id", "case_id", "number"} for k in ("A", "B", "B-v2", "B2", "C")},
+    **{k: {"public_id"} for k in COMPLAINTS},
+    **{k: {"public_id", "page"} for k in ITEMS},
+    "A-upload-job": {"public_id"},
+    "A-bundle-job": {"public_id"},
+    "A-notification": {"notification_id"},
+    "X-token": {"token_id"},
+}
 
 
 # --- the world ------------------------------------------------------------------------------
@@ -230,6 +268,8 @@ class World:
     complaint_forms: dict[str, dict[str, Any]]
     #: stored bytes of each unconfirmed item -> its contributor's key
     private_bytes: dict[bytes, str]
+    #: PDFs as uploaded: every PDF is re-rendered, so these are served to nobody at all
+    uploads: list[bytes]
     #: each bundle's bytes -> the key of the one regulator who may have it
     bundles: dict[bytes, str]
     category_id: int
@@ -352,7 +392,11 @@ def build_world(
         assert found is not None
         return found
 
+    uploads: list[bytes] = []
+
     def contribute(case: GroupCase, key: str, name: str, data: bytes, pool: bool) -> Evidence:
+        if name.endswith(".pdf"):
+            uploads.append(data)
         item = evidence.contribute(db.session, users[key], case, io.BytesIO(data), name)
         db.session.commit()  # the eager job anonymizes it here
         item = db.session.get(Evidence, item.id)
@@ -439,27 +483,25 @@ def build_world(
         for key in ("reg_x", "reg_y")
     }
     db.session.commit()
-    x_token = db.session.scalar(
-        select(api_tokens.ApiToken.id).where(api_tokens.ApiToken.user_id == users["reg_x"].id)
-    )
+    x_token = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == users["reg_x"].id))
     notification = db.session.scalar(
         select(Notification.id).where(Notification.user_id == users["mem_a"].id)
     )
     bundle_job = db.session.scalar(
-        select(Job.public_id).where(Job.user_id == users["org_a"].id, Job.kind != "evidence")
+        select(Job.public_id).where(Job.user_id == users["org_a"].id, Job.kind == BUNDLE_JOB)
     )
     assert notification is not None
     assert bundle_job is not None
     assert x_token is not None
 
     private_bytes: dict[bytes, str] = {}
-    for item in (a_preview, b_preview):
-        item = db.session.get(Evidence, item.id)
-        assert item is not None
-        for key in evidence_files.keys_of(item):
+    for item, contributor in ((a_preview, "mem_a"), (b_preview, "mem_b")):
+        stored = db.session.get(Evidence, item.id)
+        assert stored is not None
+        for key in evidence_files.keys_of(stored):
             data = evidence_files.read(key)
             if len(data) >= 64:  # shorter ones (an empty word list) could match by chance
-                private_bytes[data] = people["mem_a" if item.case_id == case_a.id else "mem_b"].key
+                private_bytes[data] = contributor
     bundles: dict[bytes, str] = {}
     for case, regulator in ((case_a, "reg_x"), (case_c, "reg_y")):
         submission = db.session.scalar(select(Submission).where(Submission.case_id == case.id))
@@ -522,6 +564,7 @@ def build_world(
             "F-complaint": complaint_form("freebravo", free),
         },
         private_bytes=private_bytes,
+        uploads=uploads,
         bundles=bundles,
         category_id=complaints["memalpha"].category_id,
         authority_x=x.id,
@@ -530,15 +573,14 @@ def build_world(
     return world
 
 
-def allowed_disclosures(world: World) -> set[tuple[str, str, str]]:
-    """(viewer, owner, what) shown across people on purpose; what is "narrative" (only inside
-    a bundle, redacted) or "identity" (anywhere the regulator looks)."""
-    return {
-        ("reg_x", "org_a", "narrative"),
-        ("reg_x", "mem_a", "narrative"),
-        ("reg_y", "org_c", "narrative"),
-        ("reg_x", "org_a", "identity"),  # signed sharing name and e-mail with X
-    }
+#: (viewer, owner, what) shown across people on purpose: "narrative" only inside a bundle
+#: (complaints.csv, redacted), "identity" wherever the regulator looks
+DISCLOSED = {
+    ("reg_x", "org_a", "narrative"),
+    ("reg_x", "mem_a", "narrative"),
+    ("reg_y", "org_c", "narrative"),
+    ("reg_x", "org_a", "identity"),  # signed sharing name and e-mail with X
+}
 
 
 # --- requests --------------------------------------------------------------------------------
@@ -610,8 +652,6 @@ def send(
 def url_for_cell(app: Flask, endpoint: str, values: dict[str, Any]) -> str:
     rule = rule_of(app, endpoint)
     with app.test_request_context():
-        from flask import url_for
-
         url = url_for(endpoint, **{name: values[name] for name in rule.arguments})
     return url + QUERY.get(endpoint, "")
 
@@ -639,32 +679,29 @@ def changed_tables(before: dict[str, list[str]], after: dict[str, list[str]]) ->
 # --- private data in bodies ------------------------------------------------------------------
 
 
-def readable_parts(body: bytes) -> list[tuple[str, str]]:
-    """("body", text) and, for a ZIP, ("zip", text) of every entry."""
-    parts = [("body", body.decode("utf-8", errors="ignore"))]
+def parts_of(body: bytes) -> list[tuple[str, bytes]]:
+    """("body", the body) and, for a ZIP, ("zip", its bytes) for every entry."""
+    parts = [("body", body)]
     if body[:4] == b"PK\x03\x04":
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
-            for name in archive.namelist():
-                parts.append(("zip", archive.read(name).decode("utf-8", errors="ignore")))
+            parts += [("zip", archive.read(name)) for name in archive.namelist()]
     return parts
 
 
 def leaks(world: World, viewer: str | None, where: str, body: bytes) -> list[str]:
     """What in ``body`` belongs to someone else than ``viewer`` and may not reach them."""
     found: list[str] = []
-    allowed = allowed_disclosures(world)
-    raw = [body]
-    if body[:4] == b"PK\x03\x04":
-        with zipfile.ZipFile(io.BytesIO(body)) as archive:
-            raw += [archive.read(name) for name in archive.namelist()]
-    for part, text in readable_parts(body):
+    parts = parts_of(body)
+    raw = [data for _part, data in parts]
+    for part, data in parts:
+        text = data.decode("utf-8", errors="ignore")
         for marker, owner in world.narratives.items():
             if marker in text and owner != viewer:
-                if part == "zip" and (viewer, owner, "narrative") in allowed:
+                if part == "zip" and (viewer, owner, "narrative") in DISCLOSED:
                     continue
                 found.append(f"{where}: narrative of {owner} ({marker})")
         for person in world.people.values():
-            if person.key == viewer or (viewer, person.key, "identity") in allowed:
+            if person.key == viewer or (viewer, person.key, "identity") in DISCLOSED:
                 continue
             for value, what in ((person.email, "e-mail"), (person.name, "name")):
                 if value in text:
@@ -672,6 +709,9 @@ def leaks(world: World, viewer: str | None, where: str, body: bytes) -> list[str
     for data, owner in world.private_bytes.items():
         if owner != viewer and any(data in chunk for chunk in raw):
             found.append(f"{where}: bytes of {owner}'s unconfirmed evidence")
+    for data in world.uploads:
+        if any(data in chunk for chunk in raw):
+            found.append(f"{where}: a PDF exactly as uploaded, before anonymization")
     for data, regulator in world.bundles.items():
         if regulator != viewer and data in body:
             found.append(f"{where}: a bundle meant for {regulator}")
@@ -717,19 +757,6 @@ def test_every_rule_has_objects_and_expectations(app: Flask) -> None:
             if (endpoint, method) not in seen:
                 problems.append(f"{method} {endpoint} is in the matrix but not in the app")
     assert not problems, "\n".join(problems)
-
-
-#: the URL arguments each object kind can fill
-KIND_ARGUMENTS: dict[str, set[str]] = {
-    "site": set(),
-    **{k: {"public_id", "case_id", "number"} for k in ("A", "B", "B-v2", "B2", "C")},
-    **{k: {"public_id"} for k in COMPLAINTS},
-    **{k: {"public_id", "page"} for k in ITEMS},
-    "A-upload-job": {"public_id"},
-    "A-bundle-job": {"public_id"},
-    "A-notification": {"notification_id"},
-    "X-token": {"token_id"},
-}
 
 
 def verdict(role: str, allowed: frozenset[str], answer: Answer, cell: str) -> list[str]:
@@ -868,6 +895,23 @@ def test_what_is_not_yours_answers_exactly_like_what_does_not_exist(
         assert response.status_code == 401
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
+    # each inbox lists its own authority's case and nothing else, on the pages and the API
+    ids = {kind: world.values(kind)["public_id"] for kind in ("A", "B", "C")}
+    for key, own, others in (("reg_x", "A", ("B", "C")), ("reg_y", "C", ("A", "B"))):
+        actor = Actor(app, world, key)
+        for endpoint in ("regulator.inbox", "api.list_cases"):
+            body = send(actor, "GET", url_for_cell(app, endpoint, {}), endpoint, None).body
+            assert ids[own].encode() in body, f"{endpoint} of {key} misses its case"
+            for other in others:
+                assert ids[other].encode() not in body, f"{endpoint} of {key} lists {other}"
+
+    # a revoked token is no token
+    token = db.session.get(ApiToken, world.values("X-token")["token_id"])
+    api_tokens.revoke(db.session, db.session.get(User, token.user_id), token.id)
+    db.session.commit()
+    url = url_for_cell(app, "api.case_detail", world.values("A"))
+    assert send(actors["reg_x"], "GET", url, "api.case_detail", None).status == 401
+
 
 # --- POST --------------------------------------------------------------------------------------
 
@@ -943,6 +987,27 @@ def test_every_post_by_every_role_and_refusals_change_nothing(
     actors = actors_for(app, world)
     failures: list[str] = []
     cells = 0
+
+    # another case's objects slipped into the form fields of one's own case
+    a_sha = db.session.scalar(
+        select(ComplaintVersion.content_sha256).where(
+            ComplaintVersion.case_id == world.case("A").id, ComplaintVersion.number == 1
+        )
+    )
+    b_url = world.values("B")["public_id"]
+    foreign = [
+        ("org_b", "petition.members", {"pseudonym": world.pseudonym("A", M), "action": "appoint"}),
+        ("mem_b", "petition.sign", {"version_sha256": a_sha, "facts_confirmed": "y"}),
+        ("org_c", "cases.join", {"complaint": world.values("F-complaint")["public_id"]}),
+    ]
+    before = fingerprint()
+    for key, endpoint, data in foreign:
+        url = url_for_cell(app, endpoint, {"public_id": b_url})
+        answer = send(actors[key], "POST", url, endpoint, data)
+        cells += 1
+        if answer.outcome in ("ok", "error") or changed_tables(before, fingerprint()):
+            failures.append(f"POST {url} as {key} with {data}: {answer.describe()}")
+
     for endpoint, kinds in POST.items():
         payload = PAYLOADS.get(endpoint, lambda w, k: {})
         for kind, allowed in kinds.items():
@@ -964,7 +1029,7 @@ def test_every_post_by_every_role_and_refusals_change_nothing(
                             f"{cell}: refused ({answer.describe()}) yet changed {changed}"
                         )
                         before = after
-    assert cells == sum(len(k) for k in POST.values()) * len(ROLES)
+    assert cells == sum(len(k) for k in POST.values()) * len(ROLES) + len(foreign)
     assert not failures, f"{len(failures)} of {cells} cells failed:\n" + "\n".join(failures)
 
 
@@ -1002,3 +1067,35 @@ def test_public_ids_are_long_random_and_unrelated(
         longest = max(_common_prefix(a, b) for a in ids for b in ids if a != b)
         assert longest < 5, f"ids share a {longest}-character prefix: {ids}"
         assert ids != sorted(ids), "ids grow with time"
+
+
+# --- what matching shows -----------------------------------------------------------------------
+
+
+def test_matching_confirms_no_word_of_someone_elses_private_narrative(
+    app: Flask,
+    make_user: Callable[..., User],
+    make_company: Callable[..., Company],
+    make_complaint: Callable[..., Complaint],
+) -> None:
+    """A word only one member wrote is never shown as a "shared key term" of their case."""
+    shop = make_company("shopfast", "ShopFast", "快购")
+    organizer, member, prober = (make_user(locale="en") for _ in range(3))
+    case = group_cases.start_case(
+        db.session,
+        organizer,
+        make_complaint(organizer, shop, "ShopFast cancelled my order and kept the money."),
+        title="ShopFast cancels orders",
+        summary="",
+    )
+    db.session.flush()
+    secret = make_complaint(member, shop, narrative("quillonsecret") + " Cancelled order.")
+    group_cases.join_case(db.session, member, case, secret)
+    db.session.commit()
+    guess = make_complaint(prober, shop, "Is narrmarkquillonsecret in there? Cancelled order.")
+    client = app.test_client()
+    assert login(client, prober.email, PASSWORD, headers=EN).status_code == 302
+    page = client.get(f"/complaints/{guess.public_id}", headers=EN).get_data(as_text=True)
+    assert case.public_id in page  # the case is offered: the report is there to read
+    shown = re.findall(r"<mark>([^<]*)</mark>", page)
+    assert "narrmarkquillonsecret" not in shown, "one member's word is shown as a shared term"
