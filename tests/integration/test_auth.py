@@ -240,3 +240,23 @@ def test_preferences_save_language_on_account(
     assert user.locale == "zh"
     bad = submit(client, "/account/", action="/account/preferences", data={"locale": "fr"})
     assert bad.status_code == 422
+
+
+def test_nothing_planted_in_a_session_before_login_survives_it(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    """Session fixation: whatever a session held before login (a planted cookie, an
+    attacker's CSRF token) is gone after it, and the cookie is a new one."""
+    user = make_user(email="fixed@example.org")
+    client.get("/account/login")
+    with client.session_transaction() as planted:
+        planted["planted"] = "by someone else"
+        planted["_user_id"] = "999:forged"
+        token_before = planted.get("csrf_token")
+    cookie_before = client.get_cookie("session").value
+    assert login(client, user.email, PASSWORD).status_code == 302
+    with client.session_transaction() as after:
+        assert "planted" not in after
+        assert after.get("csrf_token") != token_before
+        assert after["_user_id"] == f"{user.id}:{user.session_nonce}"
+    assert client.get_cookie("session").value != cookie_before
