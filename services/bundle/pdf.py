@@ -13,7 +13,6 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import TextMode
@@ -21,10 +20,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from services.bundle.pdf_process import PdfComplaint, complaint_from_json
+from services.fonts import REGULAR, SC_FACE
 
-FONT_DIR = Path("/usr/share/fonts/opentype/noto")
-REGULAR = FONT_DIR / "NotoSansCJK-Regular.ttc"
-SC_FACE = 2  #: Simplified Chinese face of the Noto CJK collections
 FAMILY = "NotoSansSC"
 BODY_SIZE = 10.5
 LINE = 5.6  #: mm per body line

@@ -10,9 +10,8 @@ from __future__ import annotations
 import io
 import random
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from sqlalchemy.orm import Session
 
 from models import (
@@ -29,9 +28,7 @@ from services import evidence_files
 from services.anonymize.image import thumbnail_png
 from services.anonymize.text import redact
 from services.complaint_csv import format_amount
-
-FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-SC_FACE = 2
+from services.fonts import REGULAR, pillow_font
 
 
 def add_evidence(
@@ -124,10 +121,10 @@ def _pool(
 def _receipt(chinese: bool, amount: str, day: str, rng: random.Random) -> bytes:
     """A phone-sized payment receipt that says the payment failed (in English where the
     Chinese font is not installed, rather than in empty boxes)."""
-    chinese = chinese and FONT.is_file()
+    chinese = chinese and REGULAR.is_file()
     picture = Image.new("RGB", (720, 960), "white")
     draw = ImageDraw.Draw(picture)
-    big, small = _font(44), _font(30)
+    big, small = pillow_font(44), pillow_font(30)
     order = "".join(rng.choice("0123456789") for _ in range(20))
     lines = (
         [("转账详情", big), (amount, big), ("转账失败", big), (f"时间 {day}", small)]
@@ -144,9 +141,3 @@ def _receipt(chinese: bool, amount: str, day: str, rng: random.Random) -> bytes:
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    if FONT.is_file():
-        return ImageFont.truetype(str(FONT), size, index=SC_FACE)
-    return ImageFont.load_default(size=size)  # Latin only: Chinese would show as boxes

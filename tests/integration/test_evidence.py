@@ -37,7 +37,7 @@ from models import (
 from services import drafting, group_cases
 from services.evidence_files import current_storage
 from tests.conftest import PASSWORD
-from tests.support.forms import csrf_token, login
+from tests.support.forms import csrf_token, login, upload_evidence
 from tests.support.stored import stored_objects
 
 CORPUS = Path(__file__).parents[1] / "data" / "evidence"
@@ -93,14 +93,7 @@ def _upload(
     words: str = "",
     headers: dict[str, str] | None = None,
 ):
-    page = client.get(f"/cases/{case.public_id}/evidence", headers=EN)
-    token = csrf_token(page.get_data(as_text=True)) if page.status_code == 200 else ""
-    return client.post(
-        f"/cases/{case.public_id}/evidence",
-        data={"csrf_token": token, "words": words, "files": (io.BytesIO(data), name)},
-        headers={**EN, **JSON, **(headers or {})},
-        content_type="multipart/form-data",
-    )
+    return upload_evidence(client, case.public_id, name, data, words=words, headers=headers)
 
 
 def _post(client: FlaskClient, page: str, action: str, data: dict | None = None, **kwargs):

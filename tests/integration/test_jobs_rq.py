@@ -49,7 +49,7 @@ from services.bundle.job import BUNDLE_JOB, bundle_for
 from services.bundle.verify import verify_bundle
 from services.evidence_files import current_storage
 from tests.conftest import PASSWORD
-from tests.support.forms import csrf_token, login, submit
+from tests.support.forms import login, submit, upload_evidence
 from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -211,17 +211,7 @@ def case_id(organizer: User) -> str:
 
 
 def _upload(client: FlaskClient, case_public_id: str) -> dict[str, Any]:
-    page = client.get(f"/cases/{case_public_id}/evidence", headers=EN)
-    response = client.post(
-        f"/cases/{case_public_id}/evidence",
-        data={
-            "csrf_token": csrf_token(page.get_data(as_text=True)),
-            "words": "退款被拒",
-            "files": (io.BytesIO(TEXT), "说明.txt"),
-        },
-        headers={**EN, "Accept": "application/json"},
-        content_type="multipart/form-data",
-    )
+    response = upload_evidence(client, case_public_id, "说明.txt", TEXT, words="退款被拒")
     assert response.status_code == 201, response.get_data(as_text=True)
     return response.get_json()
 

@@ -21,7 +21,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import create_app
 from extensions import db
 from models import (
     Company,
@@ -38,12 +37,10 @@ from services import group_cases, storage_s3
 from services.bundle.job import enqueue_build
 from services.bundle.verify import verify_bundle
 from services.evidence_files import current_storage
-from services.reference import ensure_categories
 from services.storage import CHUNK_SIZE, StoredFile, storage_for
 from services.storage_s3 import ObjectStoreError, S3Settings, S3Storage
-from tests.conftest import PASSWORD, app_config
-from tests.support.client import FreshGlobalsClient
-from tests.support.forms import csrf_token, login
+from tests.conftest import PASSWORD
+from tests.support.forms import csrf_token, login, upload_evidence
 from tests.support.seaweedfs import SeaweedS3  # its fixture ``seaweedfs``: see tests/conftest.py
 
 EN = {"Accept-Language": "en"}
@@ -319,19 +316,15 @@ def test_storage_for_picks_the_backend_and_keeps_one_client(
 
 
 @pytest.fixture
-def app(tmp_path: Path, seaweedfs: SeaweedS3) -> Iterator[Flask]:
-    """Overrides conftest's ``app`` for this module: SQLite, files in the S3 bucket under a
-    prefix of the test's own."""
-    config = seaweedfs.config(BUCKET, S3_PREFIX=_prefix())
-    app = create_app(app_config(tmp_path, f"sqlite:///{tmp_path / 'test.sqlite3'}", **config))
-    app.test_client_class = FreshGlobalsClient
-    with app.app_context():
-        db.create_all()
-        ensure_categories(db.session)
-        db.session.commit()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+def database_url(tmp_path: Path) -> str:
+    """This module runs on SQLite only: the backend, not the database, is under test."""
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def service_config(seaweedfs: SeaweedS3) -> dict[str, Any]:
+    """Conftest's ``app`` with its files in the S3 bucket, under a prefix of the test's own."""
+    return seaweedfs.config(BUCKET, S3_PREFIX=_prefix())
 
 
 def _local_files(app: Flask) -> list[Path]:
@@ -382,16 +375,8 @@ def test_evidence_lives_in_the_bucket_only(
 
     client = _client(app, member.email)
     text = ("我是李四，手机 13812345678，退款被拒。Refund of 199.00 refused.\n" * 40).encode()
-    page = client.get(f"/cases/{case.public_id}/evidence", headers=EN)
-    response = client.post(
-        f"/cases/{case.public_id}/evidence",
-        data={
-            "csrf_token": csrf_token(page.get_data(as_text=True)),
-            "words": "退款被拒",
-            "files": (io.BytesIO(text), "说明 13812345678.txt"),
-        },
-        headers={**EN, "Accept": "application/json"},
-        content_type="multipart/form-data",
+    response = upload_evidence(
+        client, case.public_id, "说明 13812345678.txt", text, words="退款被拒"
     )
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()

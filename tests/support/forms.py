@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -36,3 +37,25 @@ def submit(
 
 def login(client: FlaskClient, email: str, password: str, **kwargs: Any) -> TestResponse:
     return submit(client, "/account/login", data={"email": email, "password": password}, **kwargs)
+
+
+def upload_evidence(
+    client: FlaskClient,
+    case_public_id: str,
+    name: str,
+    data: bytes,
+    *,
+    words: str = "",
+    headers: dict[str, str] | None = None,
+) -> TestResponse:
+    """Contribute one file to a case's evidence pool as the page's script does (JSON answer);
+    the pool page gives the CSRF token when the client may open it."""
+    english = {"Accept-Language": "en"}
+    page = client.get(f"/cases/{case_public_id}/evidence", headers=english)
+    token = csrf_token(page.get_data(as_text=True)) if page.status_code == 200 else ""
+    return client.post(
+        f"/cases/{case_public_id}/evidence",
+        data={"csrf_token": token, "words": words, "files": (io.BytesIO(data), name)},
+        headers={**english, "Accept": "application/json", **(headers or {})},
+        content_type="multipart/form-data",
+    )

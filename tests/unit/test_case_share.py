@@ -10,6 +10,7 @@ import segno
 from PIL import Image
 
 from services import case_share
+from services.fonts import BOLD, pillow_font
 
 URL = "https://chorus.example/cases/Ab3dEf6hJk9m"
 
@@ -44,7 +45,7 @@ def test_qr_png_is_a_png_with_its_quiet_zone() -> None:
 
 @pytest.fixture
 def font() -> case_share.Font:
-    return case_share._font(case_share.BOLD, 64)
+    return pillow_font(64, BOLD)
 
 
 def test_wrap_breaks_latin_between_words(font: case_share.Font) -> None:
