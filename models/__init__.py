@@ -22,7 +22,7 @@ from models.matching import CaseTerm, ComplaintTerm, TermStat
 from models.notification import Notification
 from models.petition import CaseComment, ComplaintVersion, SignatureAction, SignatureEntry
 from models.submission import FINAL_SUBMISSION_STATUSES, Submission, SubmissionStatus
-from models.user import User, UserRole
+from models.user import RecoveryCode, User, UserRole
 
 __all__ = [
     "CURRENCIES",
@@ -59,6 +59,7 @@ __all__ = [
     "MemberRole",
     "Membership",
     "Notification",
+    "RecoveryCode",
     "SignatureAction",
     "SignatureEntry",
     "Submission",

@@ -43,8 +43,18 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = created_at_column()
     last_login_at: Mapped[datetime | None]
+    #: the authenticator secret, encrypted with a key derived from SECRET_KEY (services.two_factor)
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None]
+    #: the last 30-second step accepted: a code seen once is refused after (replay)
+    totp_last_step: Mapped[int | None]
+    #: set when the member deleted their account; the row stays as a tombstone without identity
+    deleted_at: Mapped[datetime | None]
 
     authority: Mapped[Authority | None] = relationship(back_populates="regulators")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -61,5 +71,23 @@ class User(UserMixin, Base):
     def is_admin(self) -> bool:
         return self.role is UserRole.ADMIN
 
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
+
+
+class RecoveryCode(Base):
+    """One-time codes for when the authenticator is lost. Only a hash is kept: the codes are
+    random and long enough that a fast hash is safe, like API tokens."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
