@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     from cli.authorities import authorities
+    from cli.backup import backup, restore
     from cli.bundle import bundle
     from cli.companies import companies
     from cli.complaints import complaints
@@ -16,5 +17,17 @@ def register_commands(app: Flask) -> None:
     from cli.setup import setup
     from cli.users import users
 
-    for command in (authorities, bundle, companies, complaints, evidence, jobs, users, demo, setup):
+    for command in (
+        authorities,
+        bundle,
+        companies,
+        complaints,
+        evidence,
+        jobs,
+        users,
+        demo,
+        setup,
+        backup,
+        restore,
+    ):
         app.cli.add_command(command)
