@@ -31,16 +31,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from app import create_app
+from bench.signing_setup import build_signing_case
 from extensions import db
 from models import (
     FROZEN_STATUSES,
-    AuditEvent,
     Base,
     Evidence,
     EvidenceStatus,
     GroupCase,
     Membership,
-    Notification,
     SignatureEntry,
     Submission,
     User,
@@ -139,7 +138,8 @@ def backup(app: Flask, out: Path) -> Path:
     result = invoke(app, "backup", "--output", str(out))
     assert result.exit_code == 0, result.output
     path = Path(result.output.split("Wrote ", 1)[1].split(" (", 1)[0])
-    assert path.parent == out and path.name.startswith("chorus-backup-")
+    assert path.parent == out
+    assert path.name.startswith("chorus-backup-")
     assert path.stat().st_mode & 0o777 == 0o600
     return path
 
@@ -244,3 +244,241 @@ def test_a_restored_instance_is_the_same_and_serves_and_its_bundle_verifies(
             db.session.commit()
             assert user.id > max(row[0] for row in source_rows["users"])
             assert login(client, "new@example.org", "x" * 12, headers=EN).status_code == 302
+
+
+# -- consistency while serving -----------------------------------------------------------------
+
+
+def _count(engine: Engine, model: type[Base]) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_a_backup_taken_while_members_sign_restores_consistent(
+    app: Flask,
+    revisioned: None,
+    database_url: str,
+    service_config: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """Members keep signing through gunicorn while ``flask backup`` runs in its own process.
+    The restored log must be exactly the first entries of the live one, chained and counted
+    right: a copy torn between writes would break the chain or the counts."""
+    with app.test_request_context():
+        case_id, emails = build_signing_case(db.session, 150, SIGNING_PASSWORD)
+    db.session.remove()
+    live = create_engine(database_url, poolclass=NullPool)
+    served = tmp_path / "served"
+    pending, stop, lock = iter(emails), threading.Event(), threading.Lock()
+
+    def sign_until_stopped(base_url: str) -> list[int]:
+        statuses = []
+        while not stop.is_set():
+            with lock:
+                email = next(pending, None)
+            if email is None:
+                break
+            statuses.append(_sign(base_url, case_id, email))
+        return statuses
+
+    with (
+        gunicorn_server(
+            database_url,
+            served,
+            workers=2,
+            RATELIMIT_ENABLED="false",
+            **service_config_env(service_config),
+        ) as base_url,
+        ThreadPoolExecutor(max_workers=4) as pool,
+    ):
+        signers = [pool.submit(sign_until_stopped, base_url) for _ in range(4)]
+        deadline = time.monotonic() + 30
+        while _count(live, SignatureEntry) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        done = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("flask")),
+                "--app",
+                "app",
+                "backup",
+                "--output",
+                str(tmp_path),
+            ],
+            cwd=ROOT,
+            env=served_env(database_url, served, **service_config_env(service_config)),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        after_backup = _count(live, SignatureEntry)
+        while _count(live, SignatureEntry) < after_backup + 3 and time.monotonic() < deadline:
+            time.sleep(0.05)  # writes certainly went on after the snapshot
+        stop.set()
+        statuses = [status for future in signers for status in future.result()]
+    assert done.returncode == 0, done.stderr
+    assert set(statuses) == {302}
+    archive = Path(done.stdout.split("Wrote ", 1)[1].split(" (", 1)[0])
+    live_rows = all_rows(live)
+    live.dispose()
+
+    with fresh_app(database_url, tmp_path, service_config) as fresh:
+        result = restore(fresh, archive, "--yes")
+        assert result.exit_code == 0, result.output
+        with fresh.app_context():
+            restored_rows = all_rows(db.engine)
+            entries = restored_rows["signature_entries"]
+            assert 5 <= len(entries) < len(live_rows["signature_entries"])
+            assert entries == live_rows["signature_entries"][: len(entries)]
+            for case in db.session.scalars(select(GroupCase)):
+                report = verify_case_chain(db.session, case)
+                assert report.ok, report.problem
+                members = db.session.scalar(
+                    select(func.count()).where(Membership.case_id == case.id)
+                )
+                assert case.member_count == members
+            memberships = {row.id for row in db.session.execute(select(Membership.id))}
+            assert {e.membership_id for e in db.session.scalars(select(SignatureEntry))} <= (
+                memberships
+            )
+        # every table but the signatures is as it was: the load only signed
+        for name, rows in restored_rows.items():
+            if name not in ("signature_entries", "audit_events", "users", "case_events"):
+                assert rows == live_rows[name], name
+
+
+def service_config_env(service_config: dict[str, Any]) -> dict[str, str]:
+    """The profile's shared services as the environment of served processes."""
+    return {
+        key: value if isinstance(value, str) else json.dumps(value)
+        for key, value in service_config.items()
+        if key != "REDIS_URL"
+    }
+
+
+# -- refusals ----------------------------------------------------------------------------------
+
+
+def _rewrite(archive: Path, out: Path, change: Any) -> Path:
+    """A copy of ``archive`` whose manifest ``change`` edits, checksums made right again: a
+    well-formed archive that says something else."""
+    with (
+        tarfile.open(archive) as source,
+        tarfile.open(out, "w", format=tarfile.USTAR_FORMAT) as tar,
+    ):
+        members = {m.name: source.extractfile(m).read() for m in source.getmembers()}
+        manifest = json.loads(members.pop("manifest.json"))
+        members.pop("manifest.sha256")
+        change(manifest)
+        body = json.dumps(manifest).encode()
+        members["manifest.json"] = body
+        members["manifest.sha256"] = f"{hashlib.sha256(body).hexdigest()}\n".encode()
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out
+
+
+def _untouched(app: Flask) -> dict[str, Any]:
+    """What a refused restore must leave as it was: tables, rows, files, key."""
+    with app.app_context():
+        with db.engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+        rows = all_rows(db.engine) if "users" in tables else {}
+        key = keys.key_path()
+        return {
+            "tables": tables,
+            "rows": rows,
+            "files": stored_objects(current_storage()),
+            "key": key.read_bytes() if key.exists() else None,
+        }
+
+
+def _refused(result: Any, words: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert words in result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_refusals_leave_the_target_as_it_was(
+    app: Flask,
+    demo: None,
+    revisioned: None,
+    database_url: str,
+    service_config: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    case_id = build_world(app)
+    archive = backup(app, tmp_path)
+    verify_archive(archive)
+
+    # the source itself is not empty: refused, unless --force (which puts back the same)
+    before = _untouched(app)
+    _refused(restore(app, archive, "--yes"), "The target database is not empty")
+    assert _untouched(app) == before
+
+    data = archive.read_bytes()
+    with fresh_app(database_url, tmp_path, service_config) as fresh:
+        empty = _untouched(fresh)
+        flipped = tmp_path / "flipped.tar"
+        middle = bytearray(data)
+        middle[len(data) // 2] ^= 0x20
+        flipped.write_bytes(middle)
+        _refused(restore(fresh, flipped, "--yes"), "is corrupted")
+        assert _untouched(fresh) == empty
+
+        other = _rewrite(archive, tmp_path / "other.tar", lambda m: m.update(revision="0009"))
+        verify_archive(other)  # well formed: refused for its revision only
+        _refused(restore(fresh, other, "--yes"), "The archive is at schema revision 0009")
+        assert _untouched(fresh) == empty
+
+        answered_no = restore(fresh, archive, input="n\n")
+        assert answered_no.exit_code == 1
+        assert "Aborted" in answered_no.output
+        assert _untouched(fresh) == empty
+
+    result = restore(app, archive, "--yes", "--force")
+    assert result.exit_code == 0, result.output
+    assert _untouched(app) == before
+    assert app.test_client().get(f"/cases/{case_id}").status_code == 200
+
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@SQLITE_ONLY
+def test_any_flipped_byte_anywhere_is_found(
+    app: Flask, demo: None, revisioned: None, tmp_path: Path
+) -> None:
+    """Headers, data, padding, the manifest, its checksum, the end blocks: no byte escapes."""
+    original = backup(app, tmp_path).read_bytes()
+    damaged = tmp_path / "damaged.tar"
+
+    def check(position: int, mask: int) -> None:
+        changed = bytearray(original)
+        changed[position] ^= mask
+        damaged.write_bytes(changed)
+        with pytest.raises(BackupError, match="corrupted"):
+            verify_archive(damaged)
+
+    with tarfile.open(fileobj=io.BytesIO(original)) as tar:
+        members = tar.getmembers()
+    first, last = members[0], members[-1]
+    for position in (
+        0,  # the first name
+        148,  # a header checksum
+        first.offset_data,  # the first table's rows
+        first.offset_data + first.size,  # padding after them
+        last.offset_data,  # the manifest's checksum
+        members[-2].offset_data + 10,  # the manifest
+        len(original) - 1,  # the end-of-archive zeros
+    ):
+        check(position, 0x01)
+
+    @settings(max_examples=80, deadline=None, database=None)
+    @given(position=st.integers(0, len(original) - 1), mask=st.integers(1, 255))
+    def anywhere(position: int, mask: int) -> None:
+        check(position, mask)
+
+    anywhere()
