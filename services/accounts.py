@@ -75,9 +75,16 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    audit.record(session, "login.succeeded", user.id, "user", user.id)
+    if user.two_factor_enabled:  # half-way: the second step completes the login
+        audit.record(session, "login.password_accepted", user.id, "user", user.id)
+    else:
+        record_login(session, user)
     return user
+
+
+def record_login(session: Session, user: User, **data: str) -> None:
+    user.last_login_at = utcnow()
+    audit.record(session, "login.succeeded", user.id, "user", user.id, **data)
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:

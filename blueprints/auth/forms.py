@@ -122,3 +122,36 @@ class ChangePasswordForm(FlaskForm):
 
 class PreferencesForm(FlaskForm):
     locale = RadioField(_l("Language"), choices=LANGUAGE_CHOICES)
+
+
+def _code_field(label: object) -> StringField:
+    return StringField(
+        label,
+        filters=[_strip],
+        validators=[
+            DataRequired(message=_l("Please enter the code.")),
+            Length(max=40, message=_l("The code is too long.")),
+        ],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"},
+    )
+
+
+class TwoFactorLoginForm(FlaskForm):
+    code = _code_field(_l("Code from your authenticator app, or a recovery code"))
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = _code_field(_l("The 6-digit code the app shows now"))
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """For the changes that weaken or replace a second step: a stolen open session is not enough."""
+
+    password = PasswordField(
+        _l("Your password"),
+        validators=[
+            DataRequired(message=_l("Please enter your password.")),
+            Length(max=PASSWORD_MAX, message=_l("The password is too long.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import (
     Blueprint,
     current_app,
@@ -15,15 +17,27 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from blueprints.auth.forms import ChangePasswordForm, LoginForm, PreferencesForm, RegisterForm
+from blueprints.auth.forms import (
+    ChangePasswordForm,
+    ConfirmPasswordForm,
+    LoginForm,
+    PreferencesForm,
+    RegisterForm,
+    TwoFactorLoginForm,
+)
 from blueprints.forms import EmptyForm, invalid_status, reported, safe_next
 from extensions import db, limiter
-from services import accounts, audit
+from services import accounts, audit, two_factor
 from services.i18n import LOCALE_SESSION_KEY
 
 bp = Blueprint("auth", __name__)
+
+#: the session key holding who passed the password step, and how long that is good for
+SECOND_STEP_KEY = "two_step_pending"
+SECOND_STEP_SECONDS = 300
 
 
 def _home_for(user: object) -> str:
@@ -94,12 +108,86 @@ def login() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         user = accounts.authenticate(db.session, form.email.data, form.password.data)
         db.session.commit()
+        if user is not None and user.two_factor_enabled:
+            _begin_second_step(user, remember=form.remember.data, next_url=form.next.data)
+            return redirect(url_for("auth.two_step"))
         if user is not None:
             _start_session(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data, _home_for(user)))
         form.form_errors.append(_("The e-mail address or the password is not correct."))
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form), invalid_status(form)
+
+
+def _begin_second_step(user: accounts.User, *, remember: bool, next_url: str | None) -> None:
+    """The password was right: remember who is half-way in, but log no one in yet."""
+    locale = session.get(LOCALE_SESSION_KEY)
+    session.clear()
+    if locale:
+        session[LOCALE_SESSION_KEY] = locale
+    session[SECOND_STEP_KEY] = {
+        "user": user.get_id(),
+        "remember": bool(remember),
+        "next": next_url or "",
+        "since": int(time.time()),
+    }
+
+
+def _half_way_user() -> tuple[accounts.User | None, dict[str, object]]:
+    """Whoever passed the password step on this browser in the last few minutes, if anyone."""
+    pending = session.get(SECOND_STEP_KEY)
+    if not isinstance(pending, dict) or time.time() - pending.get("since", 0) > SECOND_STEP_SECONDS:
+        return None, {}
+    return accounts.load_user(db.session, str(pending.get("user", ""))), pending
+
+
+def _second_step_key() -> str:
+    pending = session.get(SECOND_STEP_KEY)
+    return "two-step:" + (str(pending.get("user", "")) if isinstance(pending, dict) else "")
+
+
+@bp.route("/two-step", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed_login
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_second_step_key,
+    deduct_when=_failed_login,
+)
+def two_step() -> str | Response | tuple[str, int]:
+    """The second step of logging in: a code from the authenticator app or a recovery code."""
+    user, pending = _half_way_user()
+    if user is None:
+        session.pop(SECOND_STEP_KEY, None)
+        flash(_("Please log in again: the sign-in took too long or was not started."), "info")
+        return redirect(url_for("auth.login"))
+    form = TwoFactorLoginForm()
+    if form.validate_on_submit():
+        result = two_factor.verify(db.session, user, form.code.data)
+        if result.ok:
+            accounts.record_login(
+                db.session,
+                user,
+                second_step="recovery_code" if result.used_recovery_code else "app",
+            )
+        db.session.commit()
+        if result.ok:
+            _start_session(user, remember=bool(pending.get("remember")))
+            if result.used_recovery_code:
+                flash(
+                    _(
+                        "You used a recovery code; %(left)d are left. Each works only once: "
+                        "make new ones in your account if you are running out.",
+                        left=result.recovery_codes_left,
+                    ),
+                    "info",
+                )
+            return redirect(safe_next(str(pending.get("next", "")), _home_for(user)))
+        form.code.errors = [_("That code is not right. Try the newest code from the app.")]
+        return render_template("auth/two_step.html", form=form), 401
+    return render_template("auth/two_step.html", form=form), invalid_status(form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -121,11 +209,22 @@ def logout() -> Response:
 @bp.route("/", methods=["GET"])
 @login_required
 def account() -> str:
-    """The account page: language preference and password."""
+    """The account page: language preference, password and two-step verification."""
+    return account_page()
+
+
+def account_page(**forms: FlaskForm) -> str:
+    """The account page with its forms; a refused one is passed in to show its messages."""
+    forms.setdefault("password_form", ChangePasswordForm(formdata=None))
+    forms.setdefault(
+        "preferences_form", PreferencesForm(formdata=None, locale=current_user.locale or "zh")
+    )
+    forms.setdefault("two_factor_form", ConfirmPasswordForm(formdata=None))
     return render_template(
         "auth/account.html",
-        password_form=ChangePasswordForm(),
-        preferences_form=PreferencesForm(locale=current_user.locale or "zh"),
+        required_two_factor=two_factor.required_for(current_user),
+        recovery_codes_left=two_factor.recovery_codes_left(current_user),
+        **forms,
     )
 
 
@@ -144,10 +243,7 @@ def change_password() -> Response | tuple[str, int]:
             login_user(current_user._get_current_object(), remember=False)
             flash(_("Your password was changed. Other devices have been logged out."), "success")
             return redirect(url_for("auth.account"))
-    preferences = PreferencesForm(formdata=None, locale=current_user.locale or "zh")
-    return render_template(
-        "auth/account.html", password_form=form, preferences_form=preferences
-    ), 422
+    return account_page(password_form=form), 422
 
 
 @bp.route("/preferences", methods=["POST"])
@@ -162,8 +258,4 @@ def preferences() -> Response | tuple[str, int]:
         refresh()  # the confirmation below in the newly chosen language
         flash(_("Your preferences were saved."), "success")
         return redirect(url_for("auth.account"))
-    return render_template(
-        "auth/account.html",
-        password_form=ChangePasswordForm(formdata=None),
-        preferences_form=form,
-    ), 422
+    return account_page(preferences_form=form), 422

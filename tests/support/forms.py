@@ -9,6 +9,8 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from tests.support import two_step
+
 CSRF_PATTERN = re.compile(
     r'name="csrf_token"\s+type="hidden"\s+value="([^"]+)"'
     r'|name="csrf_token" value="([^"]+)"'
@@ -36,7 +38,15 @@ def submit(
 
 
 def login(client: FlaskClient, email: str, password: str, **kwargs: Any) -> TestResponse:
-    return submit(client, "/account/login", data={"email": email, "password": password}, **kwargs)
+    """Log in through the form, and through the second step when the account has one (regulators
+    and admins are enrolled first, as they would be on their first login)."""
+    user = two_step.ready_for_login(email)
+    response = submit(
+        client, "/account/login", data={"email": email, "password": password}, **kwargs
+    )
+    if user is None or response.headers.get("Location") != "/account/two-step":
+        return response
+    return submit(client, "/account/two-step", data={"code": two_step.current_code(user)}, **kwargs)
 
 
 def upload_evidence(
