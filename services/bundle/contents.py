@@ -8,6 +8,7 @@ must never trigger a lazy load halfway through another query's rows.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -142,7 +143,39 @@ def complaint_markdown(facts: BundleFacts) -> str:
     for heading, text in _sections(facts):
         if text.strip():
             lines += ["", f"## {heading}", "", text.strip()]
-    return "\n".join(lines) + "\n"
+    return inert_markdown("\n".join(lines) + "\n")
+
+
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+).+?\1")
+
+
+def inert_markdown(text: str) -> str:
+    """``text`` with every "<" outside code written "\\<".
+
+    The app shows the Markdown with raw HTML as text; a regulator may open the file in a viewer
+    that passes raw HTML through (a ``<script>`` a member wrote would run there). Escaped, it
+    reads the same in every viewer, as the app shows it. Inside code an escape would show, and
+    HTML never runs there, so code spans and fenced blocks stay as written."""
+    out: list[str] = []
+    fence = ""
+    for line in text.split("\n"):
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = ""
+            out.append(line)
+            continue
+        if opening:
+            fence = opening.group(1)
+            out.append(line)
+            continue
+        pieces, last = [], 0
+        for span in _CODE_SPAN.finditer(line):
+            pieces += [line[last : span.start()].replace("<", "\\<"), span.group(0)]
+            last = span.end()
+        out.append("".join([*pieces, line[last:].replace("<", "\\<")]))
+    return "\n".join(out)
 
 
 def complaint_pdf(facts: BundleFacts) -> bytes:
