@@ -102,7 +102,11 @@ def find_pii(text: str, extra_terms: Sequence[str] = ()) -> list[Finding]:
     chains = list(_chains(folded, protected))  # adds the spans of long grouped numbers
     blocked = _Occupied(protected + placeholders)
 
-    candidates = [c for c in _pattern_candidates(folded) if not blocked.overlaps(c.start, c.end)]
+    candidates = [
+        _without_typographic_dashes(c, view, text)
+        for c in _pattern_candidates(folded)
+        if not blocked.overlaps(c.start, c.end)
+    ]
     for chain in chains:
         candidates.extend(c for c in chain.strong if not blocked.overlaps(c.start, c.end))
     candidates.extend(_term_candidates(folded, extra_terms))  # placeholders are masked
@@ -155,7 +159,8 @@ _MAX_PASSES = 4
 
 # -- the folded view ---------------------------------------------------------------------------
 
-_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
+_TYPOGRAPHIC_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_DASHES = str.maketrans(dict.fromkeys(_TYPOGRAPHIC_DASHES, "-"))
 
 
 @lru_cache(maxsize=16384)
@@ -183,6 +188,19 @@ class _View:
 
     def original(self, start: int, end: int) -> tuple[int, int]:
         return self.origin[start], self.origin[end - 1] + 1
+
+
+def _without_typographic_dashes(candidate: _Candidate, view: _View, text: str) -> _Candidate:
+    """An e-mail address without the dashes the fold put at its start: "-" is allowed in its
+    local part, but a dash written as "—" or "–" is punctuation before the address ("联系我
+    ——chen@163.com"), which must stay in the text. Other kinds are returned as they are: a
+    dash inside a digit chain is a separator the fold is there to read."""
+    if candidate.kind is not PiiKind.EMAIL:
+        return candidate
+    start = candidate.start
+    while start < candidate.end and text[view.origin[start]] in _TYPOGRAPHIC_DASHES:
+        start += 1
+    return dataclasses.replace(candidate, start=start)
 
 
 # -- labels --------------------------------------------------------------------------------------
