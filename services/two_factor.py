@@ -125,7 +125,8 @@ def _new_recovery_codes(session: Session, user: User) -> list[str]:
         for _ in range(RECOVERY_CODE_COUNT)
     ]
     session.add_all(RecoveryCode(user_id=user.id, code_sha256=_digest(code)) for code in codes)
-    return [f"{code[:5]}-{code[5:]}" for code in codes]
+    # shown in capitals, which read unambiguously aloud and on paper; typed in any case
+    return [f"{code[:5]}-{code[5:]}".upper() for code in codes]
 
 
 def enable(session: Session, user: User, secret: str, code: str) -> list[str]:

@@ -22,13 +22,15 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import pyotp
 from sqlalchemy import select
 
 from app import create_app
 from bench.harness import ROOT, print_table, write_json
 from bench.signing_setup import build_signing_case
 from extensions import db
-from models import Category, GroupCase, Submission, User
+from models import Category, GroupCase, Submission, User, UserRole
+from services import two_factor
 from services.bundle.job import bundle_for, enqueue_build
 from services.demo import load_demo
 from services.passwords import hash_password
@@ -38,7 +40,6 @@ from tests.support.redis_server import redis_server
 from tests.support.server import gunicorn_server
 
 PASSWORD = "load-bench-password"  # noqa: S105 - accounts of a throwaway database
-DEMO_PASSWORD = "chorus-demo-2026"  # noqa: S105 - published in the README
 FLOOR = "/livez (floor)"
 #: settings of the served app for the run: logins from one address are not throttled (every
 #: simulated person comes from 127.0.0.1), and jobs run in the web process (none is in the mix)
@@ -78,6 +79,7 @@ def _seed(database_url: str, instance: Path, people: int) -> dict[str, Any]:
         )
         if bundle_for(db.session, submission) is None:
             enqueue_build(submission, user_id=None)
+        regulators = _enrolled_regulators(regulator, people, password_hash)
         db.session.commit()
         seed = {
             "password": PASSWORD,
@@ -85,8 +87,7 @@ def _seed(database_url: str, instance: Path, people: int) -> dict[str, Any]:
             "signing_case": signing_case,
             "signers": signers,
             "filers": filers,
-            "regulator_password": DEMO_PASSWORD,
-            "regulator": "regulator@example.org",
+            "regulators": regulators,
             "submitted_case": submission.case.public_id,
             "category_id": db.session.scalar(
                 select(Category.id).where(Category.code == "account_security")
@@ -95,6 +96,27 @@ def _seed(database_url: str, instance: Path, people: int) -> dict[str, Any]:
         db.session.remove()
         db.engine.dispose()
     return seed
+
+
+def _enrolled_regulators(colleague: User, count: int, password_hash: str) -> list[list[str]]:
+    """Officers of the demo regulator's authority with two-step verification on, one per
+    simulated regulator (a code opens one session only): [[e-mail, authenticator secret]]."""
+    officers = []
+    for number in range(count):
+        officer = User(
+            email=f"officer{number}@bench.example",
+            display_name=f"officer {number}",
+            password_hash=password_hash,
+            role=UserRole.REGULATOR,
+            authority_id=colleague.authority_id,
+        )
+        db.session.add(officer)
+        db.session.flush()
+        secret = two_factor.new_secret()
+        two_factor.enable(db.session, officer, secret, pyotp.TOTP(secret).now())
+        officer.totp_last_step = None  # the enrolment's code may be the first login's too
+        officers.append([officer.email, secret])
+    return officers
 
 
 def _locust(url: str, seed: dict[str, Any], users: int, seconds: int, out: Path) -> Path:

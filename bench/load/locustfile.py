@@ -15,6 +15,7 @@ import json
 import os
 import re
 
+import pyotp
 from locust import HttpUser, between, task
 
 SEED = json.loads(os.environ["CHORUS_LOAD_SEED"])
@@ -23,6 +24,7 @@ CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 VERSION = re.compile(r'name="version_sha256" type="hidden" value="([0-9a-f]+)"')
 _filers = itertools.count()
 _signers = itertools.count()
+_regulators = itertools.count()
 
 
 def _page(user: HttpUser, path: str, name: str) -> str:
@@ -37,16 +39,28 @@ def _csrf(user: HttpUser, path: str, name: str) -> str:
     return match.group(1) if match else ""
 
 
-def _log_in(user: HttpUser, email: str, password: str = PASSWORD) -> None:
+def _log_in(user: HttpUser, email: str, authenticator: str | None = None) -> None:
+    """Log in; with an authenticator secret, answer the second step with the app's code."""
     token = _csrf(user, "/account/login", "/account/login")
     with user.client.post(
         "/account/login",
-        data={"csrf_token": token, "email": email, "password": password},
+        data={"csrf_token": token, "email": email, "password": PASSWORD},
         name="/account/login [POST]",
         catch_response=True,
     ) as response:
         if "/account/login" in response.url:
             response.failure("login refused")
+    if authenticator is None:
+        return
+    token = _csrf(user, "/account/two-step", "/account/two-step")
+    with user.client.post(
+        "/account/two-step",
+        data={"csrf_token": token, "code": pyotp.TOTP(authenticator).now()},
+        name="/account/two-step [POST]",
+        catch_response=True,
+    ) as response:
+        if "/account/" in response.url:
+            response.failure("second step refused")
 
 
 class Visitor(HttpUser):
@@ -148,7 +162,8 @@ class Regulator(HttpUser):
     wait_time = between(1.0, 3.0)
 
     def on_start(self) -> None:
-        _log_in(self, SEED["regulator"], SEED["regulator_password"])
+        email, secret = SEED["regulators"][next(_regulators) % len(SEED["regulators"])]
+        _log_in(self, email, secret)
 
     @task(3)
     def inbox(self) -> None:

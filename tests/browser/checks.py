@@ -46,6 +46,10 @@ SAME_IN_BOTH = {
     "bundle",
     "verify",  # the command line quoted in the bundle explanation
     "Bearer",
+    "FreeOTP",  # authenticator apps go by their names in both languages
+    "Google",
+    "Microsoft",
+    "Authenticator",
 }
 CHINESE_SELF_NAME = "中文"
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'’]{2,}")

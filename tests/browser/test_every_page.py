@@ -13,7 +13,7 @@ from urllib.parse import urldefrag, urlparse
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser import checks
+from tests.browser import checks, two_step
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +37,7 @@ def _log_in(page: Page, base: str, email: str) -> None:
     page.locator("#password").fill("chorus-demo-2026")
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    two_step.pass_second_step(page, email)
 
 
 def _crawl(

@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 from services.bundle.verify import verify_bundle
-from tests.browser import checks
+from tests.browser import checks, two_step
 
 pytestmark = pytest.mark.browser
 
@@ -440,6 +440,8 @@ def test_the_whole_journey(people: dict, language: str) -> None:
     page.locator("#password").fill(DEMO_PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    # a regulator's first login: two-step verification is set up before anything else
+    assert two_step.pass_second_step(page, story.regulator, regulator.check)
     regulator.go("/regulator/", "regulator inbox")
     checks.screenshot(page, language, "regulator-inbox")
     case_link = page.locator("a", has_text=story.titles["case"])
