@@ -362,6 +362,25 @@ def forget_member(session: Session, membership: Membership) -> None:
         _delete_item(session, item)
 
 
+def forget_contributor(session: Session, user: User) -> int:
+    """An account is deleted: every item it contributed goes, except the pooled items of a
+    submitted case, which the authority holds. A pooled item of a case still open is withdrawn
+    first, so the case's timeline shows it leaving as when its contributor takes it back.
+    Returns how many items went."""
+    items = session.scalars(
+        select(Evidence).where(Evidence.contributor_id == user.id).order_by(Evidence.id)
+    ).all()
+    removed = 0
+    for item in items:
+        if item.status is EvidenceStatus.POOLED and item.case.is_frozen:
+            continue
+        if item.status is EvidenceStatus.POOLED:
+            withdraw(session, user, item)
+        _delete_item(session, item)
+        removed += 1
+    return removed
+
+
 def forget_case(session: Session, case: GroupCase) -> None:
     """A case is deleted: release every stored file of its evidence."""
     keys: list[str] = []

@@ -36,7 +36,12 @@ def notify(
         user_id=user.id, kind=kind, case_id=case.id if case else None, data=data
     )
     session.add(notification)
-    if kind in EMAILED and current_app.config.get("MAIL_SERVER") and case is not None:
+    if (
+        kind in EMAILED
+        and current_app.config.get("MAIL_SERVER")
+        and case is not None
+        and user.deleted_at is None  # a deleted account's address is a placeholder
+    ):
         session.info.setdefault(OUTBOX, []).append(_message(user, kind, case, data))
     return notification
 

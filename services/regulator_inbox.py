@@ -123,7 +123,8 @@ def signatories(session: Session, submission: Submission) -> tuple[int, list[Sig
     rows = []
     for entry in shown:
         member = members.get(entry.membership_id or 0)
-        shared = entry.share_identity and member is not None
+        # a deleted account has no identity left to share: its pseudonym stands alone
+        shared = entry.share_identity and member is not None and member.user.deleted_at is None
         rows.append(
             Signatory(
                 pseudonym=entry.pseudonym,

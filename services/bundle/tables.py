@@ -156,19 +156,22 @@ def signatories(session: Session, case_id: int, version_id: int) -> Iterator[byt
             SignatureEntry.entry_hash,
             User.display_name,
             User.email,
+            User.deleted_at,
         )
         .join(User, User.id == Membership.user_id)
         .order_by(SignatureEntry.seq)
     )
-    rows = (
+    rows = (  # a deleted account has no identity left to share: its pseudonym stands alone
         (
             pseudonym,
-            name if shared else "",
-            email if shared else "",
+            name if shared and deleted is None else "",
+            email if shared and deleted is None else "",
             iso(signed_at),
             entry_hash,
         )
-        for pseudonym, shared, signed_at, entry_hash, name, email in stream(session, statement)
+        for pseudonym, shared, signed_at, entry_hash, name, email, deleted in stream(
+            session, statement
+        )
     )
     return csv_chunks(SIGNATORIES_HEADER, rows)
 
