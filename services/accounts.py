@@ -96,6 +96,13 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     audit.record(session, "password.changed", user.id, "user", user.id)
 
 
+def end_every_session(session: Session, user: User) -> None:
+    """Log the account out on every device, this one included: for a lost phone or a shared
+    computer. Copies of the login cookie stop working too, since they carry the old nonce."""
+    user.session_nonce = new_session_nonce()
+    audit.record(session, "sessions.ended", user.id, "user", user.id)
+
+
 def load_user(session: Session, cookie_id: str) -> User | None:
     """Resolve the login cookie's "id:nonce"; a stale nonce (password changed) logs out."""
     user_id, _, nonce = cookie_id.partition(":")

@@ -48,11 +48,15 @@ def _home_for(user: object) -> str:
 
 def _start_session(user: accounts.User, remember: bool) -> None:
     """A fresh session on login: nothing from before the login carries over but the language."""
+    _keep_only_language()
+    login_user(user, remember=remember)
+
+
+def _keep_only_language() -> None:
     locale = session.get(LOCALE_SESSION_KEY)
     session.clear()
     if locale:
         session[LOCALE_SESSION_KEY] = locale
-    login_user(user, remember=remember)
 
 
 def _login_account_key() -> str:
@@ -121,10 +125,7 @@ def login() -> str | Response | tuple[str, int]:
 
 def _begin_second_step(user: accounts.User, *, remember: bool, next_url: str | None) -> None:
     """The password was right: remember who is half-way in, but log no one in yet."""
-    locale = session.get(LOCALE_SESSION_KEY)
-    session.clear()
-    if locale:
-        session[LOCALE_SESSION_KEY] = locale
+    _keep_only_language()
     session[SECOND_STEP_KEY] = {
         "user": user.get_id(),
         "remember": bool(remember),
@@ -198,12 +199,24 @@ def logout() -> Response:
         audit.record(db.session, "logout", current_user.id, "user", current_user.id)
         db.session.commit()
         logout_user()
-        locale = session.get(LOCALE_SESSION_KEY)
-        session.clear()
-        if locale:
-            session[LOCALE_SESSION_KEY] = locale
+        _keep_only_language()
         flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
+
+
+@bp.route("/sessions/end", methods=["POST"])
+@login_required
+def end_every_session() -> Response:
+    """Log out on every device at once."""
+    form = EmptyForm()
+    if not form.validate_on_submit():  # only CSRF can fail, and CSRFProtect answers that first
+        return redirect(url_for("auth.account"))
+    accounts.end_every_session(db.session, current_user)
+    db.session.commit()
+    logout_user()
+    _keep_only_language()
+    flash(_("You are logged out on every device."), "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/", methods=["GET"])

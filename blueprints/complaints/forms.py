@@ -85,8 +85,9 @@ class ComplaintForm(FlaskForm):
     narrative = TextAreaField(
         _l("What happened, in your own words"),
         description=_l(
-            "Dates, amounts, what customer service said. Only you can read this; "
-            "group cases show other people only totals."
+            "Dates, amounts, what customer service said. Other members never see this; "
+            "group cases show them only totals. If you sign a case's complaint, the "
+            "authority it goes to receives this text with personal details removed."
         ),
         filters=[_strip],
         validators=[

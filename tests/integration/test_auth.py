@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -260,3 +261,21 @@ def test_nothing_planted_in_a_session_before_login_survives_it(
         assert after.get("csrf_token") != token_before
         assert after["_user_id"] == f"{user.id}:{user.session_nonce}"
     assert client.get_cookie("session").value != cookie_before
+
+
+def test_logging_out_everywhere_ends_every_session_and_copied_cookies(
+    app: Flask, make_user: Callable[..., User]
+) -> None:
+    make_user(email="lost.phone@example.org")
+    desk, phone = app.test_client(), app.test_client()
+    for client in (desk, phone):
+        login(client, "lost.phone@example.org", PASSWORD)
+    stolen = phone.get_cookie("session").value
+    ended = submit(desk, "/account/", "/account/sessions/end", headers=ZH, follow_redirects=True)
+    assert "您已在所有设备上退出登录" in ended.get_data(as_text=True)
+    for client in (desk, phone):
+        assert client.get("/me/").headers["Location"].startswith("/account/login")
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/me/").headers["Location"].startswith("/account/login")
+    assert "sessions.ended" in db.session.scalars(select(AuditEvent.action)).all()
