@@ -127,7 +127,7 @@ def _anonymize_pdf(evidence: Evidence, terms: list[str], report: jobs.Report) ->
     dpi = int(config["EVIDENCE_PDF_DPI"])
     pages: list[Image.Image] = []
     layers: list[dict[str, Any] | None] = []
-    if not evidence_files.files_of(evidence, FileRole.WORK_PAGE):
+    if not _pages_kept(evidence):
         original = _original(evidence)
         with pdf.opened_pdf(original, max_pages=config["EVIDENCE_MAX_PDF_PAGES"]) as document:
             for number, page in enumerate(pdf.render_pages(document, dpi=dpi)):
@@ -160,6 +160,17 @@ def _anonymize_pdf(evidence: Evidence, terms: list[str], report: jobs.Report) ->
     )
     counts[AREAS] = sum(len(b) for b in boxes.values())
     return counts
+
+
+def _pages_kept(evidence: Evidence) -> bool:
+    """Whether an earlier run left every page rendered and read, so a rescan can start from
+    them. A run killed half-way through commits the pages it reached (progress reports
+    commit): starting from those would preview part of the document as the whole of it, and
+    read by OCR pages whose text layer was never kept."""
+    count = evidence.page_count
+    return len(evidence_files.files_of(evidence, FileRole.WORK_PAGE)) == count and all(
+        evidence_files.file_of(evidence, FileRole.OCR, page) is not None for page in range(count)
+    )
 
 
 def _page_findings(

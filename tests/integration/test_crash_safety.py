@@ -1,0 +1,455 @@
+"""Real processes SIGKILLed at the worst moment, then started again on the same database and
+files: what was confirmed before the kill is all there, and nobody ever sees half of anything.
+
+- an upload whose server dies in the middle of the request body: no row, no stored file, no
+  spool left behind; the member's pooled evidence is intact byte for byte;
+- an anonymization whose worker dies half-way through rendering a PDF: nobody sees any output
+  meanwhile, and the retry anonymizes the whole document, not the pages the first run reached;
+- members signing through a server that dies under them: every signature they were told about
+  is in the chain after the restart, the chain verifies and the count shown is the count kept;
+- a bundle built in the web process's own thread pool (``JOBS_MODE = "thread"``) when the server
+  dies: no bundle is offered until a sweep has built a complete one, which verifies.
+
+Local storage only (files are counted on disk, a named pipe stands in for a stored file), so
+``make test-prod`` (S3) leaves this module out.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.cookiejar
+import json
+import os
+import subprocess
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import func, select, update
+
+from extensions import db
+from models import (
+    Company,
+    Complaint,
+    Evidence,
+    EvidenceStatus,
+    FileRole,
+    GroupCase,
+    Job,
+    JobStatus,
+    User,
+    utcnow,
+)
+from services import group_cases, jobs
+from services.anonymize import pdf
+from services.evidence_files import current_storage
+from tests.conftest import PASSWORD, PROD_PROFILE
+from tests.integration.test_jobs_rq import FLASK, kill_worker, wait_for, worker_env
+from tests.support.browserless import HttpUser
+from tests.support.forms import csrf_token, login, upload_evidence
+from tests.support.killable import BIN, ROOT, Server, start_gunicorn
+from tests.support.server import served_env
+
+pytestmark = pytest.mark.skipif(
+    PROD_PROFILE, reason="counts files on the local disk: the prod profile stores them in S3"
+)
+
+EN = {"Accept-Language": "en"}
+NARRATIVE = "WalletPro froze my balance after a top-up and support never answers my tickets."
+POOLED_TEXT = "我的退款被拒。Refund of 199.00 refused on 2026-10-01.".encode()
+
+Serve = Callable[..., Server]
+StartWorker = Callable[[], subprocess.Popen[bytes]]
+
+
+# -- shared set-up ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def serve(app: Flask, database_url: str) -> Iterator[Serve]:
+    """``serve(**settings)``: gunicorn on the test's database, stored files and instance
+    folder; every server still running when the test ends is killed."""
+    started: list[Server] = []
+
+    def start(env: dict[str, str] | None = None, workers: int = 1, **settings: str) -> Server:
+        server = start_gunicorn(
+            database_url,
+            Path(app.instance_path),
+            workers=workers,
+            env=env,
+            STORAGE_DIR=app.config["STORAGE_DIR"],
+            RATELIMIT_ENABLED="false",
+            **settings,
+        )
+        started.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in started:
+            server.kill()
+
+
+def flask_command(app: Flask, database_url: str, *args: str, **settings: str) -> str:
+    """``flask <args>`` in a process of its own, configured as the served app is."""
+    result = subprocess.run(
+        [str(BIN / "flask"), "--app", "app", *args],
+        cwd=ROOT,
+        env=served_env(
+            database_url,
+            Path(app.instance_path),
+            STORAGE_DIR=app.config["STORAGE_DIR"],
+            **settings,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def stored_files(app: Flask) -> set[str]:
+    """Every file under the storage root, staging area included (paths relative to it)."""
+    root = Path(app.config["STORAGE_DIR"])
+    return {str(p.relative_to(root)) for p in root.rglob("*") if not p.is_dir()}
+
+
+@pytest.fixture
+def member(
+    make_user: Callable[..., User],
+    make_company: Callable[..., Company],
+    make_complaint: Callable[..., Complaint],
+) -> User:
+    """The organizer of a case (:func:`case_id`)."""
+    user = make_user(email="member@example.org", display_name="Lin Member", locale="en")
+    wallet = make_company("walletpro", "WalletPro", "钱包宝")
+    group_cases.start_case(
+        db.session, user, make_complaint(user, wallet, NARRATIVE), title="Frozen", summary=""
+    )
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def case_id(member: User) -> str:
+    public_id = db.session.scalar(select(GroupCase.public_id))
+    assert public_id is not None
+    return public_id
+
+
+def logged_in(app: Flask, user: User) -> FlaskClient:
+    client = app.test_client()
+    assert login(client, user.email, PASSWORD, headers=EN).status_code == 302
+    return client
+
+
+def _evidence_count() -> int:
+    db.session.rollback()  # a fresh look at what the served processes committed
+    return db.session.scalar(select(func.count(Evidence.id)))
+
+
+def http_login(base_url: str, email: str) -> HttpUser:
+    user = HttpUser(base_url)
+    status, _ = user.submit(
+        "/account/login", "/account/login", {"email": email, "password": PASSWORD}
+    )
+    assert status == 302, f"login of {email} answered {status}"
+    return user
+
+
+def cookie_header(user: HttpUser) -> str:
+    for handler in user.opener.handlers:
+        if isinstance(handler, urllib.request.HTTPCookieProcessor):
+            jar: http.cookiejar.CookieJar = handler.cookiejar
+            return "; ".join(f"{c.name}={c.value}" for c in jar)
+    raise AssertionError("no cookie jar")
+
+
+# -- an upload killed in the middle of its body ----------------------------------------------
+
+
+class SlowUpload:
+    """A multipart evidence upload written to a raw connection piece by piece, as a browser on
+    a slow line sends it."""
+
+    def __init__(self, base_url: str, user: HttpUser, case_public_id: str, payload: bytes) -> None:
+        _status, page = user.get(f"/cases/{case_public_id}/evidence")
+        boundary = uuid.uuid4().hex
+        head = (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="csrf_token"\r\n\r\n'
+            f"{csrf_token(page)}\r\n"
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="words"\r\n\r\n\r\n'
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="files"; filename="statement.txt"\r\n'
+            "Content-Type: text/plain\r\n\r\n"
+        ).encode()
+        self.body = head + payload + f"\r\n--{boundary}--\r\n".encode()
+        host, port = base_url.removeprefix("http://").split(":")
+        self.connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        self.connection.putrequest("POST", f"/cases/{case_public_id}/evidence")
+        for name, value in {
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Length": str(len(self.body)),
+            "Cookie": cookie_header(user),
+            "Accept": "application/json",
+            "Accept-Language": "en",
+        }.items():
+            self.connection.putheader(name, value)
+        self.connection.endheaders()
+        self.sent = 0
+
+    def send(self, until: int, chunk: int = 64 * 1024) -> None:
+        """Write the body up to byte ``until``."""
+        while self.sent < min(until, len(self.body)):
+            end = min(self.sent + chunk, until, len(self.body))
+            self.connection.send(self.body[self.sent : end])
+            self.sent = end
+            time.sleep(0.002)
+
+    def finish(self) -> tuple[int, dict]:
+        try:
+            self.send(len(self.body))
+            response = self.connection.getresponse()
+            return response.status, json.loads(response.read())
+        finally:
+            self.connection.close()
+
+
+def _spooling(server: Server, spool: Path) -> bool:
+    """Whether a worker of ``server`` holds a file open in ``spool``: it is reading an upload
+    into werkzeug's temporary file, in the middle of the request."""
+    for pid in server.worker_pids():
+        try:
+            targets = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+        except OSError:
+            continue
+        if any(target.startswith(str(spool)) for target in targets):
+            return True
+    return False
+
+
+def test_an_upload_killed_mid_body_leaves_nothing_and_keeps_the_pool(
+    app: Flask,
+    database_url: str,
+    member: User,
+    case_id: str,
+    serve: Serve,
+    runner: FlaskCliRunner,
+    tmp_path: Path,
+) -> None:
+    client = logged_in(app, member)
+    pooled = upload_evidence(client, case_id, "refund.txt", POOLED_TEXT).get_json()
+    assert client.post(
+        f"/evidence/{pooled['id']}/confirm",
+        data={"csrf_token": csrf_token(client.get(pooled["url"]).get_data(as_text=True))},
+    ).status_code in (302, 303)
+    item = db.session.scalar(select(Evidence).where(Evidence.public_id == pooled["id"]))
+    assert item is not None
+    assert item.status is EvidenceStatus.POOLED
+    assert item.sha256
+    with current_storage().open(item.sha256) as stream:
+        pooled_bytes = stream.read()
+    files_before = stored_files(app)
+    spool = tmp_path / "spool"  # werkzeug's temporary files for upload bodies go here
+    spool.mkdir()
+
+    server = serve(env={"TMPDIR": str(spool)})
+    user = http_login(server.url, member.email)
+    upload = SlowUpload(
+        server.url, user, case_id, b"Refund refused. " * 64_000
+    )  # 1 MB: spooled to disk
+    upload.send(len(upload.body) // 2)
+    deadline = time.monotonic() + 10
+    while not _spooling(server, spool):
+        assert time.monotonic() < deadline, "the server never started reading the upload"
+        time.sleep(0.02)
+    server.kill()
+    upload.connection.close()
+
+    assert _evidence_count() == 1
+    assert stored_files(app) == files_before  # no original, no staged part
+    assert list(spool.iterdir()) == []  # the spool was never a named file
+
+    server = serve()
+    user = http_login(server.url, member.email)
+    _status, page = user.get(f"/cases/{case_id}/evidence")
+    assert pooled["id"] in page
+    status, body = user.get(f"/evidence/{pooled['id']}/file")
+    assert status == 200
+    assert body.encode() == pooled_bytes
+    purged = runner.invoke(args=["evidence", "purge"])
+    assert purged.output.strip() == "Deleted 0 abandoned uploads and 0 interrupted partial files."
+    assert stored_files(app) == files_before
+
+    # an upload sent whole is taken: the one cut off was a valid request
+    upload = SlowUpload(server.url, user, case_id, b"Refund refused. " * 64_000)
+    status, answer = upload.finish()
+    assert status == 201, answer
+    assert _evidence_count() == 2
+
+
+# -- an anonymization killed half-way through a document -------------------------------------
+
+PAGES = 4
+
+
+def statement_pdf(pages: int = PAGES) -> bytes:
+    """A statement with a phone number in the text layer of every page."""
+    from fpdf import FPDF
+
+    document = FPDF()
+    document.set_font("Helvetica", size=14)
+    for number in range(pages):
+        document.add_page()
+        document.cell(
+            text=f"Page {number + 1}: call me on 138 1234 {5600 + number} about the refund."
+        )
+    return bytes(document.output())
+
+
+def _item(public_id: str) -> Evidence:
+    db.session.rollback()
+    item = db.session.scalar(select(Evidence).where(Evidence.public_id == public_id))
+    assert item is not None
+    return item
+
+
+def _job_of(public_id: str) -> Job:
+    job = _item(public_id).job
+    assert job is not None
+    return job
+
+
+def co_member(
+    case_public_id: str, make_user: Callable[..., User], make_complaint: Callable[..., Complaint]
+) -> User:
+    """Another member of the case, who sees its pool."""
+    other = make_user(email="co-member@example.org", display_name="Co Member", locale="en")
+    case = db.session.scalar(select(GroupCase).where(GroupCase.public_id == case_public_id))
+    wallet = db.session.scalar(select(Company).where(Company.slug == "walletpro"))
+    assert case is not None
+    assert wallet is not None
+    group_cases.join_case(db.session, other, case, make_complaint(other, wallet, NARRATIVE))
+    db.session.commit()
+    return other
+
+
+@pytest.fixture
+def job_worker(app: Flask, redis_url: str, tmp_path: Path) -> Iterator[StartWorker]:
+    """``start()``: a ``flask jobs worker`` process serving the test app's own queue (the app
+    enqueues on Redis from now on); every one started is killed, with its work horse, when the
+    test ends. PDFs are rendered at 300 dpi: each page takes a good fraction of a second, so a
+    kill lands between two pages."""
+    app.config.update(JOBS_MODE="rq", REDIS_URL=redis_url, RQ_QUEUE=f"test-{uuid.uuid4().hex}")
+    env = {**worker_env(app, redis_url), "CHORUS_EVIDENCE_PDF_DPI": "300"}
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        with (tmp_path / f"worker-{len(started)}.log").open("wb") as log:
+            started.append(
+                subprocess.Popen(
+                    [FLASK, "--app", "app", "jobs", "worker"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        return started[-1]
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            kill_worker(process)
+
+
+def test_an_anonymization_killed_mid_document_is_redone_whole(
+    app: Flask,
+    member: User,
+    case_id: str,
+    make_user: Callable[..., User],
+    make_complaint: Callable[..., Complaint],
+    job_worker: StartWorker,
+    tmp_path: Path,
+) -> None:
+    first = job_worker()
+    contributor = logged_in(app, member)
+    other = logged_in(app, co_member(case_id, make_user, make_complaint))
+    answer = upload_evidence(contributor, case_id, "statement.pdf", statement_pdf())
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    body = answer.get_json()
+    item_id = body["id"]
+    # page 2 is being rendered: pages 0 and 1 were rendered, stored and committed
+    half_way = 5 + 45 * 2 // PAGES
+    wait_for(
+        lambda: _job_of(item_id).step == "rendering" and _job_of(item_id).progress >= half_way,
+        "the worker half-way through the document",
+        tmp_path,
+    )
+    kill_worker(first)
+
+    item = _item(item_id)
+    job = _job_of(item_id)
+    assert job.step == "rendering", "the kill came too late to be in the middle"
+    rendered = len([f for f in item.files if f.role is FileRole.WORK_PAGE])
+    assert 0 < rendered < PAGES
+    assert item.status is EvidenceStatus.PROCESSING
+    assert item.sha256 is None
+    # the contributor is told it is still at work, and gets no output of any kind
+    page = contributor.get(f"/evidence/{item_id}", headers=EN).get_data(as_text=True)
+    assert "Anonymizing your file" in page
+    assert contributor.get(body["job"]).get_json()["done"] is False
+    for path in ("file", "thumbnail", *(f"pages/{n}" for n in range(PAGES))):
+        assert contributor.get(f"/evidence/{item_id}/{path}").status_code == 404, path
+    refused = contributor.post(
+        f"/evidence/{item_id}/confirm", data={"csrf_token": csrf_token(page)}, headers=EN
+    )
+    assert refused.status_code in (302, 303, 422)
+    assert _item(item_id).status is EvidenceStatus.PROCESSING
+    # the rest of the case sees nothing of it
+    assert other.get(f"/evidence/{item_id}").status_code == 404
+    assert other.get(f"/evidence/{item_id}/file").status_code == 404
+    assert item_id not in other.get(f"/cases/{case_id}/evidence").get_data(as_text=True)
+
+    # ten minutes without a heartbeat pass; a new worker sweeps on start and runs it again
+    db.session.execute(
+        update(Job)
+        .where(Job.id == job.id)
+        .values(heartbeat_at=utcnow() - jobs.STALE_AFTER - timedelta(seconds=1))
+    )
+    db.session.commit()
+    job_worker()
+    wait_for(
+        lambda: _job_of(item_id).status in (JobStatus.DONE, JobStatus.FAILED),
+        "the second attempt",
+        tmp_path,
+        timeout=60,
+    )
+    job = _job_of(item_id)
+    assert job.status is JobStatus.DONE
+    assert job.attempts == 2
+    item = _item(item_id)
+    assert item.status is EvidenceStatus.PREVIEW
+    assert item.page_count == PAGES
+    assert item.removed == {"AREA": PAGES, "PHONE": PAGES}
+    output = contributor.get(f"/evidence/{item_id}/file")
+    assert output.status_code == 200
+    assert pdf.page_count(output.get_data()) == PAGES  # every page, not those of the first run
+    output.close()
+    for number in range(PAGES):
+        shown = contributor.get(f"/evidence/{item_id}/pages/{number}")
+        assert shown.status_code == 200
+        shown.close()
