@@ -52,7 +52,7 @@ from models import (
     UserRole,
     utcnow,
 )
-from services import drafting, evidence_files, group_cases, signing, submissions
+from services import account_data, drafting, evidence_files, group_cases, signing, submissions
 from services.bundle import bag
 from services.bundle.verify import verify_bundle
 from services.bundle.writer import build_bundle
@@ -195,7 +195,10 @@ def world(
     make_user: Callable[..., User],
     make_company: Callable[..., Company],
     make_complaint: Callable[..., Complaint],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> World:
+    # the bundle (seconds: its PDF) is built by the one test that reads it, after deleting
+    monkeypatch.setattr(submissions.bundle_job, "enqueue_build", lambda *a, **k: None)
     return build_world(make_user, make_company, make_complaint)
 
 
@@ -344,6 +347,24 @@ def test_a_wrong_password_deletes_nothing(app: Flask, world: World) -> None:
     assert client.get("/me/", headers=EN).status_code == 200  # still logged in
 
 
+def test_a_failure_midway_leaves_everything_as_it_was(
+    app: Flask, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One transaction: cases left, evidence withdrawn and complaints deleted before the
+    failure all come back, and no stored file is deleted."""
+
+    def broken(user: User) -> None:
+        raise RuntimeError("the database went away")
+
+    before = _snapshot()
+    monkeypatch.setattr(account_data, "_tombstone", broken)
+    with pytest.raises(RuntimeError):
+        account_data.delete_account(db.session, world.alice, PASSWORD)
+    db.session.rollback()  # what the request's teardown does
+    assert _snapshot() == before
+    assert all(current_storage().exists(key) for key in world.keys.values())
+
+
 @pytest.mark.parametrize("role", [UserRole.REGULATOR, UserRole.ADMIN])
 def test_regulators_and_admins_cannot_delete_themselves(
     app: Flask, make_user: Callable[..., User], role: UserRole
@@ -390,8 +411,9 @@ def test_deleting_the_account_leaves_open_cases_and_keeps_submitted_ones_pseudon
     nfra = db.session.scalar(select(Authority).where(Authority.slug == "nfra"))
     make_user(email="reg@example.org", role=UserRole.REGULATOR, authority=nfra, locale="en")
     client = _client(app, "alice@example.org")
+    other_device = _client(app, "alice@example.org")
     _enable_two_factor(world.alice)
-    alice_id = world.alice.id
+    alice_id, nonce = world.alice.id, world.alice.session_nonce
     code = {
         case.title: group_cases.membership_in(db.session, world.alice, case).pseudonym
         for case in (world.submitted, world.open_case, world.organized)
@@ -408,12 +430,16 @@ def test_deleting_the_account_leaves_open_cases_and_keeps_submitted_ones_pseudon
     db.session.expire_all()
 
     # the account: a tombstone nobody can reach or log in to; the address is free again
-    assert client.get("/me/", headers=EN).status_code == 302  # the old cookie is logged out
+    assert client.get("/me/", headers=EN).status_code == 302
+    logged_out = other_device.get("/me/", headers=EN)  # its cookie names the old nonce
+    assert logged_out.status_code == 302
+    assert "/account/login" in logged_out.headers["Location"]
     assert login(app.test_client(), "alice@example.org", PASSWORD, headers=EN).status_code == 401
     tomb = db.session.get(User, alice_id)
     assert tomb.email == f"deleted-{alice_id}@invalid"
     assert tomb.display_name == ""
-    assert not tomb.active
+    assert not tomb.active  # either of these two ends every session
+    assert tomb.session_nonce != nonce
     assert tomb.deleted_at is not None
     assert tomb.totp_secret is None
     assert tomb.totp_enabled_at is None
