@@ -159,6 +159,8 @@ def _second_step_key() -> str:
 )
 def two_step() -> str | Response | tuple[str, int]:
     """The second step of logging in: a code from the authenticator app or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(_home_for(current_user))
     user, pending = _half_way_user()
     if user is None:
         session.pop(SECOND_STEP_KEY, None)
@@ -216,7 +218,7 @@ def end_every_session() -> Response:
     logout_user()
     _keep_only_language()
     flash(_("You are logged out on every device."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("main.home"))
 
 
 @bp.route("/", methods=["GET"])

@@ -147,7 +147,14 @@ GET: dict[str, Expect] = {
     },
     **{
         e: each(USERS, *SITE)
-        for e in ("auth.account", "me.dashboard", "notifications.index", "complaints.new")
+        for e in (
+            "auth.account",
+            "auth.two_factor_setup",  # regulators, already enrolled, are sent to their account
+            "auth.two_step",  # logged in already: sent home
+            "me.dashboard",
+            "notifications.index",
+            "complaints.new",
+        )
     },
     "regulator.inbox": each(REGULATORS, *SITE),
     "regulator.tokens": each(REGULATORS, *SITE),
@@ -217,9 +224,18 @@ POST: dict[str, Expect] = {
     "complaints.delete": {"A-complaint": NOBODY, "F-complaint": frozenset({M})},
     "cases.leave": {"A": NOBODY, "B2": MEMBERS, "C": NOBODY},
     "petition.submit": {"A": NOBODY, "B": frozenset({G}), "C": NOBODY},
+    # members have no second step to renew or answer (a wrong code); regulators have one on
+    "auth.two_factor_setup": each(REGULATORS, *SITE),
+    "auth.renew_recovery_codes": each(REGULATORS, *SITE),
+    "auth.disable_two_factor": each(NOBODY, *SITE),  # members: not on; regulators: required
+    "auth.two_step": each(USERS, *SITE),  # logged in already: sent home, nothing asked
     "auth.change_password": each(USERS, *SITE),
     "auth.logout": each(ALL, *SITE),
+    "auth.end_every_session": each(USERS, *SITE),
 }
+
+#: rows that log the actor out everywhere: each role posts from a session of its own
+ENDS_EVERY_SESSION = {"auth.end_every_session"}
 
 #: query strings some pages need to show anything at all
 QUERY = {"petition.diff": "?a=1&b=1"}
@@ -589,11 +605,11 @@ DISCLOSED = {
 class Actor:
     """One role's browser: its session, its CSRF token, its API token if a regulator."""
 
-    def __init__(self, app: Flask, world: World, key: str | None) -> None:
+    def __init__(self, app: Flask, world: World, key: str | None, password: str = PASSWORD) -> None:
         self.key = key
         self.client = app.test_client()
         if key is not None:
-            response = login(self.client, world.people[key].email, PASSWORD, headers=EN)
+            response = login(self.client, world.people[key].email, password, headers=EN)
             assert response.status_code == 302, f"{key} could not log in"
         self.csrf = csrf_token(self.client.get("/", headers=EN).get_data(as_text=True))
         self.token = world.tokens.get(key or "")
@@ -942,6 +958,10 @@ PAYLOADS: dict[str, Payload] = {
         "locale": "en",
     },
     "auth.preferences": lambda w, k: {"locale": "en"},
+    "auth.two_factor_setup": lambda w, k: {"code": "000000"},
+    "auth.two_step": lambda w, k: {"code": "000000"},
+    "auth.renew_recovery_codes": lambda w, k: {"password": PASSWORD},
+    "auth.disable_two_factor": lambda w, k: {"password": PASSWORD},
     "auth.change_password": lambda w, k: {
         "current_password": PASSWORD,
         "new_password": NEW_PASSWORD,
@@ -1016,7 +1036,10 @@ def test_every_post_by_every_role_and_refusals_change_nothing(
             # refused roles first, against an unchanged database; then the allowed ones act
             for role in sorted(ROLES, key=lambda r: (r in allowed, ROLES.index(r))):
                 key = world.user(kind, role)
-                actor = Actor(app, world, None) if key is None else actors[key]
+                if endpoint in ENDS_EVERY_SESSION and key is not None:
+                    actor = Actor(app, world, key, NEW_PASSWORD)  # changed two rows before
+                else:
+                    actor = Actor(app, world, None) if key is None else actors[key]
                 answer = send(actor, "POST", url, endpoint, payload(world, kind))
                 cells += 1
                 cell = f"POST {url} [{endpoint} {kind}] as {role} ({key})"
