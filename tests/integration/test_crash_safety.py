@@ -20,11 +20,13 @@ import http.client
 import http.cookiejar
 import json
 import os
+import re
 import subprocess
 import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,9 +34,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 
+from bench.signing_setup import build_signing_case
 from extensions import db
 from models import (
+    CaseEvent,
+    CaseEventKind,
     Company,
     Complaint,
     Evidence,
@@ -43,12 +49,16 @@ from models import (
     GroupCase,
     Job,
     JobStatus,
+    Membership,
+    SignatureAction,
+    SignatureEntry,
     User,
     utcnow,
 )
 from services import group_cases, jobs
 from services.anonymize import pdf
 from services.evidence_files import current_storage
+from services.signing import signing_state, verify_case_chain
 from tests.conftest import PASSWORD, PROD_PROFILE
 from tests.integration.test_jobs_rq import FLASK, kill_worker, wait_for, worker_env
 from tests.support.browserless import HttpUser
@@ -157,10 +167,10 @@ def _evidence_count() -> int:
     return db.session.scalar(select(func.count(Evidence.id)))
 
 
-def http_login(base_url: str, email: str) -> HttpUser:
+def http_login(base_url: str, email: str, password: str = PASSWORD) -> HttpUser:
     user = HttpUser(base_url)
     status, _ = user.submit(
-        "/account/login", "/account/login", {"email": email, "password": PASSWORD}
+        "/account/login", "/account/login", {"email": email, "password": password}
     )
     assert status == 302, f"login of {email} answered {status}"
     return user
@@ -453,3 +463,145 @@ def test_an_anonymization_killed_mid_document_is_redone_whole(
         shown = contributor.get(f"/evidence/{item_id}/pages/{number}")
         assert shown.status_code == 200
         shown.close()
+
+
+# -- members signing through a server that is killed under them ------------------------------
+
+SIGNERS = 48
+SIGNER_PASSWORD = "signing under fire"
+VERSION_HASH = re.compile(r'name="version_sha256" type="hidden" value="([0-9a-f]{64})"')
+SIGNED = "You signed this version"
+
+
+class Signer:
+    """A member on the complaint's page, logged in, with the signing form's token and hash."""
+
+    def __init__(self, base_url: str, case_public_id: str, email: str) -> None:
+        self.email = email
+        self.case_public_id = case_public_id
+        self.user = http_login(base_url, email, SIGNER_PASSWORD)
+        _status, page = self.user.get(f"/cases/{case_public_id}/complaint")
+        found = VERSION_HASH.search(page)
+        assert found, "no signing form"
+        self.form = {
+            "csrf_token": csrf_token(page),
+            "version_sha256": found.group(1),
+            "facts_confirmed": "y",
+            "share_identity": "pseudonym",
+        }
+        #: the answer to the signature, None while there is none (or the server died first)
+        self.answer: int | None = None
+
+    def sign(self) -> None:
+        try:
+            status, _ = self.user.post(f"/cases/{self.case_public_id}/complaint/sign", self.form)
+        except (OSError, http.client.HTTPException):
+            return  # connection refused or cut: the member does not know whether they signed
+        self.answer = status
+
+
+def _signature_rows(case_public_id: str) -> list[SignatureEntry]:
+    db.session.rollback()
+    return list(
+        db.session.scalars(
+            select(SignatureEntry)
+            .join(GroupCase, GroupCase.id == SignatureEntry.case_id)
+            .where(GroupCase.public_id == case_public_id)
+            .order_by(SignatureEntry.seq)
+        )
+    )
+
+
+def _signed_emails(case_public_id: str) -> list[str]:
+    """The e-mail of the member behind each signature, in chain order."""
+    return [
+        email
+        for entry in _signature_rows(case_public_id)
+        for email in db.session.scalars(
+            select(User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.id == entry.membership_id)
+        )
+    ]
+
+
+def _count_signatures(case_public_id: str) -> int:
+    try:
+        return len(_signature_rows(case_public_id))
+    except OperationalError:  # SQLite busy with a writer's commit: look again
+        return 0
+
+
+def test_signatures_answered_before_a_kill_survive_it(
+    app: Flask, database_url: str, serve: Serve
+) -> None:
+    with app.test_request_context():
+        case_id, emails = build_signing_case(db.session, SIGNERS, SIGNER_PASSWORD)
+    server = serve(workers=2)
+    signers = [Signer(server.url, case_id, email) for email in emails]
+
+    # every member clicks "sign" at once; the server is killed once a third are in the chain
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        pending = [pool.submit(signer.sign) for signer in signers]
+        deadline = time.monotonic() + 60
+        while _count_signatures(case_id) < SIGNERS // 3:
+            assert time.monotonic() < deadline, "the signatures never came"
+            time.sleep(0.005)
+        server.kill()
+        for future in pending:
+            future.result()
+
+    answered = [s for s in signers if s.answer is not None]
+    assert all(s.answer == 302 for s in answered), {s.answer for s in answered}
+    unanswered = [s for s in signers if s.answer is None]
+    assert unanswered, "the kill came after every signature was answered"
+    signed = _signed_emails(case_id)
+    # every signature a member was told about is in the chain, once
+    assert {s.email for s in answered} <= set(signed)
+    assert len(signed) == len(set(signed))
+    entries = _signature_rows(case_id)
+    assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
+    assert all(e.action is SignatureAction.SIGN for e in entries)
+    case = db.session.scalar(select(GroupCase).where(GroupCase.public_id == case_id))
+    assert case is not None
+    report = verify_case_chain(db.session, case)
+    assert report.ok, report.problem
+    # each signature came with its line in the case's timeline, in the same transaction
+    events = db.session.scalar(
+        select(func.count(CaseEvent.id)).where(
+            CaseEvent.case_id == case.id, CaseEvent.kind == CaseEventKind.SIGNED
+        )
+    )
+    assert events == len(entries)
+    committed_unanswered = [s for s in unanswered if s.email in signed]
+    print(  # how often the kill fell between a commit and its answer (for the report)
+        f"{len(answered)} answered, {len(unanswered)} unanswered of which "
+        f"{len(committed_unanswered)} committed"
+    )
+
+    # after the restart, members see what was kept; those left without an answer sign again
+    server = serve(workers=2)
+    count_shown = re.compile(r"(\d+) signatures? · <strong class=\"ok\">chain verified")
+    for signer in answered:
+        signer.user = http_login(server.url, signer.email, SIGNER_PASSWORD)
+        _status, page = signer.user.get(f"/cases/{case_id}/complaint")
+        assert SIGNED in page, signer.email
+    shown = count_shown.search(page)
+    assert shown, "no verified count on the page"
+    assert int(shown.group(1)) == len(entries)
+    for signer in unanswered:
+        signer.user = http_login(server.url, signer.email, SIGNER_PASSWORD)
+        _status, page = signer.user.get(f"/cases/{case_id}/complaint")
+        assert (SIGNED in page) == (signer.email in signed), signer.email
+        if SIGNED not in page:
+            signer.form["csrf_token"] = csrf_token(page)
+            signer.sign()
+            assert signer.answer == 302
+    signed = _signed_emails(case_id)
+    assert sorted(signed) == sorted(emails)  # everyone signed exactly once
+    assert signing_state(db.session, case).count == SIGNERS
+    assert verify_case_chain(db.session, case).ok
+    _status, page = signers[0].user.get(f"/cases/{case_id}/complaint")
+    shown = count_shown.search(page)
+    assert shown, "no verified count on the page"
+    assert int(shown.group(1)) == SIGNERS
