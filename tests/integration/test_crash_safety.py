@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import http.client
 import http.cookiejar
+import io
 import json
 import os
 import re
@@ -53,12 +54,16 @@ from models import (
     SignatureAction,
     SignatureEntry,
     User,
+    UserRole,
     utcnow,
 )
-from services import group_cases, jobs
+from services import api_tokens, group_cases, jobs
 from services.anonymize import pdf
+from services.bundle.job import BUNDLE_JOB
+from services.bundle.verify import verify_bundle
 from services.evidence_files import current_storage
 from services.signing import signing_state, verify_case_chain
+from services.storage import STAGING_DIR
 from tests.conftest import PASSWORD, PROD_PROFILE
 from tests.integration.test_jobs_rq import FLASK, kill_worker, wait_for, worker_env
 from tests.support.browserless import HttpUser
@@ -605,3 +610,139 @@ def test_signatures_answered_before_a_kill_survive_it(
     shown = count_shown.search(page)
     assert shown, "no verified count on the page"
     assert int(shown.group(1)) == SIGNERS
+
+
+# -- a bundle built in the web process's thread pool when the server is killed ---------------
+
+
+def _api_bundle(base_url: str, case_public_id: str, token: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        f"{base_url}/api/v1/cases/{case_public_id}/bundle",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        return response.status, response.read()
+
+
+def test_a_bundle_built_in_a_killed_web_process_is_rebuilt_by_a_sweep(
+    app: Flask,
+    database_url: str,
+    make_user: Callable[..., User],
+    serve: Serve,
+    runner: FlaskCliRunner,
+    tmp_path: Path,
+) -> None:
+    from bench.bundle_build import seed_case
+
+    submission = seed_case(db.session, signers=30, files=3, total_bytes=30_000, seed=12)
+    db.session.commit()
+    case_id = submission.case.public_id
+    regulator = make_user(
+        email="reg@example.org", role=UserRole.REGULATOR, authority=submission.authority
+    )
+    token = api_tokens.create_token(db.session, regulator, "inbox").secret
+    db.session.commit()
+    first = db.session.scalars(
+        select(Evidence).where(Evidence.case_id == submission.case_id).order_by(Evidence.id)
+    ).first()
+    assert first is not None
+    assert first.sha256
+    path = current_storage().path_for(first.sha256)  # type: ignore[attr-defined]
+    data = path.read_bytes()
+    path.unlink()
+    os.mkfifo(path, 0o600)  # the build stops here until the bytes are written into the pipe
+    files_before = stored_files(app)
+
+    server = serve(JOBS_MODE="thread")
+    status, _ = _api_bundle(server.url, case_id, token)
+    assert status == 202  # being prepared, in a thread of the worker that answered
+    job_id = db.session.scalar(select(Job.id).where(Job.kind == BUNDLE_JOB))
+    assert job_id is not None
+    wait_for(
+        lambda: _job(job_id).status is JobStatus.RUNNING and _job(job_id).progress > 0,
+        "the build to reach the evidence",
+        tmp_path,
+    )
+    server.kill()
+
+    job = _job(job_id)
+    assert job.status is JobStatus.RUNNING
+    assert job.attempts == 1
+    db.session.refresh(submission)
+    assert submission.bundle_sha256 is None
+    left = stored_files(app) - files_before
+    # what the build wrote is a staging file, outside the content store: nobody reads it
+    assert left
+    assert all(name.startswith(f"{STAGING_DIR}/put-bundle-") for name in left), left
+
+    server = serve(JOBS_MODE="thread")
+    regulator_client = logged_in(app, regulator)
+    page = f"/regulator/cases/{case_id}"
+    assert regulator_client.get(f"{page}/bundle.zip").status_code == 404
+    assert f"{page}/bundle.zip" not in regulator_client.get(page).get_data(as_text=True)
+
+    # ten minutes without a heartbeat pass; cron's sweep runs the build again, to its end
+    db.session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(heartbeat_at=utcnow() - jobs.STALE_AFTER - timedelta(seconds=1))
+    )
+    db.session.commit()
+    sweep = subprocess.Popen(
+        [str(BIN / "flask"), "--app", "app", "jobs", "sweep"],
+        cwd=ROOT,
+        env=served_env(
+            database_url,
+            Path(app.instance_path),
+            STORAGE_DIR=app.config["STORAGE_DIR"],
+            JOBS_MODE="thread",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    feed(path, data)
+    output, _ = sweep.communicate(timeout=120)
+    assert sweep.returncode == 0, output
+    assert b"1 stale job(s) handed over again." in output
+    job = _job(job_id)
+    assert job.status is JobStatus.DONE
+    assert job.attempts == 2
+
+    # the staging file of the killed build goes with the day's purge; the bundle stays
+    for name in left:
+        stale = time.time() - 25 * 3600
+        os.utime(Path(app.config["STORAGE_DIR"]) / name, (stale, stale))
+    purged = runner.invoke(args=["evidence", "purge"])
+    assert purged.output.strip() == (
+        f"Deleted 0 abandoned uploads and {len(left)} interrupted partial files."
+    )
+    status, zipped = _api_bundle(server.url, case_id, token)
+    assert status == 200
+    report = verify_bundle(io.BytesIO(zipped))
+    assert report.ok, report.problems
+    assert report.checked["payload_files"] == 8 + 3
+    download = regulator_client.get(f"{page}/bundle.zip")
+    assert download.get_data() == zipped
+    download.close()
+
+
+def _job(job_id: int) -> Job:
+    db.session.rollback()
+    job = db.session.get(Job, job_id)
+    assert job is not None
+    return job
+
+
+def feed(fifo: Path, data: bytes) -> None:
+    """Write ``data`` into the pipe once a reader has opened it."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError:  # ENXIO: nobody reads yet
+            assert time.monotonic() < deadline, "nobody read the pipe"
+            time.sleep(0.05)
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "wb") as pipe:
+        pipe.write(data)
