@@ -21,7 +21,9 @@ import csv
 import hashlib
 import io
 import json
+import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +40,18 @@ from services.signature_chain import verify_chain
 CHUNK = 1024 * 1024
 #: tag files are small; a larger one is refused rather than read into memory
 MAX_TAG_FILE = 256 * 1024 * 1024
+#: what reading a damaged or hostile member raises besides ``BadZipFile`` (a CRC mismatch) and
+#: ``OSError``: ``zlib.error`` for a corrupt deflate stream, ``EOFError`` for one cut short,
+#: ``NotImplementedError`` for an unknown compression method and ``RuntimeError`` for a member
+#: flagged as encrypted. Any of them is a reason to refuse the bundle, never a crash.
+ZIP_READ_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    zlib.error,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 @dataclass
@@ -55,7 +69,7 @@ def verify_bundle(
     signed by any other key fails."""
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError) as error:
+    except (*ZIP_READ_ERRORS, ValueError) as error:
         return VerifyReport(False, [f"not a readable zip file: {error}"])
     with archive:
         checker = _Checker(archive)
@@ -98,6 +112,14 @@ class _Checker:
                 continue
             if info.is_dir():
                 continue
+            # "top//x" and "top/./x" are read as "top/x" by unzip tools: a second spelling of
+            # a path could shadow a checked file or add one that no check looks at
+            if any(part in ("", ".") for part in parts):
+                self.fail(f"{name}: unsafe path in the zip (empty or '.' component)")
+                continue
+            if stat.S_ISLNK(info.external_attr >> 16):
+                self.fail(f"{name}: a symbolic link in the zip (unzip tools would create it)")
+                continue
             if len(parts) < 2:
                 self.fail(f"{name}: file outside the bag's top directory")
                 continue
@@ -127,7 +149,7 @@ class _Checker:
         try:
             with self.archive.open(info) as stream:
                 return stream.read()
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
+        except ZIP_READ_ERRORS as error:
             self.fail(f"{path}: unreadable ({error})")
             return None
 
@@ -151,7 +173,7 @@ class _Checker:
                 while chunk := stream.read(CHUNK):
                     digest.update(chunk)
                     size += len(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
+        except ZIP_READ_ERRORS as error:
             self.fail(f"{path}: unreadable ({error})")
             return None
         return digest.hexdigest(), size
@@ -188,14 +210,12 @@ class _Checker:
         for path, expected in listed.items():
             self._compare(path, expected, bag.TAGMANIFEST)
         for path in self.files:
+            # every file outside data/ is a tag file, in a tag directory or not: one that no
+            # manifest covers would travel with the bundle unchecked
             if (
-                "/" not in path
+                not path.startswith("data/")
                 and path not in listed
-                and path
-                not in (
-                    bag.TAGMANIFEST,
-                    bag.SIGNATURE,
-                )
+                and path not in (bag.TAGMANIFEST, bag.SIGNATURE)
             ):
                 self.fail(f"{path}: tag file not covered by {bag.TAGMANIFEST}")
         return data
@@ -303,11 +323,16 @@ class _Checker:
             return signers
         version = self.info.get(bag.VERSION_SHA256, "")
         errors: list[str] = []
-        with stream, io.TextIOWrapper(stream, encoding="utf-8") as text:
-            entries = _log_entries(text, errors, signers, version)
-            report = verify_chain(self.checked.get("case", ""), entries)
-            for _rest in entries:  # after a break, still learn who signed
-                pass
+        try:
+            with stream, io.TextIOWrapper(stream, encoding="utf-8") as text:
+                entries = _log_entries(text, errors, signers, version)
+                report = verify_chain(self.checked.get("case", ""), entries)
+                for _rest in entries:  # after a break, still learn who signed
+                    pass
+        except (*ZIP_READ_ERRORS, UnicodeDecodeError) as error:
+            # read as a stream (it can be large), so a damaged member shows up only here
+            self.fail(f"{bag.SIGNATURE_LOG}: unreadable ({error})")
+            return {}
         for error in errors:
             self.fail(error)
         if not report.ok:
@@ -323,26 +348,39 @@ class _Checker:
             self.fail(f"{bag.SIGNATORIES}: missing")
             return
         rows = 0
-        with stream, io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as text:
-            reader = csv.reader(text)
-            header = next(reader, None)
-            if header is None or tuple(header) != bag.SIGNATORIES_HEADER:
-                self.fail(f"{bag.SIGNATORIES}: unexpected header {header}")
-                return
-            for number, row in enumerate(reader, start=2):
-                rows += 1
-                pseudonym, entry_hash = unneutralize(row[0]), unneutralize(row[-1])
-                if signers.get(entry_hash) != pseudonym:
-                    self.fail(
-                        f"{bag.SIGNATORIES} line {number}: signer {pseudonym} has entry hash "
-                        f"{entry_hash}, which is not their signature in {bag.SIGNATURE_LOG}"
-                    )
+        try:
+            with stream, io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as text:
+                reader = csv.reader(text)
+                header = next(reader, None)
+                if header is None or tuple(header) != bag.SIGNATORIES_HEADER:
+                    self.fail(f"{bag.SIGNATORIES}: unexpected header {header}")
+                    return
+                for row in reader:
+                    rows += 1
+                    self._signatory(reader.line_num, row, signers)
+        except (*ZIP_READ_ERRORS, UnicodeDecodeError, csv.Error) as error:
+            self.fail(f"{bag.SIGNATORIES}: unreadable ({error})")
+            return
         declared = self.info.get(bag.SIGNATURES)
         if declared is not None and declared != str(rows):
             self.fail(
                 f"{bag.BAG_INFO}: {bag.SIGNATURES} is {declared}, {bag.SIGNATORIES} lists {rows}"
             )
         self.checked["signatures"] = rows
+
+    def _signatory(self, line: int, row: list[str], signers: dict[str, str]) -> None:
+        if len(row) != len(bag.SIGNATORIES_HEADER):  # a blank or a cut line is no signatory
+            self.fail(
+                f"{bag.SIGNATORIES} line {line}: {len(row)} fields instead of "
+                f"{len(bag.SIGNATORIES_HEADER)}"
+            )
+            return
+        pseudonym, entry_hash = unneutralize(row[0]), unneutralize(row[-1])
+        if signers.get(entry_hash) != pseudonym:
+            self.fail(
+                f"{bag.SIGNATORIES} line {line}: signer {pseudonym} has entry hash "
+                f"{entry_hash}, which is not their signature in {bag.SIGNATURE_LOG}"
+            )
 
 
 def _log_entries(
@@ -366,7 +404,7 @@ def _log_entries(
                 prev_hash=str(data["prev_hash"]),
                 entry_hash=str(data["entry_hash"]),
             )
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, OverflowError) as error:  # int(Infinity)
             errors.append(f"{bag.SIGNATURE_LOG} line {number}: not a valid entry ({error})")
             break
         if entry.version_sha256 == version:
