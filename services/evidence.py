@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from models import (
     PRIVATE_ROLES,
     UNCONFIRMED_STATUSES,
+    Base,
     CaseEvent,
     CaseEventKind,
     Evidence,
@@ -56,7 +57,9 @@ from services import audit, evidence_files, group_cases, jobs
 from services.anonymize import image, pdf, plaintext, table
 from services.anonymize.boxes import MAX_BOXES_PER_PAGE, Box
 from services.anonymize.sniff import Detected, UnreadableFile, clean_file_name, detect
+from services.backup_rows import STORED_KEY_COLUMNS
 from services.errors import DomainError, NotAllowed, NotFound
+from services.storage import Storage
 
 ANONYMIZE_JOB = "evidence.anonymize"
 ABANDONED_AFTER = timedelta(hours=24)
@@ -417,6 +420,34 @@ def purge_abandoned(session: Session, older_than: timedelta = ABANDONED_AFTER) -
     for item in items:
         _delete_item(session, item)
     return len(items)
+
+
+def purge_unreferenced(
+    session: Session, storage: Storage, older_than: timedelta = ABANDONED_AFTER
+) -> int:
+    """Delete stored files no row names, once they are ``older_than``; returns how many.
+
+    Storage and database cannot commit together: a process killed after storing an upload's
+    original and before its transaction committed leaves a file nobody can reach, holding
+    personal data. Files younger than ``older_than`` are left alone (their request may not have
+    committed yet), and each is checked again just before it goes: every new reference to a key
+    comes with a :meth:`~services.storage.Storage.put` of its bytes, which makes the file young
+    again. Storages that cannot list their files (S3) are not swept."""
+    listing = getattr(storage, "keys_older_than", None)
+    delete_if_older = getattr(storage, "delete_if_older", None)
+    if listing is None or delete_if_older is None:
+        return 0
+    seconds = older_than.total_seconds()
+    candidates = list(listing(seconds))
+    removed = 0
+    for start in range(0, len(candidates), 500):
+        batch = set(candidates[start : start + 500])
+        for table_name, columns in STORED_KEY_COLUMNS.items():
+            for name in columns:
+                column = Base.metadata.tables[table_name].c[name]
+                batch -= set(session.scalars(select(column).where(column.in_(batch))))
+        removed += sum(delete_if_older(key, seconds) for key in sorted(batch))
+    return removed
 
 
 # --- reading ----------------------------------------------------------------------------------

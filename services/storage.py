@@ -129,6 +129,9 @@ class LocalStorage:
             final = self.path_for(key)
             if final.is_file() and final.stat().st_size == size:
                 os.unlink(temp_name)  # already stored: same bytes, same key
+                # stored anew: the sweep for unreferenced files must not take it from a
+                # request about to record it (:meth:`delete_if_older`)
+                os.utime(final)
                 return StoredFile(key=key, size=size)
             final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.replace(temp_name, final)
@@ -150,6 +153,26 @@ class LocalStorage:
 
     def size(self, key: str) -> int:
         return self.path_for(key).stat().st_size
+
+    def keys_older_than(self, seconds: float) -> Iterator[str]:
+        """Keys of the stored files last stored (:meth:`put`) more than ``seconds`` ago."""
+        cutoff = time.time() - seconds
+        for path in self.root.glob("??/??/*"):
+            with suppress(FileNotFoundError):
+                if _KEY.fullmatch(path.name) and path.stat().st_mtime < cutoff:
+                    yield path.name
+
+    def delete_if_older(self, key: str, seconds: float) -> bool:
+        """Delete ``key`` unless it was stored (again) in the last ``seconds``: a request may
+        have stored the same bytes since the caller looked. Whether it was deleted."""
+        path = self.path_for(key)
+        try:
+            if path.stat().st_mtime >= time.time() - seconds:
+                return False
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
     def remove_stale_uploads(self, older_than: float = 24 * 3600) -> int:
         """Delete temporary files left in the staging directory by a process that was killed

@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import func, select, update
+from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from bench.signing_setup import build_signing_case
@@ -136,6 +136,11 @@ def stored_files(app: Flask) -> set[str]:
     """Every file under the storage root, staging area included (paths relative to it)."""
     root = Path(app.config["STORAGE_DIR"])
     return {str(p.relative_to(root)) for p in root.rglob("*") if not p.is_dir()}
+
+
+def staged_files(app: Flask) -> set[str]:
+    """The files under the storage root being written, not stored yet."""
+    return {name for name in stored_files(app) if name.startswith(f"{STAGING_DIR}/")}
 
 
 @pytest.fixture
@@ -241,6 +246,38 @@ class SlowUpload:
             self.connection.close()
 
 
+#: an upload large enough for werkzeug to spool it to a temporary file (over 500 KB)
+STATEMENT = b"Refund refused. " * 64_000
+
+
+def pool_one_item(app: Flask, member: User, case_id: str) -> tuple[dict[str, str], bytes]:
+    """The member contributes and confirms a statement; its upload answer and pooled bytes."""
+    client = logged_in(app, member)
+    pooled = upload_evidence(client, case_id, "refund.txt", POOLED_TEXT).get_json()
+    assert client.post(
+        f"/evidence/{pooled['id']}/confirm",
+        data={"csrf_token": csrf_token(client.get(pooled["url"]).get_data(as_text=True))},
+    ).status_code in (302, 303)
+    item = db.session.scalar(select(Evidence).where(Evidence.public_id == pooled["id"]))
+    assert item is not None
+    assert item.status is EvidenceStatus.POOLED
+    assert item.sha256
+    with current_storage().open(item.sha256) as stream:
+        return pooled, stream.read()
+
+
+def assert_pool_intact(
+    server: Server, member: User, case_id: str, pooled: dict, data: bytes
+) -> None:
+    """What the member sees after the restart: their pooled item, byte for byte."""
+    user = http_login(server.url, member.email)
+    _status, page = user.get(f"/cases/{case_id}/evidence")
+    assert pooled["id"] in page
+    status, body = user.get(f"/evidence/{pooled['id']}/file")
+    assert status == 200
+    assert body.encode() == data
+
+
 def _spooling(server: Server, spool: Path) -> bool:
     """Whether a worker of ``server`` holds a file open in ``spool``: it is reading an upload
     into werkzeug's temporary file, in the middle of the request."""
@@ -263,27 +300,14 @@ def test_an_upload_killed_mid_body_leaves_nothing_and_keeps_the_pool(
     runner: FlaskCliRunner,
     tmp_path: Path,
 ) -> None:
-    client = logged_in(app, member)
-    pooled = upload_evidence(client, case_id, "refund.txt", POOLED_TEXT).get_json()
-    assert client.post(
-        f"/evidence/{pooled['id']}/confirm",
-        data={"csrf_token": csrf_token(client.get(pooled["url"]).get_data(as_text=True))},
-    ).status_code in (302, 303)
-    item = db.session.scalar(select(Evidence).where(Evidence.public_id == pooled["id"]))
-    assert item is not None
-    assert item.status is EvidenceStatus.POOLED
-    assert item.sha256
-    with current_storage().open(item.sha256) as stream:
-        pooled_bytes = stream.read()
+    pooled, pooled_bytes = pool_one_item(app, member, case_id)
     files_before = stored_files(app)
     spool = tmp_path / "spool"  # werkzeug's temporary files for upload bodies go here
     spool.mkdir()
 
     server = serve(env={"TMPDIR": str(spool)})
     user = http_login(server.url, member.email)
-    upload = SlowUpload(
-        server.url, user, case_id, b"Refund refused. " * 64_000
-    )  # 1 MB: spooled to disk
+    upload = SlowUpload(server.url, user, case_id, STATEMENT)
     upload.send(len(upload.body) // 2)
     deadline = time.monotonic() + 10
     while not _spooling(server, spool):
@@ -297,21 +321,78 @@ def test_an_upload_killed_mid_body_leaves_nothing_and_keeps_the_pool(
     assert list(spool.iterdir()) == []  # the spool was never a named file
 
     server = serve()
-    user = http_login(server.url, member.email)
-    _status, page = user.get(f"/cases/{case_id}/evidence")
-    assert pooled["id"] in page
-    status, body = user.get(f"/evidence/{pooled['id']}/file")
-    assert status == 200
-    assert body.encode() == pooled_bytes
+    assert_pool_intact(server, member, case_id, pooled, pooled_bytes)
     purged = runner.invoke(args=["evidence", "purge"])
-    assert purged.output.strip() == "Deleted 0 abandoned uploads and 0 interrupted partial files."
+    assert purged.output.splitlines() == [
+        "Deleted 0 abandoned uploads and 0 interrupted partial files.",
+        "Deleted 0 stored files no item refers to.",
+    ]
     assert stored_files(app) == files_before
 
     # an upload sent whole is taken: the one cut off was a valid request
-    upload = SlowUpload(server.url, user, case_id, b"Refund refused. " * 64_000)
+    user = http_login(server.url, member.email)
+    upload = SlowUpload(server.url, user, case_id, STATEMENT)
     status, answer = upload.finish()
     assert status == 201, answer
     assert _evidence_count() == 2
+
+
+def test_an_upload_killed_after_storing_its_file_leaves_nothing_after_a_purge(
+    app: Flask,
+    database_url: str,
+    member: User,
+    case_id: str,
+    serve: Serve,
+    runner: FlaskCliRunner,
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a table lock holds the request between storing and recording: PostgreSQL")
+    pooled, pooled_bytes = pool_one_item(app, member, case_id)
+    files_before = stored_files(app)
+    server = serve()
+    user = http_login(server.url, member.email)
+    # the request stores the original, then waits to record it: the kill falls in between
+    locker = create_engine(database_url)
+    with locker.connect() as lock:
+        lock.execute(text("LOCK TABLE evidence_files IN SHARE MODE"))
+        upload = SlowUpload(server.url, user, case_id, STATEMENT)
+        upload.send(len(upload.body))
+        deadline = time.monotonic() + 30
+        while not stored_files(app) - files_before - staged_files(app):
+            assert time.monotonic() < deadline, "the upload was never stored"
+            time.sleep(0.01)
+        server.kill()
+        upload.connection.close()
+        lock.rollback()
+    locker.dispose()
+
+    assert _evidence_count() == 1  # the killed transaction took its rows with it
+    orphans = stored_files(app) - files_before
+    assert len(orphans) == 1  # the original, which no row names: nobody can reach it
+    server = serve()
+    assert_pool_intact(server, member, case_id, pooled, pooled_bytes)
+
+    # a day later, the purge deletes the original nobody recorded, and only that
+    root = Path(app.config["STORAGE_DIR"])
+
+    def a_day_passes() -> None:
+        day_old = time.time() - 25 * 3600
+        for name in stored_files(app):
+            os.utime(root / name, (day_old, day_old))
+
+    a_day_passes()
+    (orphan,) = orphans
+    current_storage().put((root / orphan).read_bytes())  # as a new upload of the same file
+    purged = runner.invoke(args=["evidence", "purge"])
+    assert purged.output.splitlines()[1] == "Deleted 0 stored files no item refers to."
+    a_day_passes()
+    purged = runner.invoke(args=["evidence", "purge"])
+    assert purged.output.splitlines() == [
+        "Deleted 0 abandoned uploads and 0 interrupted partial files.",
+        "Deleted 1 stored files no item refers to.",
+    ]
+    assert stored_files(app) == files_before
+    assert_pool_intact(server, member, case_id, pooled, pooled_bytes)
 
 
 # -- an anonymization killed half-way through a document -------------------------------------
@@ -713,9 +794,10 @@ def test_a_bundle_built_in_a_killed_web_process_is_rebuilt_by_a_sweep(
         stale = time.time() - 25 * 3600
         os.utime(Path(app.config["STORAGE_DIR"]) / name, (stale, stale))
     purged = runner.invoke(args=["evidence", "purge"])
-    assert purged.output.strip() == (
-        f"Deleted 0 abandoned uploads and {len(left)} interrupted partial files."
-    )
+    assert purged.output.splitlines() == [
+        f"Deleted 0 abandoned uploads and {len(left)} interrupted partial files.",
+        "Deleted 0 stored files no item refers to.",
+    ]
     status, zipped = _api_bundle(server.url, case_id, token)
     assert status == 200
     report = verify_bundle(io.BytesIO(zipped))
