@@ -31,6 +31,7 @@ from tests.integration.test_authorization_matrix import (
     RX,
     Actor,
     M,
+    actor_for_row,
     actors_for,
     build_world,
     changed_tables,
@@ -138,7 +139,7 @@ def test_forged_posts_are_refused_in_the_users_language_and_change_nothing(
         payload = PAYLOADS.get(endpoint, lambda w, k: {})
         for kind, role, allowed in _tried_as(kinds):
             key = world.user(kind, role)
-            actor = Actor(app, world, None) if key is None else actors[key]
+            actor = actor_for_row(app, world, actors, endpoint, key)
             url = url_for_cell(app, endpoint, world.values(kind))
             cell = f"POST {url} [{endpoint} {kind}] as {role} ({key})"
             before = fingerprint()

@@ -152,10 +152,15 @@ GET: dict[str, Expect] = {
             "auth.two_factor_setup",  # regulators, already enrolled, are sent to their account
             "auth.two_step",  # logged in already: sent home
             "me.dashboard",
+            "me.data",
+            "me.export_data",
             "notifications.index",
             "complaints.new",
         )
     },
+    # the audit log is for admins, none of these roles (tests/integration/test_admin_audit.py)
+    "admin.audit_events": each(NOBODY, *SITE),
+    "admin.audit_csv": each(NOBODY, *SITE),
     "regulator.inbox": each(REGULATORS, *SITE),
     "regulator.tokens": each(REGULATORS, *SITE),
     "api.list_cases": each(REGULATORS, *SITE),
@@ -230,6 +235,8 @@ POST: dict[str, Expect] = {
     "auth.disable_two_factor": each(NOBODY, *SITE),  # members: not on; regulators: required
     "auth.two_step": each(USERS, *SITE),  # logged in already: sent home, nothing asked
     "auth.change_password": each(USERS, *SITE),
+    # a wrong password: members get the form again, regulators are refused; nothing changes
+    "me.delete_account": each(NOBODY, *SITE),
     "auth.logout": each(ALL, *SITE),
     "auth.end_every_session": each(USERS, *SITE),
 }
@@ -789,6 +796,19 @@ def verdict(role: str, allowed: frozenset[str], answer: Answer, cell: str) -> li
     return []
 
 
+def actor_for_row(
+    app: Flask, world: World, actors: dict[str | None, Actor], endpoint: str, key: str | None
+) -> Actor:
+    """Who posts a row's request: the role's browser; a fresh one for visitors (so logging in
+    changes nothing else) and for the rows that end every session (run after logging out, and
+    after the password changed)."""
+    if key is None:
+        return Actor(app, world, None)
+    if endpoint in ENDS_EVERY_SESSION:
+        return Actor(app, world, key, NEW_PASSWORD)
+    return actors[key]
+
+
 def actors_for(app: Flask, world: World) -> dict[str | None, Actor]:
     keys = [None, *(key for key in world.people if key != "spare")]
     return {key: Actor(app, world, key) for key in keys}
@@ -962,6 +982,7 @@ PAYLOADS: dict[str, Payload] = {
     "auth.two_step": lambda w, k: {"code": "000000"},
     "auth.renew_recovery_codes": lambda w, k: {"password": PASSWORD},
     "auth.disable_two_factor": lambda w, k: {"password": PASSWORD},
+    "me.delete_account": lambda w, k: {"password": "not the password"},
     "auth.change_password": lambda w, k: {
         "current_password": PASSWORD,
         "new_password": NEW_PASSWORD,
@@ -1036,10 +1057,7 @@ def test_every_post_by_every_role_and_refusals_change_nothing(
             # refused roles first, against an unchanged database; then the allowed ones act
             for role in sorted(ROLES, key=lambda r: (r in allowed, ROLES.index(r))):
                 key = world.user(kind, role)
-                if endpoint in ENDS_EVERY_SESSION and key is not None:
-                    actor = Actor(app, world, key, NEW_PASSWORD)  # changed two rows before
-                else:
-                    actor = Actor(app, world, None) if key is None else actors[key]
+                actor = actor_for_row(app, world, actors, endpoint, key)
                 answer = send(actor, "POST", url, endpoint, payload(world, kind))
                 cells += 1
                 cell = f"POST {url} [{endpoint} {kind}] as {role} ({key})"
