@@ -194,6 +194,8 @@ def disable(session: Session, user: User, password: str) -> None:
     if required_for(user):
         raise DomainError(_l("Your role requires two-step verification; it cannot be turned off."))
     _check_password(user, password)
+    if not user.two_factor_enabled:
+        raise DomainError(_l("Two-step verification is not on."))
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
