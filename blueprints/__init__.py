@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from blueprints.admin.views import bp as admin_bp
     from blueprints.api.views import bp as api_bp
     from blueprints.auth import two_factor  # noqa: F401 - its routes join the auth blueprint
     from blueprints.auth.views import bp as auth_bp
@@ -19,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.regulator.views import bp as regulator_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(auth_bp, url_prefix="/account")
     app.register_blueprint(cases_bp, url_prefix="/cases")

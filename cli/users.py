@@ -1,4 +1,8 @@
-"""``flask users create``: the only way to make regulators and admins."""
+"""``flask users create`` and ``set-role``: the only ways to make regulators and admins.
+
+Role changes and (de)activations made here are audited with no actor: the command line has no
+account behind it.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ import click
 from flask.cli import with_appcontext
 
 from extensions import db
-from models import UserRole
-from services import accounts
+from models import User, UserRole
+from services import account_roles, accounts
 from services.authorities import get_by_slug
 from services.errors import DomainError
 
@@ -59,3 +63,57 @@ def create(
         raise click.ClickException(str(error.message)) from None
     db.session.commit()
     click.echo(f"Created {user.role.value} account {user.email} (id {user.id}).")
+
+
+def _account(email: str) -> User:
+    user = accounts.find_by_email(db.session, email)
+    if user is None or user.deleted_at is not None:
+        raise click.ClickException(f"No account with the e-mail address {email}.")
+    return user
+
+
+@users.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in UserRole]))
+@click.option("--authority", "authority_slug", help="Authority short name (regulators only).")
+@with_appcontext
+def set_role(email: str, role: str, authority_slug: str | None) -> None:
+    """Change an account's role; a regulator needs --authority. Recorded as role.changed."""
+    user = _account(email)
+    try:
+        authority = get_by_slug(db.session, authority_slug) if authority_slug else None
+        changed = account_roles.set_role(db.session, user, UserRole(role), authority)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    if changed:
+        click.echo(f"Account {user.id} is now {user.role.value}.")
+    else:
+        click.echo(f"Account {user.id} already was {user.role.value}; nothing changed.")
+
+
+def _set_active(email: str, active: bool) -> None:
+    user = _account(email)
+    changed = account_roles.set_active(db.session, user, active)
+    db.session.commit()
+    state = "active" if active else "deactivated"
+    click.echo(
+        f"Account {user.id} is {state}." if changed else f"Account {user.id} already was {state}."
+    )
+
+
+@users.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def deactivate(email: str) -> None:
+    """Stop an account from logging in and end its sessions. Recorded as account.deactivated."""
+    _set_active(email, False)
+
+
+@users.command("activate")
+@click.argument("email")
+@with_appcontext
+def activate(email: str) -> None:
+    """Let a deactivated account log in again. Recorded as account.activated."""
+    _set_active(email, True)

@@ -265,6 +265,10 @@ def _chorus_row(values: dict[str, str], categories: dict[str, int]) -> tuple[lis
             raise _BadRow(f"cannot read the time “{created}”") from None
         if complaint.created_at.tzinfo is None:
             complaint.created_at = complaint.created_at.replace(tzinfo=UTC)
+        try:  # stored in UTC: "0001-01-01T00:00+14:00" would fall before year 1 on the way
+            complaint.created_at = complaint.created_at.astimezone(UTC)
+        except OverflowError:
+            raise _BadRow(f"the time “{created}” is out of range") from None
     return [values["company"], values["company_zh"]], complaint
 
 
@@ -331,6 +335,8 @@ class _Importer:
         try:
             if source == self.prefix or len(source) > SOURCE_MAX:
                 raise _BadRow(f"the {id_column} is missing or too long")
+            if "\x00" in source:  # PostgreSQL refuses it in text, and fails the whole file
+                raise _BadRow("the row contains a NUL character")
             if source in self.sources:
                 self.result.duplicates += 1
                 return

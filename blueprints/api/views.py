@@ -20,7 +20,7 @@ from blueprints.forms import page_arg
 from blueprints.regulator.views import inbox_filters
 from extensions import csrf, db
 from models import Category, Company, Submission, SubmissionStatus, User
-from services import api_tokens, evidence, regulator_inbox, submissions
+from services import api_tokens, audit, evidence, regulator_inbox, submissions
 from services.bundle import job as bundle_job
 from services.case_stats import case_figures
 from services.errors import Conflict, DomainError, NotFound
@@ -152,6 +152,16 @@ def bundle(case_id: str) -> Response | tuple[Response, int]:
         response = jsonify(error="The bundle is being prepared. Ask again in a minute.")
         response.headers["Retry-After"] = "30"
         return response, 202
+    if request.range is None or request.range.ranges[0][0] == 0:  # a download, not its tail
+        audit.record(
+            db.session,
+            "bundle.downloaded",
+            _user().id,
+            "case",
+            submission.case.public_id,
+            via="api",
+        )
+        db.session.commit()
     return send_stored(key, "application/zip", f"chorus-case-{submission.case.public_id}.zip")
 
 

@@ -1,0 +1,1 @@
+"""The admins' area: the security audit log."""
