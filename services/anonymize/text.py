@@ -191,15 +191,18 @@ class _View:
 
 
 def _without_typographic_dashes(candidate: _Candidate, view: _View, text: str) -> _Candidate:
-    """An e-mail address without the dashes the fold put at its start: "-" is allowed in its
-    local part, but a dash written as "—" or "–" is punctuation before the address ("联系我
-    ——chen@163.com"), which must stay in the text. Other kinds are returned as they are: a
-    dash inside a digit chain is a separator the fold is there to read."""
+    """An e-mail address starting after the last dash the fold made in its local part: "-"
+    is allowed there, but a dash written as "—" or "–" is punctuation before the address
+    ("联系我——chen@163.com", "wallet—chen@163.com"), which must stay in the text. Other kinds
+    are returned as they are: a dash inside a digit chain is a separator the fold is there to
+    read."""
     if candidate.kind is not PiiKind.EMAIL:
         return candidate
+    at = view.text.find("@", candidate.start, candidate.end)
     start = candidate.start
-    while start < candidate.end and text[view.origin[start]] in _TYPOGRAPHIC_DASHES:
-        start += 1
+    for position in range(candidate.start, at):
+        if text[view.origin[position]] in _TYPOGRAPHIC_DASHES:
+            start = position + 1
     return dataclasses.replace(candidate, start=start)
 
 

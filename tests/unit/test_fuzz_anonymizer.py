@@ -220,6 +220,7 @@ def planted(draw: st.DrawFn) -> tuple[str, str, list[tuple[PiiKind, str, str]]]:
 @example(("", "", []))
 @example(("—00@0.com ", "—[EMAIL] ", []))  # the em dash was folded into the address
 @example(("联系我——chen@163.com。", "联系我——[EMAIL]。", []))
+@example((" 13000000000 wallet—00@0.com ", " [PHONE] wallet—[EMAIL] ", []))
 @example(("手机 138 0013 8000，卡号 6222 0213 8001 3800", "手机 [PHONE]，卡号 [CARD]", []))
 def test_planted_personal_data_is_replaced_and_nothing_else_changes(
     case: tuple[str, str, list[tuple[PiiKind, str, str]]],
