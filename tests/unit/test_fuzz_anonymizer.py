@@ -6,10 +6,11 @@ exactly; any text at all redacts without an error and redacts to itself a second
 and random files given to the file cleaners come out cleaned or refused with a
 :class:`~services.errors.DomainError`, never with another exception.
 
-Every test runs with ``derandomize=True`` and no example database: CI and every developer
-machine try the same examples on every run, so a failure is reproducible from the commit
-alone, and a local ``.hypothesis`` directory never changes what a run covers. A failing
-example found once is kept as an explicit ``@example``.
+Every test runs with ``derandomize=True`` and no example database, so CI is reproducible: the
+seed comes from the test's own source, the same command on the same commit tries the same
+examples on every machine, and no local ``.hypothesis`` directory changes what a run covers.
+(Hypothesis also draws literals from the modules loaded, so this file alone and the whole suite
+try different, each fixed, sets.) A failing example found once is kept as an explicit example.
 """
 
 from __future__ import annotations
