@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from models import AuditEvent, User
+from models import AuditEvent, User, UserRole
 from services import audit
 from services.complaint_csv import neutralize
 
@@ -117,16 +117,10 @@ def _rows(session: Session, events: Sequence[AuditEvent]) -> list[AuditRow]:
     """Events as shown, each actor's role looked up once per batch: a role is no personal data,
     and it tells an admin at a glance whether a regulator or a member acted."""
     actor_ids = {e.actor_user_id for e in events if e.actor_user_id is not None}
-    roles = (
-        {
-            user_id: role
-            for user_id, role in session.execute(
-                select(User.id, User.role).where(User.id.in_(actor_ids))
-            )
-        }
-        if actor_ids
-        else {}
-    )
+    roles: dict[int, UserRole] = {}
+    if actor_ids:
+        rows = session.execute(select(User.id, User.role).where(User.id.in_(actor_ids)))
+        roles = {user_id: role for user_id, role in rows}  # noqa: C416 - Row to pair
     return [
         AuditRow(
             id=event.id,

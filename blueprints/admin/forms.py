@@ -28,6 +28,19 @@ class WholeNumberField(IntegerField):
             raise ValueError(str(_l("Enter an account id as a whole number, e.g. 42."))) from error
 
 
+BROKEN_LINK = _l("This page link is broken: start again from the newest events.")
+
+
+class CursorField(IntegerField):
+    """The "older" link's cursor: nobody types it, so a bad one is a broken link."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(BROKEN_LINK)) from error
+
+
 def _one_of_the_choices(form: Form, field: SelectField) -> None:
     if field.data and field.data not in {value for value, _label in field.choices}:
         raise ValidationError(_l("Choose a value from the list."))
@@ -61,7 +74,9 @@ class AuditFilterForm(Form):
     since = LocalDateField(_l("From (UTC)"), validators=[Optional(), _in_range])
     until = LocalDateField(_l("Until (UTC)"), validators=[Optional(), _in_range])
     #: the keyset cursor of the "older" link
-    before = WholeNumberField(validators=[Optional(), POSITIVE])
+    before = CursorField(
+        validators=[Optional(), NumberRange(min=1, max=QUERY_INT_MAX, message=BROKEN_LINK)]
+    )
 
     def set_choices(self, actions: list[str], target_types: list[str]) -> None:
         self.action.choices = [("", str(_l("Any action"))), *((a, a) for a in actions)]

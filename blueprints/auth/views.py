@@ -41,6 +41,8 @@ SECOND_STEP_SECONDS = 300
 
 
 def _home_for(user: object) -> str:
+    if getattr(user, "is_admin", False):
+        return url_for("admin.audit_events")
     if getattr(user, "is_regulator", False):
         return url_for("regulator.inbox")
     return url_for("me.dashboard")
