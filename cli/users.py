@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from extensions import db
 from models import User, UserRole
-from services import account_roles, accounts
+from services import account_roles, accounts, two_factor
 from services.authorities import get_by_slug
 from services.errors import DomainError
 
@@ -117,3 +117,19 @@ def deactivate(email: str) -> None:
 def activate(email: str) -> None:
     """Let a deactivated account log in again. Recorded as account.activated."""
     _set_active(email, True)
+
+
+@users.command("reset-two-factor")
+@click.argument("email")
+@with_appcontext
+def reset_two_factor(email: str) -> None:
+    """Remove an account's second step when its phone and recovery codes are both lost; its
+    sessions end and it enrols again at the next login. Recorded as two_factor.reset."""
+    user = _account(email)
+    changed = two_factor.reset(db.session, user)
+    db.session.commit()
+    click.echo(
+        f"Account {user.id}: two-step verification removed; it sets it up again at next login."
+        if changed
+        else f"Account {user.id} has no two-step verification; nothing changed."
+    )

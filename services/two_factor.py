@@ -30,6 +30,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from models import RecoveryCode, User, UserRole, utcnow
+from models.user import new_session_nonce
 from services import audit
 from services.errors import DomainError
 from services.passwords import verify_password
@@ -120,6 +121,7 @@ def _matching_step(secret: str, code: str, now: float) -> int | None:
 
 def _new_recovery_codes(session: Session, user: User) -> list[str]:
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    session.expire(user, ["recovery_codes"])
     codes = [
         "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH))
         for _ in range(RECOVERY_CODE_COUNT)
@@ -190,14 +192,31 @@ def regenerate_recovery_codes(session: Session, user: User, password: str) -> li
     return codes
 
 
+def reset(session: Session, user: User, *, actor_user_id: int | None = None) -> bool:
+    """An operator's answer to a lost phone and lost recovery codes: the second step is removed
+    and every session ends; whoever logs in next with the password enrols afresh (at once, for
+    a regulator or admin). False when there was nothing to reset."""
+    if not user.two_factor_enabled:
+        return False
+    _forget(session, user)
+    user.session_nonce = new_session_nonce()
+    audit.record(session, "two_factor.reset", actor_user_id, "user", user.id)
+    return True
+
+
+def _forget(session: Session, user: User) -> None:
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    session.expire(user, ["recovery_codes"])
+
+
 def disable(session: Session, user: User, password: str) -> None:
     if required_for(user):
         raise DomainError(_l("Your role requires two-step verification; it cannot be turned off."))
     _check_password(user, password)
     if not user.two_factor_enabled:
         raise DomainError(_l("Two-step verification is not on."))
-    user.totp_secret = None
-    user.totp_enabled_at = None
-    user.totp_last_step = None
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    _forget(session, user)
     audit.record(session, "two_factor.disabled", user.id, "user", user.id)

@@ -121,9 +121,7 @@ def test_login_waits_for_the_code_and_honours_next(
     wrong = submit(client, "/account/two-step", data={"code": "123456"}, headers=EN)
     assert wrong.status_code == 401
     assert "That code is not right." in wrong.get_data(as_text=True)
-    right = submit(
-        client, "/account/two-step", data={"code": pyotp.TOTP(secret).now()}, headers=EN
-    )
+    right = submit(client, "/account/two-step", data={"code": pyotp.TOTP(secret).now()}, headers=EN)
     assert right.headers["Location"] == "/account/"
     assert client.get("/me/").status_code == 200
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
@@ -135,9 +133,7 @@ def test_login_waits_for_the_code_and_honours_next(
     ]
 
 
-def test_a_code_opens_one_session_only(
-    app: Flask, enrolled: tuple[User, str, list[str]]
-) -> None:
+def test_a_code_opens_one_session_only(app: Flask, enrolled: tuple[User, str, list[str]]) -> None:
     user, secret, _codes = enrolled
     code = pyotp.TOTP(secret).now()
     first, second = app.test_client(), app.test_client()
@@ -228,7 +224,8 @@ def test_new_recovery_codes_need_the_password_and_replace_the_old(
         client, "/account/", "/account/two-step/recovery-codes", data={"password": PASSWORD}
     )
     new_codes = CODE_IN_PAGE.findall(renewed.get_data(as_text=True))
-    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    assert len(new_codes) == 10
+    assert not set(new_codes) & set(old_codes)
     db.session.expire_all()
     user = db.session.get(User, user.id)
     assert not two_factor.verify(db.session, user, old_codes[1]).ok
@@ -249,7 +246,8 @@ def test_a_member_can_turn_it_off_with_the_password(
     assert off.headers["Location"] == "/account/"
     db.session.expire_all()
     user = db.session.get(User, user.id)
-    assert not user.two_factor_enabled and user.totp_secret is None
+    assert not user.two_factor_enabled
+    assert user.totp_secret is None
     assert user.recovery_codes == []
     submit(client, "/account/", "/account/logout")
     assert _password_step(client, user.email).headers["Location"] == "/me/"
@@ -295,3 +293,30 @@ def test_a_new_secret_key_turns_the_app_off_but_recovery_codes_still_work(
     app.config["SECRET_KEY"] = "rotated"
     assert two_factor.secret_of(user) is None
     assert two_factor.verify(db.session, user, codes[2]).ok
+
+
+def test_an_operator_resets_a_lost_second_step_and_the_owner_enrols_again(
+    app: Flask, client: FlaskClient, enrolled: tuple[User, str, list[str]]
+) -> None:
+    user, secret, _codes = enrolled
+    _password_step(client, user.email)
+    submit(client, "/account/two-step", data={"code": pyotp.TOTP(secret).now()})
+    assert client.get("/me/").status_code == 200
+
+    result = app.test_cli_runner().invoke(args=["users", "reset-two-factor", user.email])
+    assert result.exit_code == 0, result.output
+    assert "sets it up again at next login" in result.output
+    # the open session ends with it; the password alone logs in now, and the account page
+    # offers to set it up again
+    assert client.get("/me/").headers["Location"].startswith("/account/login")
+    assert _password_step(client, user.email).headers["Location"] == "/me/"
+    assert "Set up two-step verification" in client.get("/account/", headers=EN).get_data(
+        as_text=True
+    )
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (event.action, event.actor_user_id) == ("login.succeeded", user.id)
+    assert db.session.scalar(
+        select(AuditEvent.target_id).where(AuditEvent.action == "two_factor.reset")
+    ) == str(user.id)
+    again = app.test_cli_runner().invoke(args=["users", "reset-two-factor", user.email])
+    assert "nothing changed" in again.output
