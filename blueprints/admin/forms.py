@@ -4,11 +4,12 @@ shows events the admin believes were excluded."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, IntegerField, SelectField, StringField, ValidationError
-from wtforms.validators import Length, NumberRange, Optional, Regexp
+from wtforms.validators import Length, Optional, Regexp
 
 from blueprints.complaints.forms import LocalDateField
 from blueprints.forms import QUERY_INT_MAX
@@ -51,7 +52,17 @@ def _in_range(form: Form, field: LocalDateField) -> None:
         raise ValidationError(_l("Enter a date between 2000-01-01 and 2999-12-31."))
 
 
-POSITIVE = NumberRange(min=1, max=QUERY_INT_MAX, message=_l("Enter a positive account id."))
+def _positive(message: str) -> Callable[[Form, IntegerField], None]:
+    """Checks a number that parsed; one that did not already has its own message."""
+
+    def check(form: Form, field: IntegerField) -> None:
+        if field.data is not None and not 0 < field.data <= QUERY_INT_MAX:
+            raise ValidationError(message)
+
+    return check
+
+
+POSITIVE = _positive(_l("Enter a positive account id."))
 
 
 class AuditFilterForm(Form):
@@ -74,9 +85,7 @@ class AuditFilterForm(Form):
     since = LocalDateField(_l("From (UTC)"), validators=[Optional(), _in_range])
     until = LocalDateField(_l("Until (UTC)"), validators=[Optional(), _in_range])
     #: the keyset cursor of the "older" link
-    before = CursorField(
-        validators=[Optional(), NumberRange(min=1, max=QUERY_INT_MAX, message=BROKEN_LINK)]
-    )
+    before = CursorField(validators=[Optional(), _positive(BROKEN_LINK)])
 
     def set_choices(self, actions: list[str], target_types: list[str]) -> None:
         self.action.choices = [("", str(_l("Any action"))), *((a, a) for a in actions)]
@@ -86,7 +95,7 @@ class AuditFilterForm(Form):
         if not super().validate(extra_validators):
             return False
         if self.since.data and self.until.data and self.until.data < self.since.data:
-            self.form_errors.append(str(_l("The end of the date range is before its start.")))
+            self.until.errors = [str(_l("The end of the date range is before its start."))]
             return False
         return True
 

@@ -402,6 +402,7 @@ def test_bad_filter_values_are_refused_with_a_message(app: Flask, admin: User) -
         status, html = _get(client, AUDIT, **params)
         assert status == 400, params
         assert message in html.replace("&#34;", '"'), params
+        assert html.count('class="field-error"') == 1, params  # one message, not two
         assert "<table>" not in html
         response = client.get(f"{AUDIT}.csv", query_string=params)
         assert response.status_code == 400, params
