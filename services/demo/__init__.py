@@ -107,6 +107,8 @@ def load_demo(session: Session, content_path: Path = CONTENT) -> str:
     for item in content["regulators"]:
         authority = ctx.authorities[item["authority"]]
         ctx.users[item["key"]] = _user(ctx, item, password_hash, UserRole.REGULATOR, authority)
+    for item in content["admins"]:
+        ctx.users[item["key"]] = _user(ctx, item, password_hash, UserRole.ADMIN, None)
     session.flush()
     for item in content["cases"]:
         _case(ctx, item)

@@ -21,7 +21,7 @@ PHONE = {"width": 375, "height": 812}
 DESK = {"width": 1280, "height": 900}
 #: downloads, images and machine endpoints: not pages
 NOT_PAGES = re.compile(
-    r"^/(static|api)/|/(file|thumbnail|pages/\d+|work/\d+|bundle\.zip|qr\.png|og\.png)$|\.pem$"
+    r"^/(static|api)/|/(file|thumbnail|pages/\d+|work/\d+|bundle\.zip|qr\.png|og\.png)$|\.(pem|csv|json)$"
 )
 ID_SEGMENT = re.compile(r"/(?=[a-z0-9]*\d)[a-z0-9]{8,}|/\d+(?=/|$)")
 MAX_PAGES = 40
@@ -92,6 +92,7 @@ EXPECTED_ROUTES = {
     "member": {"/me/", "/cases/*", "/cases/*/complaint", "/cases/*/evidence", "/complaints/*"},
     "organizer": {"/cases/*/complaint/edit", "/cases/*/members", "/cases/*/share", "/evidence/*"},
     "regulator": {"/regulator/", "/regulator/cases/*", "/regulator/tokens"},
+    "admin": {"/admin/audit", "/account/"},
 }
 
 
@@ -105,6 +106,7 @@ EXPECTED_ROUTES = {
         ("organizer@example.org", "zh", DESK),
         ("regulator@example.org", "zh", DESK),
         ("regulator.cfpb@example.org", "en", PHONE),
+        ("admin@example.org", "en", PHONE),
     ],
 )
 def test_every_reachable_page_passes_the_checks(
@@ -116,7 +118,9 @@ def test_every_reachable_page_passes_the_checks(
     page = context.new_page()
     if who:
         _log_in(page, live_server, who)
-    start = {None: "/", "regulator": "/regulator/"}.get(who and who.split("@")[0][:9], "/me/")
+    start = {None: "/", "regulator": "/regulator/", "admin": "/admin/audit"}.get(
+        who and who.split("@")[0][:9], "/me/"
+    )
     problems, routes = _crawl(page, live_server, start, viewport, language)
     context.close()
     # the crawl itself works: it reached the pages this person's role is about
