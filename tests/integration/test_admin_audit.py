@@ -45,7 +45,7 @@ from tests.integration.test_submission import (  # noqa: F401 - fixtures
 )
 from tests.support.forms import login
 
-ADMIN_EMAIL = "admin@example.org"
+ADMIN_EMAIL = "audit.admin@example.org"  # not the demo admin: some worlds load the demo
 ADMIN_NAME = "Root Operator"
 AUDIT = "/admin/audit"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
