@@ -122,9 +122,10 @@ def _log_in(stack: Stack, email: str) -> requests.Session:
         timeout=10,
     )
     assert response.status_code == 302, response.text[:500]
-    setup = session.get(f"{stack.url}/account/two-step/setup", headers=FRESH, timeout=10)
+    # where the login sends them; a regulator's first login ends on two-step setup
+    setup = session.get(stack.url + response.headers["Location"], headers=FRESH, timeout=10)
     secret = re.search(r"data-totp-secret>([A-Z2-7 ]+)<", setup.text)
-    if secret:  # a regulator's first login: two-step verification before anything else
+    if setup.url.endswith("/account/two-step/setup") and secret:
         code = pyotp.TOTP(secret.group(1).replace(" ", "")).now()
         token = CSRF_PATTERN.search(setup.text)
         enrolled = session.post(
