@@ -34,7 +34,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from models import (
     ApiToken,
@@ -72,7 +72,10 @@ def export(session: Session, user: User) -> dict[str, Any]:
     """Everything the platform holds about ``user``, as :data:`EXPORT_FORMAT`."""
     memberships = list(
         session.scalars(
-            select(Membership).where(Membership.user_id == user.id).order_by(Membership.id)
+            select(Membership)
+            .where(Membership.user_id == user.id)
+            .options(joinedload(Membership.case))
+            .order_by(Membership.id)
         )
     )
     membership_ids = [m.id for m in memberships]
@@ -137,7 +140,10 @@ def _account(user: User) -> dict[str, Any]:
 def _complaints_of(session: Session, user: User) -> list[Complaint]:
     return list(
         session.scalars(
-            select(Complaint).where(Complaint.owner_id == user.id).order_by(Complaint.id)
+            select(Complaint)
+            .where(Complaint.owner_id == user.id)
+            .options(joinedload(Complaint.company), joinedload(Complaint.category))
+            .order_by(Complaint.id)
         )
     )
 
@@ -177,7 +183,10 @@ def _membership(membership: Membership) -> dict[str, Any]:
 def _evidence_of(session: Session, user: User) -> list[Evidence]:
     return list(
         session.scalars(
-            select(Evidence).where(Evidence.contributor_id == user.id).order_by(Evidence.id)
+            select(Evidence)
+            .where(Evidence.contributor_id == user.id)
+            .options(selectinload(Evidence.files))
+            .order_by(Evidence.id)
         )
     )
 

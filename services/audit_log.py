@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from models import AuditEvent, User, UserRole
 from services import audit
 from services.complaint_csv import neutralize
+from services.day_range import within_days
 
 PAGE_SIZE = 50
 #: rows read per query while exporting: the export streams, whatever the log's size
@@ -92,17 +93,10 @@ def _filtered(filters: AuditFilters) -> Select[tuple[AuditEvent]]:
         stmt = stmt.where(AuditEvent.target_type == filters.target_type)
     if filters.target_id:
         stmt = stmt.where(AuditEvent.target_id == filters.target_id)
-    if filters.since:
-        stmt = stmt.where(AuditEvent.created_at >= _start_of(filters.since))
-    if filters.until:
-        stmt = stmt.where(AuditEvent.created_at < _start_of(filters.until + timedelta(days=1)))
+    stmt = stmt.where(*within_days(AuditEvent.created_at, filters.since, filters.until))
     if filters.before_id is not None:
         stmt = stmt.where(AuditEvent.id < filters.before_id)
     return stmt.order_by(AuditEvent.id.desc())
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def page(session: Session, filters: AuditFilters, size: int = PAGE_SIZE) -> AuditPage:

@@ -40,16 +40,11 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 from models import Base
+from services.evidence_files import STORED_KEY_COLUMNS
 
 #: rows inserted per statement on restore
 BATCH = 500
 
-#: columns holding storage keys: the stored files a snapshot refers to
-STORED_KEY_COLUMNS = {
-    "evidence": ("sha256",),
-    "evidence_files": ("key",),
-    "submissions": ("bundle_sha256",),
-}
 
 Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]
 

@@ -39,7 +39,6 @@ from sqlalchemy.orm import Session
 from models import (
     PRIVATE_ROLES,
     UNCONFIRMED_STATUSES,
-    Base,
     CaseEvent,
     CaseEventKind,
     Evidence,
@@ -57,7 +56,6 @@ from services import audit, evidence_files, group_cases, jobs
 from services.anonymize import image, pdf, plaintext, table
 from services.anonymize.boxes import MAX_BOXES_PER_PAGE, Box
 from services.anonymize.sniff import Detected, UnreadableFile, clean_file_name, detect
-from services.backup_rows import STORED_KEY_COLUMNS
 from services.errors import DomainError, NotAllowed, NotFound
 from services.storage import Storage
 
@@ -442,10 +440,7 @@ def purge_unreferenced(
     removed = 0
     for start in range(0, len(candidates), 500):
         batch = set(candidates[start : start + 500])
-        for table_name, columns in STORED_KEY_COLUMNS.items():
-            for name in columns:
-                column = Base.metadata.tables[table_name].c[name]
-                batch -= set(session.scalars(select(column).where(column.in_(batch))))
+        batch -= evidence_files.held_keys(session, batch)
         removed += sum(delete_if_older(key, seconds) for key in sorted(batch))
     return removed
 

@@ -1,9 +1,10 @@
 """Which stored bytes an evidence item holds, and deleting bytes nobody holds any more.
 
 Storage is content-addressed and shared by every case: the same screenshot sent by two members
-is one file. So a file is never deleted because *one* item lets go of it, only once no
-:class:`EvidenceFile` row and no pooled item names its key. The check runs inside the
-transaction that drops the references; the bytes go after it commits (a rollback keeps them).
+is one file. So a file is never deleted because *one* item lets go of it, only once no row
+names its key (:data:`STORED_KEY_COLUMNS`: evidence files, pooled items, bundles). The check
+runs inside the transaction that drops the references; the bytes go after it commits (a
+rollback keeps them).
 """
 
 from __future__ import annotations
@@ -17,12 +18,19 @@ from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from models import Evidence, EvidenceFile, FileRole
+from models import Base, Evidence, EvidenceFile, FileRole
 from services.storage import Storage, storage_for
 
 log = logging.getLogger(__name__)
 
 UNUSED = "chorus.unused_keys"
+
+#: every column holding a key of the content store: a stored file is in use while one names it
+STORED_KEY_COLUMNS = {
+    "evidence": ("sha256",),
+    "evidence_files": ("key",),
+    "submissions": ("bundle_sha256",),
+}
 
 
 def current_storage() -> Storage:
@@ -114,12 +122,19 @@ def release(session: Session, keys: Iterable[str]) -> None:
     candidates = set(keys)
     if not candidates:
         return
-    held = set(
-        session.scalars(select(EvidenceFile.key).where(EvidenceFile.key.in_(candidates)))
-    ) | set(session.scalars(select(Evidence.sha256).where(Evidence.sha256.in_(candidates))))
-    unused = candidates - held
+    unused = candidates - held_keys(session, candidates)
     if unused:
         session.info.setdefault(UNUSED, set()).update(unused)
+
+
+def held_keys(session: Session, keys: set[str]) -> set[str]:
+    """Which of ``keys`` some row still names."""
+    held: set[str] = set()
+    for table_name, columns in STORED_KEY_COLUMNS.items():
+        for name in columns:
+            column = Base.metadata.tables[table_name].c[name]
+            held |= set(session.scalars(select(column).where(column.in_(keys))))
+    return held
 
 
 @event.listens_for(Session, "after_commit")

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from models import (
     SubmissionStatus,
 )
 from services import signing
+from services.day_range import within_days
 
 PAGE_SIZE = 25
 SIGNATORIES_SHOWN = 200
@@ -54,12 +55,9 @@ def inbox(session: Session, authority_id: int, filters: InboxFilters, page: int)
         stmt = stmt.where(GroupCase.category_id == filters.category_id)
     if filters.status:
         stmt = stmt.where(Submission.status == filters.status)
-    if filters.submitted_from:
-        stmt = stmt.where(Submission.submitted_at >= _start_of(filters.submitted_from))
-    if filters.submitted_to:
-        stmt = stmt.where(
-            Submission.submitted_at < _start_of(filters.submitted_to + timedelta(days=1))
-        )
+    stmt = stmt.where(
+        *within_days(Submission.submitted_at, filters.submitted_from, filters.submitted_to)
+    )
     if filters.min_members:
         stmt = stmt.where(GroupCase.member_count >= filters.min_members)
     order = {
@@ -67,10 +65,6 @@ def inbox(session: Session, authority_id: int, filters: InboxFilters, page: int)
         "size": (GroupCase.member_count.desc(), Submission.id.desc()),
     }.get(filters.sort, (Submission.submitted_at.desc(), Submission.id.desc()))
     return db.paginate(stmt.order_by(*order), page=page, per_page=PAGE_SIZE, error_out=False)
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def filter_choices(session: Session, authority_id: int) -> tuple[list[Company], list[Category]]:

@@ -48,6 +48,17 @@ def _password_field(label: object) -> PasswordField:
     )
 
 
+def _current_password_field(label: object) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message=_l("Please enter your password.")),
+            Length(max=PASSWORD_MAX, message=_l("The password is too long.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 def _email_field() -> EmailField:
     return EmailField(
         _l("E-mail"),
@@ -94,14 +105,7 @@ class LoginForm(FlaskForm):
         ],
         render_kw={"autocomplete": "username"},
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            DataRequired(message=_l("Please enter your password.")),
-            Length(max=PASSWORD_MAX, message=_l("The password is too long.")),
-        ],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = _current_password_field(_l("Password"))
     remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField()
 
@@ -147,11 +151,4 @@ class TwoFactorSetupForm(FlaskForm):
 class ConfirmPasswordForm(FlaskForm):
     """For the changes that weaken or replace a second step: a stolen open session is not enough."""
 
-    password = PasswordField(
-        _l("Your password"),
-        validators=[
-            DataRequired(message=_l("Please enter your password.")),
-            Length(max=PASSWORD_MAX, message=_l("The password is too long.")),
-        ],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = _current_password_field(_l("Your password"))

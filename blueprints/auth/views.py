@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -34,6 +36,7 @@ from services import accounts, audit, two_factor
 from services.i18n import LOCALE_SESSION_KEY
 
 bp = Blueprint("auth", __name__)
+View = TypeVar("View", bound=Callable[..., Any])
 
 #: the session key holding who passed the password step, and how long that is good for
 SECOND_STEP_KEY = "two_step_pending"
@@ -69,6 +72,27 @@ def _failed_login(response: Response) -> bool:
     return response.status_code != 302
 
 
+def throttled_like_login(account_key: Callable[[], str]) -> Callable[[View], View]:
+    """Failed attempts count against the address (LOGIN_RATE_LIMIT) and against the account
+    ``account_key`` names (LOGIN_RATE_LIMIT_PER_ACCOUNT); successful ones count against neither."""
+
+    def decorate(view: View) -> View:
+        per_account = limiter.limit(
+            lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"],
+            methods=["POST"],
+            key_func=account_key,
+            deduct_when=_failed_login,
+        )
+        per_address = limiter.limit(
+            lambda: current_app.config["LOGIN_RATE_LIMIT"],
+            methods=["POST"],
+            deduct_when=_failed_login,
+        )
+        return per_address(per_account(view))
+
+    return decorate
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> str | Response | tuple[str, int]:
     """Create a member account and log it in."""
@@ -97,15 +121,7 @@ def register() -> str | Response | tuple[str, int]:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed_login
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=_login_account_key,
-    deduct_when=_failed_login,
-)
+@throttled_like_login(_login_account_key)
 def login() -> str | Response | tuple[str, int]:
     """Log in. Wrong e-mail and wrong password get the same message, on purpose."""
     form = LoginForm(next=request.args.get("next", ""))
@@ -150,15 +166,7 @@ def _second_step_key() -> str:
 
 
 @bp.route("/two-step", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed_login
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=_second_step_key,
-    deduct_when=_failed_login,
-)
+@throttled_like_login(_second_step_key)
 def two_step() -> str | Response | tuple[str, int]:
     """The second step of logging in: a code from the authenticator app or a recovery code."""
     if current_user.is_authenticated:

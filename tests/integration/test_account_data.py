@@ -46,7 +46,6 @@ from models import (
     MemberRole,
     Membership,
     Notification,
-    RecoveryCode,
     Submission,
     User,
     UserRole,
@@ -58,7 +57,8 @@ from services.bundle.verify import verify_bundle
 from services.bundle.writer import build_bundle
 from services.evidence_files import current_storage
 from tests.conftest import PASSWORD
-from tests.support.forms import csrf_token, login, submit
+from tests.support import two_step
+from tests.support.forms import csrf_token, logged_in, login, submit
 
 EN = {"Accept-Language": "en"}
 NAME = "Alice Zhang"
@@ -66,7 +66,6 @@ PHONE = "13812345678"
 ALICE_NARRATIVE = f"I am {NAME}, call me on {PHONE}: WalletPro froze my balance after a top-up."
 OTHER_NARRATIVE = "WalletPro froze the balance of my account and support never answers at all."
 CAROL_SECRET = "Carol's own narrative: WalletPro froze my salary on the 3rd of the month."
-TOTP_SECRET = "sealed-authenticator-secret-0123456789"
 
 
 @dataclass
@@ -202,20 +201,6 @@ def world(
     return build_world(make_user, make_company, make_complaint)
 
 
-def _client(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, email, PASSWORD, headers=EN).status_code == 302
-    return client
-
-
-def _enable_two_factor(user: User) -> None:
-    """Set after logging in: the second login step is not what this file tests."""
-    user.totp_secret = TOTP_SECRET
-    user.totp_enabled_at = utcnow()
-    user.recovery_codes.append(RecoveryCode(code_sha256="f" * 64))
-    db.session.commit()
-
-
 def _snapshot() -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, in primary-key order."""
     db.session.expire_all()
@@ -238,8 +223,8 @@ def _delete(client: FlaskClient, password: str, **kwargs: Any) -> Any:
 def test_the_export_holds_the_members_data_and_no_secret_nor_anyone_elses(
     app: Flask, world: World
 ) -> None:
-    client = _client(app, "alice@example.org")
-    _enable_two_factor(world.alice)
+    client = logged_in(app, "alice@example.org")
+    secret = two_step.enrol(world.alice)  # after logging in: the second step is not tested here
     response = client.get("/me/data/export.json", headers=EN)
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -296,8 +281,10 @@ def test_the_export_holds_the_members_data_and_no_secret_nor_anyone_elses(
     # no secret of the account, nothing of anyone else
     assert world.alice.password_hash not in raw
     assert "$argon2" not in raw
-    assert TOTP_SECRET not in raw
-    assert "f" * 64 not in raw
+    assert secret not in raw
+    assert world.alice.totp_secret not in raw  # sealed
+    for recovery in world.alice.recovery_codes:
+        assert recovery.code_sha256 not in raw
     for other in ("bob@example.org", "carol@example.org", "Bob Li", "Carol Wu", CAROL_SECRET):
         assert other not in raw
     assert OTHER_NARRATIVE not in raw
@@ -310,7 +297,7 @@ def test_the_export_and_data_page_need_a_login_and_are_per_member(app: Flask, wo
         assert response.status_code == 302
         assert "/account/login" in response.headers["Location"]
 
-    bob = _client(app, "bob@example.org")
+    bob = logged_in(app, "bob@example.org")
     raw = bob.get("/me/data/export.json", headers=EN).get_data(as_text=True)
     data = json.loads(raw)
     assert data["account"]["email"] == "bob@example.org"
@@ -319,7 +306,7 @@ def test_the_export_and_data_page_need_a_login_and_are_per_member(app: Flask, wo
     assert ALICE_NARRATIVE not in raw
     assert [m["case_title"] for m in data["memberships"]] == ["Submitted freeze case"]
 
-    alice = _client(app, "alice@example.org")
+    alice = logged_in(app, "alice@example.org")
     dashboard = alice.get("/me/", headers=EN).get_data(as_text=True)
     assert 'href="/me/data"' in dashboard
     page = alice.get("/me/data", headers=EN).get_data(as_text=True)
@@ -336,7 +323,7 @@ def test_the_export_and_data_page_need_a_login_and_are_per_member(app: Flask, wo
 
 
 def test_a_wrong_password_deletes_nothing(app: Flask, world: World) -> None:
-    client = _client(app, "alice@example.org")
+    client = logged_in(app, "alice@example.org")
     before = _snapshot()
     stored = {key: current_storage().exists(key) for key in world.keys.values()}
     response = _delete(client, "not my password")
@@ -374,7 +361,7 @@ def test_regulators_and_admins_cannot_delete_themselves(
         authority = Authority(slug="cca", name_en="CCA", name_zh="中消协")
         db.session.add(authority)
     make_user(email="staff@example.org", role=role, authority=authority, locale="en")
-    client = _client(app, "staff@example.org")
+    client = logged_in(app, "staff@example.org")
     page = client.get("/me/data", headers=EN).get_data(as_text=True)
     assert "managed by the platform" in page
     assert 'action="/me/data/delete"' not in page
@@ -410,9 +397,9 @@ def test_deleting_the_account_leaves_open_cases_and_keeps_submitted_ones_pseudon
 ) -> None:
     nfra = db.session.scalar(select(Authority).where(Authority.slug == "nfra"))
     make_user(email="reg@example.org", role=UserRole.REGULATOR, authority=nfra, locale="en")
-    client = _client(app, "alice@example.org")
-    other_device = _client(app, "alice@example.org")
-    _enable_two_factor(world.alice)
+    client = logged_in(app, "alice@example.org")
+    other_device = logged_in(app, "alice@example.org")
+    two_step.enrol(world.alice)
     alice_id, nonce = world.alice.id, world.alice.session_nonce
     code = {
         case.title: group_cases.membership_in(db.session, world.alice, case).pseudonym
@@ -522,7 +509,7 @@ def test_deleting_the_account_leaves_open_cases_and_keeps_submitted_ones_pseudon
         assert "@invalid" not in text
     assert code["Submitted freeze case"] in files[bag.TIMELINE].decode()
 
-    regulator = _client(app, "reg@example.org")
+    regulator = logged_in(app, "reg@example.org")
     page = regulator.get(f"/regulator/cases/{submitted.public_id}", headers=EN)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -530,7 +517,7 @@ def test_deleting_the_account_leaves_open_cases_and_keeps_submitted_ones_pseudon
     assert NAME not in html
     assert "alice@example.org" not in html
     assert "@invalid" not in html
-    bob = _client(app, "bob@example.org")
+    bob = logged_in(app, "bob@example.org")
     timeline = bob.get(f"/cases/{submitted.public_id}", headers=EN).get_data(as_text=True)
     assert code["Submitted freeze case"] in timeline
     assert NAME not in timeline

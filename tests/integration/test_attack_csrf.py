@@ -22,7 +22,6 @@ from typing import Any
 from flask import Flask
 
 from extensions import csrf
-from models import Company, Complaint, User
 from tests.integration.test_authorization_matrix import (
     EN,
     PAYLOADS,
@@ -31,14 +30,15 @@ from tests.integration.test_authorization_matrix import (
     RX,
     Actor,
     M,
+    World,
     actor_for_row,
     actors_for,
-    build_world,
     changed_tables,
     fingerprint,
     send,
     url_for_cell,
 )
+from tests.integration.test_authorization_matrix import world as world  # fixture
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: the only blueprint exempt from the check: it authenticates by bearer token, never by cookie
@@ -124,11 +124,8 @@ def _tried_as(kinds: dict[str, frozenset[str]]) -> list[tuple[str, str, bool]]:
 
 def test_forged_posts_are_refused_in_the_users_language_and_change_nothing(
     app: Flask,
-    make_user: Callable[..., User],
-    make_company: Callable[..., Company],
-    make_complaint: Callable[..., Complaint],
+    world: World,
 ) -> None:
-    world = build_world(make_user, make_company, make_complaint)
     actors = actors_for(app, world)
     attacker = Actor(app, world, "spare")  # logged in: a valid token, of another session
     failures: list[str] = []
@@ -164,13 +161,10 @@ def test_forged_posts_are_refused_in_the_users_language_and_change_nothing(
 
 def test_the_api_takes_no_cookie_only_a_bearer_token(
     app: Flask,
-    make_user: Callable[..., User],
-    make_company: Callable[..., Company],
-    make_complaint: Callable[..., Complaint],
+    world: World,
 ) -> None:
     """The API skips the CSRF check; what protects it is that a browser's cookie is worth
     nothing there: a cross-site form or script riding the regulator's session is refused."""
-    world = build_world(make_user, make_company, make_complaint)
     regulator = Actor(app, world, world.user("A", RX))
     url = url_for_cell(app, "api.post_status", world.values("A"))
     before = fingerprint()

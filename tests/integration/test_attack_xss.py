@@ -38,7 +38,7 @@ from services.authorities import create_authority
 from services.complaint_csv import FORMULA_STARTS, PLAIN_NUMBER
 from services.group_cases import case_by_public_id
 from tests.conftest import PASSWORD
-from tests.support.forms import csrf_token, login, upload_evidence
+from tests.support.forms import csrf_token, logged_in, upload_evidence
 
 EN = {"Accept-Language": "en"}
 
@@ -184,12 +184,6 @@ def complaint_form(company: str, narrative: str, category: int, **extra: Any) ->
     }
 
 
-def logged_in(app: Flask, user: User) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, user.email, PASSWORD, headers=EN).status_code == 302
-    return client
-
-
 def newest_complaint(user: User) -> Complaint:
     found = db.session.scalars(
         select(Complaint).where(Complaint.owner_id == user.id).order_by(Complaint.id.desc())
@@ -225,7 +219,7 @@ def build(
     assert member.display_name == FIELDS["mem_name"]
     category = db.session.scalar(select(Category.id).where(Category.code == "refund"))
     assert category is not None
-    org, mem, reg = (logged_in(app, user) for user in (organizer, member, regulator))
+    org, mem, reg = (logged_in(app, user.email) for user in (organizer, member, regulator))
 
     new = "/complaints/new"
     post(org, new, new, complaint_form("WalletPro", FIELDS["narrative"], category))

@@ -68,6 +68,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from flask import Flask, url_for
 from fpdf import FPDF
 from sqlalchemy import select
@@ -809,6 +810,16 @@ def actor_for_row(
     return actors[key]
 
 
+@pytest.fixture
+def world(
+    make_user: Callable[..., User],
+    make_company: Callable[..., Company],
+    make_complaint: Callable[..., Complaint],
+) -> World:
+    """The world every test here tries: built once per test, a few seconds."""
+    return build_world(make_user, make_company, make_complaint)
+
+
 def actors_for(app: Flask, world: World) -> dict[str | None, Actor]:
     keys = [None, *(key for key in world.people if key != "spare")]
     return {key: Actor(app, world, key) for key in keys}
@@ -816,11 +827,8 @@ def actors_for(app: Flask, world: World) -> dict[str | None, Actor]:
 
 def test_every_get_by_every_role_and_no_private_data_in_any_body(
     app: Flask,
-    make_user: Callable[..., User],
-    make_company: Callable[..., Company],
-    make_complaint: Callable[..., Complaint],
+    world: World,
 ) -> None:
-    world = build_world(make_user, make_company, make_complaint)
     actors = actors_for(app, world)
     failures: list[str] = []
     cells = 0
@@ -893,11 +901,8 @@ def _random_values(kind_values: dict[str, Any]) -> dict[str, Any]:
 
 def test_what_is_not_yours_answers_exactly_like_what_does_not_exist(
     app: Flask,
-    make_user: Callable[..., User],
-    make_company: Callable[..., Company],
-    make_complaint: Callable[..., Complaint],
+    world: World,
 ) -> None:
-    world = build_world(make_user, make_company, make_complaint)
     actors = {key: Actor(app, world, key) for key in {row[0] for row in NOT_YOURS}}
     failures = []
     for viewer, endpoint, method, kind in NOT_YOURS:
@@ -1020,11 +1025,8 @@ PAYLOADS: dict[str, Payload] = {
 
 def test_every_post_by_every_role_and_refusals_change_nothing(
     app: Flask,
-    make_user: Callable[..., User],
-    make_company: Callable[..., Company],
-    make_complaint: Callable[..., Complaint],
+    world: World,
 ) -> None:
-    world = build_world(make_user, make_company, make_complaint)
     actors = actors_for(app, world)
     failures: list[str] = []
     cells = 0

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient, FlaskCliRunner
+from flask.testing import FlaskCliRunner
 from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.exc import OperationalError
 
@@ -67,8 +67,11 @@ from services.storage import STAGING_DIR
 from tests.conftest import PASSWORD, PROD_PROFILE
 from tests.integration.test_jobs_rq import FLASK, kill_worker, wait_for, worker_env
 from tests.support.browserless import HttpUser
-from tests.support.forms import csrf_token, login, upload_evidence
+from tests.support.forms import csrf_token, logged_in, upload_evidence
 from tests.support.killable import BIN, ROOT, Server, start_gunicorn
+from tests.support.one_case import NARRATIVE
+from tests.support.one_case import case_id as case_id  # fixtures
+from tests.support.one_case import organizer as organizer
 from tests.support.server import served_env
 
 pytestmark = pytest.mark.skipif(
@@ -76,7 +79,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 EN = {"Accept-Language": "en"}
-NARRATIVE = "WalletPro froze my balance after a top-up and support never answers my tickets."
 POOLED_TEXT = "我的退款被拒。Refund of 199.00 refused on 2026-10-01.".encode()
 
 Serve = Callable[..., Server]
@@ -144,32 +146,9 @@ def staged_files(app: Flask) -> set[str]:
 
 
 @pytest.fixture
-def member(
-    make_user: Callable[..., User],
-    make_company: Callable[..., Company],
-    make_complaint: Callable[..., Complaint],
-) -> User:
-    """The organizer of a case (:func:`case_id`)."""
-    user = make_user(email="member@example.org", display_name="Lin Member", locale="en")
-    wallet = make_company("walletpro", "WalletPro", "钱包宝")
-    group_cases.start_case(
-        db.session, user, make_complaint(user, wallet, NARRATIVE), title="Frozen", summary=""
-    )
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def case_id(member: User) -> str:
-    public_id = db.session.scalar(select(GroupCase.public_id))
-    assert public_id is not None
-    return public_id
-
-
-def logged_in(app: Flask, user: User) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, user.email, PASSWORD, headers=EN).status_code == 302
-    return client
+def member(organizer: User) -> User:
+    """The member whose evidence is at stake: the organizer of the case."""
+    return organizer
 
 
 def _evidence_count() -> int:
@@ -252,7 +231,7 @@ STATEMENT = b"Refund refused. " * 64_000
 
 def pool_one_item(app: Flask, member: User, case_id: str) -> tuple[dict[str, str], bytes]:
     """The member contributes and confirms a statement; its upload answer and pooled bytes."""
-    client = logged_in(app, member)
+    client = logged_in(app, member.email)
     pooled = upload_evidence(client, case_id, "refund.txt", POOLED_TEXT).get_json()
     assert client.post(
         f"/evidence/{pooled['id']}/confirm",
@@ -482,8 +461,8 @@ def test_an_anonymization_killed_mid_document_is_redone_whole(
     tmp_path: Path,
 ) -> None:
     first = job_worker()
-    contributor = logged_in(app, member)
-    other = logged_in(app, co_member(case_id, make_user, make_complaint))
+    contributor = logged_in(app, member.email)
+    other = logged_in(app, co_member(case_id, make_user, make_complaint).email)
     answer = upload_evidence(contributor, case_id, "statement.pdf", statement_pdf())
     assert answer.status_code == 201, answer.get_data(as_text=True)
     body = answer.get_json()
@@ -757,7 +736,7 @@ def test_a_bundle_built_in_a_killed_web_process_is_rebuilt_by_a_sweep(
     assert all(name.startswith(f"{STAGING_DIR}/put-bundle-") for name in left), left
 
     server = serve(JOBS_MODE="thread")
-    regulator_client = logged_in(app, regulator)
+    regulator_client = logged_in(app, regulator.email)
     page = f"/regulator/cases/{case_id}"
     assert regulator_client.get(f"{page}/bundle.zip").status_code == 404
     assert f"{page}/bundle.zip" not in regulator_client.get(page).get_data(as_text=True)

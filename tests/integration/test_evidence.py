@@ -36,8 +36,7 @@ from models import (
 )
 from services import drafting, group_cases
 from services.evidence_files import current_storage
-from tests.conftest import PASSWORD
-from tests.support.forms import csrf_token, login, upload_evidence
+from tests.support.forms import csrf_token, logged_in, upload_evidence
 from tests.support.stored import stored_objects
 
 CORPUS = Path(__file__).parents[1] / "data" / "evidence"
@@ -75,13 +74,6 @@ def people(
 @pytest.fixture
 def case(people: dict[str, User]) -> GroupCase:
     return db.session.scalar(select(GroupCase))
-
-
-def _client(app: Flask, user: User) -> FlaskClient:
-    client = app.test_client()
-    response = login(client, user.email, PASSWORD, headers=EN)
-    assert response.status_code == 302
-    return client
 
 
 def _upload(
@@ -134,7 +126,7 @@ BAD_FILES = [
 def test_bad_files_are_refused_with_a_message_and_leave_nothing(
     app: Flask, case: GroupCase, people: dict[str, User], name: str, message: str
 ) -> None:
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     response = _upload(client, case, name, (CORPUS / name).read_bytes())
     assert response.status_code == 422
     assert message in response.get_json()["error"].lower()
@@ -147,7 +139,7 @@ def test_refusals_speak_the_users_language(
 ) -> None:
     people["member"].locale = "zh"
     db.session.commit()
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     response = _upload(client, case, "x.png", (CORPUS / "html_as.png").read_bytes())
     assert response.status_code == 422
     error = response.get_json()["error"]
@@ -160,7 +152,7 @@ def test_refusals_speak_the_users_language(
 def test_names_with_separators_or_control_characters_are_refused(
     app: Flask, case: GroupCase, people: dict[str, User], name: str
 ) -> None:
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     response = _upload(client, case, name, _png())
     assert response.status_code == 422
     assert "name" in response.get_json()["error"].lower()
@@ -171,7 +163,7 @@ def test_a_file_over_the_limit_is_refused_with_413(
     app: Flask, case: GroupCase, people: dict[str, User]
 ) -> None:
     app.config["EVIDENCE_MAX_FILE_BYTES"] = 10_000
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     response = _upload(client, case, "big.png", _png(size=(1200, 1200)) + b"\0" * 20_000)
     assert response.status_code == 413
     assert "larger than" in response.get_json()["error"]
@@ -182,7 +174,7 @@ def test_a_request_over_the_server_limit_gets_the_error_page(
     app: Flask, case: GroupCase, people: dict[str, User]
 ) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 5_000
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     page = client.get(f"/cases/{case.public_id}/evidence", headers=EN)
     response = client.post(
         f"/cases/{case.public_id}/evidence",
@@ -202,7 +194,7 @@ def test_the_allowance_per_member_and_case_is_enforced(
 ) -> None:
     first = _png("white")
     app.config["EVIDENCE_MAX_MEMBER_CASE_BYTES"] = len(first) + 100
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     assert _upload(client, case, "one.png", first).status_code == 201
     response = _upload(client, case, "two.png", _png("red"))
     assert response.status_code == 413
@@ -211,7 +203,7 @@ def test_the_allowance_per_member_and_case_is_enforced(
 
 
 def test_only_members_can_upload(app: Flask, case: GroupCase, people: dict[str, User]) -> None:
-    outsider = _client(app, people["outsider"])
+    outsider = logged_in(app, people["outsider"].email)
     page = outsider.get(f"/cases/{case.public_id}/evidence", headers=EN)
     assert page.status_code == 403
     assert "Only members of this case can see its evidence." in page.get_data(as_text=True)
@@ -226,7 +218,7 @@ def test_only_members_can_upload(app: Flask, case: GroupCase, people: dict[str, 
 def test_a_submitted_case_takes_no_new_evidence(
     app: Flask, case: GroupCase, people: dict[str, User]
 ) -> None:
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     case.status = CaseStatus.SUBMITTED
     db.session.commit()
     response = _upload(client, case, "shot.png", _png())
@@ -241,8 +233,8 @@ def test_a_submitted_case_takes_no_new_evidence(
 def test_text_preview_is_private_until_confirmed_then_the_original_is_gone(
     app: Flask, case: GroupCase, people: dict[str, User]
 ) -> None:
-    author = _client(app, people["organizer"])
-    other = _client(app, people["member"])
+    author = logged_in(app, people["organizer"].email)
+    other = logged_in(app, people["member"].email)
     text = "我是张伟明，手机 13812345678，退款被拒。Refund of 199.00 refused.".encode()
     response = _upload(author, case, "我的说明 13812345678.txt", text, words="退款被拒")
     assert response.status_code == 201
@@ -295,7 +287,7 @@ def test_text_preview_is_private_until_confirmed_then_the_original_is_gone(
 def test_discarding_deletes_everything(
     app: Flask, case: GroupCase, people: dict[str, User]
 ) -> None:
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     body = _upload(client, case, "shot.png", _png()).get_json()
     assert _stored_files(app)
     response = _post(client, body["url"], f"/evidence/{body['id']}/discard")
@@ -307,7 +299,7 @@ def test_discarding_deletes_everything(
 def test_abandoned_uploads_are_purged_after_a_day(
     app: Flask, case: GroupCase, people: dict[str, User], runner
 ) -> None:
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     old = _upload(client, case, "old.png", _png("red")).get_json()
     fresh = _upload(client, case, "fresh.png", _png("blue")).get_json()
     item = _item(old["id"])
@@ -322,7 +314,7 @@ def test_abandoned_uploads_are_purged_after_a_day(
 def test_withdrawing_deletes_the_bytes_until_the_case_is_submitted(
     app: Flask, case: GroupCase, people: dict[str, User]
 ) -> None:
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     first = _upload(client, case, "a.png", _png("red")).get_json()
     _post(client, first["url"], f"/evidence/{first['id']}/confirm")
     pooled_key = _item(first["id"]).sha256
@@ -351,8 +343,8 @@ def test_identical_files_are_stored_once_and_kept_while_anyone_holds_them(
     app: Flask, case: GroupCase, people: dict[str, User]
 ) -> None:
     data = _png("green")
-    first = _client(app, people["organizer"])
-    second = _client(app, people["member"])
+    first = logged_in(app, people["organizer"].email)
+    second = logged_in(app, people["member"].email)
     one = _upload(first, case, "same.png", data).get_json()
     two = _upload(second, case, "same.png", data).get_json()
     assert _item(one["id"]).sha256 == _item(two["id"]).sha256
@@ -366,7 +358,7 @@ def test_identical_files_are_stored_once_and_kept_while_anyone_holds_them(
 def test_after_submission_the_receiving_authority_sees_the_pool_and_nobody_else(
     app: Flask, case: GroupCase, people: dict[str, User], make_user: Callable[..., User]
 ) -> None:
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     body = _upload(client, case, "a.png", _png("red")).get_json()
     _post(client, body["url"], f"/evidence/{body['id']}/confirm")
     receiving = Authority(slug="nfra", name_en="NFRA", name_zh="金融监管总局")
@@ -380,11 +372,11 @@ def test_after_submission_the_receiving_authority_sees_the_pool_and_nobody_else(
     allowed = make_user(email="reg@example.org", role=UserRole.REGULATOR, authority=receiving)
     refused = make_user(email="reg2@example.org", role=UserRole.REGULATOR, authority=other)
     file_url = f"/evidence/{body['id']}/file"
-    response = _client(app, allowed).get(file_url)
+    response = logged_in(app, allowed.email).get(file_url)
     assert response.status_code == 200
     response.close()
-    assert _client(app, refused).get(file_url).status_code == 404
-    assert _client(app, people["outsider"]).get(file_url).status_code == 404
+    assert logged_in(app, refused.email).get(file_url).status_code == 404
+    assert logged_in(app, people["outsider"].email).get(file_url).status_code == 404
     assert app.test_client().get(file_url).status_code == 302  # to the login page
 
 
@@ -403,7 +395,7 @@ def _open_version(case: GroupCase) -> int:
 def test_boxes_drawn_by_the_contributor_are_burned_into_the_pixels(
     app: Flask, case: GroupCase, people: dict[str, User]
 ) -> None:
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     body = _upload(client, case, "plain.png", _png("white")).get_json()
     item = _item(body["id"])
     assert item.removed.get("AREA", 0) == 0
@@ -424,9 +416,8 @@ def test_boxes_drawn_by_the_contributor_are_burned_into_the_pixels(
     work = client.get(f"/evidence/{body['id']}/work/0")
     assert work.status_code == 200
     work.close()
-    assert (
-        _client(app, people["organizer"]).get(f"/evidence/{body['id']}/work/0").status_code == 404
-    )
+    organizer = logged_in(app, people["organizer"].email)
+    assert organizer.get(f"/evidence/{body['id']}/work/0").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -442,7 +433,7 @@ def test_boxes_drawn_by_the_contributor_are_burned_into_the_pixels(
 def test_malformed_boxes_are_refused_without_losing_the_preview(
     app: Flask, case: GroupCase, people: dict[str, User], boxes: str
 ) -> None:
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     body = _upload(client, case, "plain.png", _png()).get_json()
     key = _item(body["id"]).sha256
     response = _post(
@@ -462,7 +453,7 @@ def test_malformed_boxes_are_refused_without_losing_the_preview(
 def test_csv_columns_can_be_hashed_or_dropped(
     app: Flask, case: GroupCase, people: dict[str, User]
 ) -> None:
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     data = (CORPUS / "account_export.csv").read_bytes()
     body = _upload(client, case, "export.csv", data).get_json()
     item = _item(body["id"])
@@ -486,18 +477,18 @@ def test_csv_columns_can_be_hashed_or_dropped(
 def test_job_progress_is_reported_to_its_owner_only(
     app: Flask, case: GroupCase, people: dict[str, User]
 ) -> None:
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     body = _upload(client, case, "a.png", _png()).get_json()
     status = client.get(body["job"]).get_json()
     assert status["status"] == "done"
     assert status["progress"] == 100
-    assert _client(app, people["organizer"]).get(body["job"]).status_code == 404
+    assert logged_in(app, people["organizer"].email).get(body["job"]).status_code == 404
 
 
 def test_plain_form_upload_without_javascript(
     app: Flask, case: GroupCase, people: dict[str, User]
 ) -> None:
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     page = client.get(f"/cases/{case.public_id}/evidence", headers=EN)
     response = client.post(
         f"/cases/{case.public_id}/evidence",
@@ -519,7 +510,7 @@ def test_plain_form_upload_without_javascript(
 def test_leaving_the_case_deletes_unconfirmed_uploads_and_keeps_pooled_ones(
     app: Flask, case: GroupCase, people: dict[str, User]
 ) -> None:
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     kept = _upload(client, case, "kept.png", _png("red")).get_json()
     _post(client, kept["url"], f"/evidence/{kept['id']}/confirm")
     dropped = _upload(client, case, "dropped.png", _png("blue")).get_json()
@@ -540,7 +531,7 @@ def test_without_any_ocr_engine_the_contributor_is_told_to_place_boxes(
         raise OcrUnavailable(f"{name} is not installed")
 
     monkeypatch.setattr(evidence_processing, "engine_for", unavailable)  # stand-in: no OCR
-    client = _client(app, people["member"])
+    client = logged_in(app, people["member"].email)
     body = _upload(client, case, "shot.png", (CORPUS / "screenshot_zh.png").read_bytes()).get_json()
     item = _item(body["id"])
     assert item.status is EvidenceStatus.PREVIEW
@@ -552,7 +543,7 @@ def test_without_any_ocr_engine_the_contributor_is_told_to_place_boxes(
 def test_an_upload_by_a_non_member_with_a_valid_form_token_gets_403(
     app: Flask, case: GroupCase, people: dict[str, User]
 ) -> None:
-    outsider = _client(app, people["outsider"])
+    outsider = logged_in(app, people["outsider"].email)
     token = csrf_token(outsider.get("/account/", headers=EN).get_data(as_text=True))
     response = outsider.post(
         f"/cases/{case.public_id}/evidence",

@@ -5,11 +5,7 @@ the signature swapped, the bag re-sealed under another key) is reported "not val
 reason whenever what it holds changed, never with an exception, by the service and by
 ``flask bundle verify`` alike; and the verifier writes nothing anywhere.
 
-Every test runs with ``derandomize=True`` and no example database, so CI is reproducible: the
-seed comes from the test's own source, the same command on the same commit tries the same
-examples on every machine, and no local ``.hypothesis`` directory changes what a run covers.
-(Hypothesis also draws literals from the modules loaded, so this file alone and the whole suite
-try different, each fixed, sets.) A failure found once is kept as an explicit case in
+Reproducible: see :mod:`tests.support.fuzz`. A failure found once is kept as an explicit case in
 :data:`FOUND`.
 """
 
@@ -28,7 +24,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cli.bundle import bundle as bundle_cli
@@ -36,19 +32,7 @@ from services.bundle import bag, keys
 from services.bundle.verify import verify_bundle
 from tests.integration.test_bundle import _read_members, _reseal, _zip
 from tests.integration.test_bundle import good_bundle as good_bundle  # the fixture, built once
-
-
-def fuzz(max_examples: int) -> settings:
-    """Reproducible (see the module docstring), no deadline. The bundle fixture is built once
-    and only read; each example works on its own copy of the bytes."""
-    return settings(
-        max_examples=max_examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
-
+from tests.support.fuzz import fuzz
 
 #: names an attacker would put in a zip
 HOSTILE_NAMES = (

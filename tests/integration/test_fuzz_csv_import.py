@@ -5,12 +5,7 @@ row by row, or refused whole with :class:`CsvRefused`, never with another except
 is reported adds up to what was written; and complaints exported with ``export_file`` import
 back with their narratives byte for byte.
 
-Every test runs with ``derandomize=True`` and no example database, so CI is reproducible: the
-seed comes from the test's own source, the same command on the same commit tries the same
-examples on every machine, and no local ``.hypothesis`` directory changes what a run covers.
-(Hypothesis also draws literals from the modules loaded, so this file alone and the whole suite
-try different, each fixed, sets.) A failing example found once is kept as an explicit example.
-Each example rolls back what it wrote, so examples do not see each other's rows.
+Reproducible: see :mod:`tests.support.fuzz`.
 """
 
 from __future__ import annotations
@@ -22,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -35,20 +30,9 @@ from services.complaint_csv import (
     export_file,
     import_file,
 )
+from tests.support.fuzz import fuzz
 
 TODAY = date(2026, 11, 24)
-
-
-def fuzz(max_examples: int) -> settings:
-    """Reproducible (see the module docstring). The app fixture is per test, not per example:
-    each example rolls back, which is what makes sharing it safe."""
-    return settings(
-        max_examples=max_examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
 
 
 # -- documents -----------------------------------------------------------------------------------

@@ -8,12 +8,7 @@ is stored; and whatever is stored sits under the storage root under its content 
 nothing written anywhere else. Through the upload page the declared content type changes
 nothing: the content decides.
 
-Every test runs with ``derandomize=True`` and no example database, so CI is reproducible: the
-seed comes from the test's own source, the same command on the same commit tries the same
-examples on every machine, and no local ``.hypothesis`` directory changes what a run covers.
-(Hypothesis also draws literals from the modules loaded, so this file alone and the whole suite
-try different, each fixed, sets.) A failing example found once is kept as an explicit example.
-Each example rolls back, so its row and its job never reach the next one.
+Reproducible: see :mod:`tests.support.fuzz`.
 """
 
 from __future__ import annotations
@@ -29,7 +24,7 @@ import pypdfium2 as pdfium
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy import func, select
@@ -45,24 +40,13 @@ from services.evidence_files import current_storage
 from services.storage import STAGING_DIR, LocalStorage
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, login
+from tests.support.fuzz import fuzz
 
 LIMITS = UploadLimits(
     file_bytes=64 * 1024, member_case_bytes=10**9, max_pixels=250_000, max_pages=3
 )
 NARRATIVE = "WalletPro froze my balance after a top-up and support never answers my tickets."
 _KEY_PATH = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}")
-
-
-def fuzz(max_examples: int) -> settings:
-    """Reproducible (see the module docstring); the app fixture is per test, each example
-    rolls back what it wrote."""
-    return settings(
-        max_examples=max_examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
 
 
 # -- uploads ------------------------------------------------------------------------------------

@@ -33,29 +33,26 @@ from sqlalchemy import select, update
 
 from extensions import db
 from models import (
-    Company,
-    Complaint,
     Evidence,
     EvidenceStatus,
-    GroupCase,
     Job,
     JobStatus,
     User,
     UserRole,
     utcnow,
 )
-from services import group_cases, jobs
+from services import jobs
 from services.bundle.job import BUNDLE_JOB, bundle_for
 from services.bundle.verify import verify_bundle
 from services.evidence_files import current_storage
-from tests.conftest import PASSWORD
-from tests.support.forms import login, submit, upload_evidence
+from tests.support.forms import logged_in, submit, upload_evidence
 from tests.support.net import free_port
+from tests.support.one_case import case_id as case_id  # fixtures
+from tests.support.one_case import organizer as organizer
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).parent / "flask")  # the venv running the tests
 EN = {"Accept-Language": "en"}
-NARRATIVE = "WalletPro froze my balance after a top-up and support never answers my tickets."
 TEXT = "我是张伟明，手机 13812345678，退款被拒。Refund of 199.00 refused.".encode()
 
 Start = Callable[..., subprocess.Popen[bytes]]
@@ -187,29 +184,6 @@ def _job(job_id: int) -> Job:
 # -- an upload anonymized by a worker --------------------------------------------------------
 
 
-@pytest.fixture
-def organizer(
-    make_user: Callable[..., User],
-    make_company: Callable[..., Company],
-    make_complaint: Callable[..., Complaint],
-) -> User:
-    """The organizer of a case (:func:`case_id`)."""
-    user = make_user(email="org@example.org", display_name="张伟明", locale="en")
-    wallet = make_company("walletpro", "WalletPro", "钱包宝")
-    group_cases.start_case(
-        db.session, user, make_complaint(user, wallet, NARRATIVE), title="Frozen", summary=""
-    )
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
-def case_id(organizer: User) -> str:
-    public_id = db.session.scalar(select(GroupCase.public_id))
-    assert public_id is not None
-    return public_id
-
-
 def _upload(client: FlaskClient, case_public_id: str) -> dict[str, Any]:
     response = upload_evidence(client, case_public_id, "说明.txt", TEXT, words="退款被拒")
     assert response.status_code == 201, response.get_data(as_text=True)
@@ -223,12 +197,6 @@ def _evidence(public_id: str) -> Evidence:
     return item
 
 
-def _logged_in(app: Flask, user: User) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, user.email, PASSWORD, headers=EN).status_code == 302
-    return client
-
-
 def test_a_worker_process_anonymizes_an_upload(
     rq_app: Flask,
     redis_url: str,
@@ -238,7 +206,7 @@ def test_a_worker_process_anonymizes_an_upload(
     tmp_path: Path,
 ) -> None:
     workers(worker_env(rq_app, redis_url))
-    client = _logged_in(rq_app, organizer)
+    client = logged_in(rq_app, organizer.email)
     body = _upload(client, case_id)
 
     wait_for(
@@ -292,7 +260,7 @@ def test_a_bundle_survives_the_sigkill_of_its_worker(
 
     env = worker_env(rq_app, redis_url)
     first_worker = workers(env)
-    client = _logged_in(rq_app, regulator)
+    client = logged_in(rq_app, regulator.email)
     page = f"/regulator/cases/{case_id}"
     assert submit(client, page, f"{page}/bundle").status_code == 302
     job_id = db.session.scalar(select(Job.id).where(Job.kind == BUNDLE_JOB))
@@ -361,7 +329,7 @@ def test_a_job_created_while_redis_is_down_runs_after_a_sweep(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     rq_app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"  # nobody listens
-    client = _logged_in(rq_app, organizer)
+    client = logged_in(rq_app, organizer.email)
     started = time.monotonic()
     body = _upload(client, case_id)  # the request succeeds
     assert time.monotonic() - started < 10

@@ -6,9 +6,11 @@ import io
 import re
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from tests.conftest import PASSWORD
 from tests.support import two_step
 
 CSRF_PATTERN = re.compile(
@@ -47,6 +49,13 @@ def login(client: FlaskClient, email: str, password: str, **kwargs: Any) -> Test
     if user is None or response.headers.get("Location") != "/account/two-step":
         return response
     return submit(client, "/account/two-step", data={"code": two_step.current_code(user)}, **kwargs)
+
+
+def logged_in(app: Flask, email: str, password: str = PASSWORD) -> FlaskClient:
+    """A browser of its own, logged in as ``email``."""
+    client = app.test_client()
+    assert login(client, email, password, headers={"Accept-Language": "en"}).status_code == 302
+    return client
 
 
 def upload_evidence(

@@ -6,11 +6,7 @@ exactly; any text at all redacts without an error and redacts to itself a second
 and random files given to the file cleaners come out cleaned or refused with a
 :class:`~services.errors.DomainError`, never with another exception.
 
-Every test runs with ``derandomize=True`` and no example database, so CI is reproducible: the
-seed comes from the test's own source, the same command on the same commit tries the same
-examples on every machine, and no local ``.hypothesis`` directory changes what a run covers.
-(Hypothesis also draws literals from the modules loaded, so this file alone and the whole suite
-try different, each fixed, sets.) A failing example found once is kept as an explicit example.
+Reproducible: see :mod:`tests.support.fuzz`.
 """
 
 from __future__ import annotations
@@ -20,7 +16,7 @@ import random
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from PIL import Image
 from stdnum import luhn
@@ -33,19 +29,7 @@ from services.anonymize.sniff import FileKind, detect
 from services.anonymize.table import anonymize_table, read_table, suggest_actions
 from services.anonymize.text import PLACEHOLDERS, PiiKind, find_pii, redact
 from services.errors import DomainError
-
-
-def fuzz(max_examples: int) -> settings:
-    """The settings of every test here: reproducible (see the module docstring), no deadline
-    (the first call of a test pays for imports and caches)."""
-    return settings(
-        max_examples=max_examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
-
+from tests.support.fuzz import fuzz
 
 # -- personal data, as the detectors document it ------------------------------------------------
 

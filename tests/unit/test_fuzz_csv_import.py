@@ -4,21 +4,18 @@ spreadsheet takes for a formula (``= + - @``, tab, CR) unless it is a plain sign
 which spreadsheets read as a number. The importer itself, which needs a database, is fuzzed in
 ``tests/integration/test_fuzz_csv_import.py``.
 
-Every test runs with ``derandomize=True`` and no example database, so CI is reproducible: the
-seed comes from the test's own source, the same command on the same commit tries the same
-examples on every machine, and no local ``.hypothesis`` directory changes what a run covers.
-(Hypothesis also draws literals from the modules loaded, so this file alone and the whole suite
-try different, each fixed, sets.) A failing example found once is kept as an explicit example.
+Reproducible: see :mod:`tests.support.fuzz`.
 """
 
 from __future__ import annotations
 
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from services.complaint_csv import FORMULA_STARTS, PLAIN_NUMBER, neutralize, unneutralize
+from tests.support.fuzz import fuzz
 
-FUZZ = settings(max_examples=1500, derandomize=True, database=None, deadline=None)
+FUZZ = fuzz(1500)
 
 #: strings that start like formulas, quotes and numbers far more often than random text does
 cells = st.one_of(

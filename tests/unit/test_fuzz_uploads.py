@@ -5,23 +5,20 @@ message, and the name never makes a binary type out of text or text out of a bin
 whole check, with storage and the database, is fuzzed in
 ``tests/integration/test_fuzz_uploads.py``.
 
-Every test runs with ``derandomize=True`` and no example database, so CI is reproducible: the
-seed comes from the test's own source, the same command on the same commit tries the same
-examples on every machine, and no local ``.hypothesis`` directory changes what a run covers.
-(Hypothesis also draws literals from the modules loaded, so this file alone and the whole suite
-try different, each fixed, sets.) A failing example found once is kept as an explicit example.
+Reproducible: see :mod:`tests.support.fuzz`.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from services.anonymize.sniff import NAME_MAX, FileKind, UnreadableFile, clean_file_name, detect
+from tests.support.fuzz import fuzz
 
-FUZZ = settings(max_examples=800, derandomize=True, database=None, deadline=None)
+FUZZ = fuzz(800)
 
 names = st.one_of(
     st.text(),
