@@ -16,6 +16,7 @@ import io
 import os
 import stat
 import struct
+import tempfile
 import warnings
 import zipfile
 from pathlib import Path
@@ -33,6 +34,7 @@ from services.bundle.verify import verify_bundle
 from tests.integration.test_bundle import _read_members, _reseal, _zip
 from tests.integration.test_bundle import good_bundle as good_bundle  # the fixture, built once
 from tests.support.fuzz import fuzz
+from tests.support.watched import deep_folder, snapshot
 
 #: names an attacker would put in a zip
 HOSTILE_NAMES = (
@@ -161,18 +163,6 @@ def mutations(draw: st.DrawFn, original: bytes) -> tuple[str, bytes]:
     return how, _write(members)
 
 
-def _tree(root: Path) -> set[tuple[str, int]]:
-    """Every path under ``root`` with its size (directories as -1)."""
-    found = set()
-    for directory, subdirs, filenames in os.walk(root):
-        for name in subdirs:
-            found.add((str(Path(directory, name)), -1))
-        for name in filenames:
-            path = Path(directory, name)
-            found.add((str(path), path.lstat().st_size))
-    return found
-
-
 def _platform_key(bundle: dict[str, Any]) -> bytes:
     return keys.pem_of(bundle["key"].public_key())
 
@@ -191,13 +181,12 @@ def test_a_changed_bundle_is_refused_with_a_reason_and_nothing_is_written(
     good_bundle: dict[str, Any], tmp_path: Path, data: st.DataObject
 ) -> None:
     how, mutated = data.draw(mutations(good_bundle["zip"]), label="mutation")
-    watched = tmp_path.parent
-    before, cwd_before = _tree(watched), set(os.listdir())
+    before, cwd_before = snapshot(tmp_path), set(os.listdir())
     original_entries = _entries(good_bundle["zip"])
 
     report = verify_bundle(io.BytesIO(mutated), trusted_public_key=_platform_key(good_bundle))
 
-    assert _tree(watched) == before
+    assert snapshot(tmp_path) == before
     assert set(os.listdir()) == cwd_before
     if _entries(mutated) != original_entries:
         assert not report.ok, (how, report.checked)
@@ -210,19 +199,19 @@ def test_a_changed_bundle_is_refused_with_a_reason_and_nothing_is_written(
 @fuzz(40)
 @given(data=st.data())
 def test_the_command_refuses_a_changed_bundle_without_a_traceback(
-    good_bundle: dict[str, Any], tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+    good_bundle: dict[str, Any], tmp_path: Path, data: st.DataObject
 ) -> None:
     how, mutated = data.draw(mutations(good_bundle["zip"]), label="mutation")
-    folder = tmp_path_factory.mktemp("cli")
+    folder = Path(tempfile.mkdtemp(dir=deep_folder(tmp_path)))
     path = folder / "bundle.zip"
     path.write_bytes(mutated)
     trusted = folder / "chorus-bundle-key.pem"
     trusted.write_bytes(_platform_key(good_bundle))
-    before = _tree(folder.parent)
+    before = snapshot(tmp_path)
 
     result = CliRunner().invoke(bundle_cli, ["verify", str(path), "--public-key", str(trusted)])
 
-    assert _tree(folder.parent) == before
+    assert snapshot(tmp_path) == before
     assert result.exception is None or isinstance(result.exception, SystemExit), how
     if _entries(mutated) != _entries(good_bundle["zip"]):
         assert result.exit_code == 1, (how, result.output)
@@ -352,8 +341,8 @@ def test_what_fuzzing_found_is_refused_by_name(
 ) -> None:
     mutate, expected = FOUND[name]
     mutated = mutate(good_bundle)
-    before = _tree(tmp_path.parent)
+    before = snapshot(tmp_path)
     report = verify_bundle(io.BytesIO(mutated), trusted_public_key=_platform_key(good_bundle))
     assert not report.ok
     assert any(expected in problem for problem in report.problems), report.problems
-    assert _tree(tmp_path.parent) == before
+    assert snapshot(tmp_path) == before

@@ -41,6 +41,7 @@ from services.storage import STAGING_DIR, LocalStorage
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, login
 from tests.support.fuzz import fuzz
+from tests.support.watched import deep_folder, snapshot
 
 LIMITS = UploadLimits(
     file_bytes=64 * 1024, member_case_bytes=10**9, max_pixels=250_000, max_pages=3
@@ -156,8 +157,8 @@ def member(
     make_company: Callable[..., Company],
     make_complaint: Callable[..., Complaint],
 ) -> User:
-    """A member of one case, with files stored on the local disk under ``tmp_path``."""
-    app.config.update(STORAGE_BACKEND="local", STORAGE_DIR=str(tmp_path / "storage"))
+    """A member of one case, with files stored on the local disk deep under ``tmp_path``."""
+    app.config.update(STORAGE_BACKEND="local", STORAGE_DIR=str(deep_folder(tmp_path) / "storage"))
     wallet = make_company("walletpro", "WalletPro", "钱包宝")
     organizer = make_user(email="org@example.org", display_name="张伟明", locale="en")
     user = make_user(email="member@example.org", display_name="李四", locale="en")
@@ -172,22 +173,6 @@ def member(
     group_cases.join_case(db.session, user, case, make_complaint(user, wallet, NARRATIVE))
     db.session.commit()
     return user
-
-
-def _outside(tmp_path: Path, root: Path) -> set[tuple[str, int]]:
-    """Every path under ``tmp_path``'s parent but the storage root and the SQLite files, with
-    sizes of files (a database grows; that is not a file an upload wrote)."""
-    found = set()
-    for directory, subdirs, filenames in os.walk(tmp_path.parent):
-        here = Path(directory)
-        if here == root or root in here.parents:
-            subdirs[:] = []
-            continue
-        for name in filenames:
-            if not name.startswith("test.sqlite3"):
-                found.add((str(here / name), (here / name).lstat().st_size))
-        found.update((str(here / name), -1) for name in subdirs if here / name != root)
-    return found
 
 
 def _stored(root: Path) -> Iterator[Path]:
@@ -227,7 +212,7 @@ def test_an_upload_is_accepted_only_for_what_it_really_is_and_stored_inside_the_
     assert isinstance(storage, LocalStorage)
     root = storage.root
     case = db.session.scalar(select(GroupCase))
-    outside_before, stored_before = _outside(tmp_path, root), _check_storage(root)
+    outside_before, stored_before = snapshot(tmp_path, skip=root), _check_storage(root)
     try:
         try:
             item = contribute(
@@ -252,7 +237,7 @@ def test_an_upload_is_accepted_only_for_what_it_really_is_and_stored_inside_the_
             assert _check_storage(root) - stored_before <= {key}
             assert key in _check_storage(root)
         _check_storage(root)
-        assert _outside(tmp_path, root) == outside_before
+        assert snapshot(tmp_path, skip=root) == outside_before
     finally:
         db.session.rollback()
 
@@ -304,7 +289,7 @@ def test_the_page_lets_the_content_decide_whatever_type_is_declared(
     case = db.session.scalar(select(GroupCase))
     client = member_client
     page = client.get(f"/cases/{case.public_id}/evidence", headers={"Accept-Language": "en"})
-    outside_before = _outside(tmp_path, root)
+    outside_before = snapshot(tmp_path, skip=root)
     response = client.post(
         f"/cases/{case.public_id}/evidence",
         data={
@@ -323,5 +308,5 @@ def test_the_page_lets_the_content_decide_whatever_type_is_declared(
         item = db.session.scalar(select(Evidence).order_by(Evidence.id.desc()))
         assert _really(item.kind, data)
     _check_storage(root)
-    assert _outside(tmp_path, root) == outside_before
+    assert snapshot(tmp_path, skip=root) == outside_before
     db.session.rollback()
