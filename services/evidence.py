@@ -430,18 +430,14 @@ def purge_unreferenced(
     personal data. Files younger than ``older_than`` are left alone (their request may not have
     committed yet), and each is checked again just before it goes: every new reference to a key
     comes with a :meth:`~services.storage.Storage.put` of its bytes, which makes the file young
-    again. Storages that cannot list their files (S3) are not swept."""
-    listing = getattr(storage, "keys_older_than", None)
-    delete_if_older = getattr(storage, "delete_if_older", None)
-    if listing is None or delete_if_older is None:
-        return 0
+    again."""
     seconds = older_than.total_seconds()
-    candidates = list(listing(seconds))
+    candidates = list(storage.keys_older_than(seconds))
     removed = 0
     for start in range(0, len(candidates), 500):
         batch = set(candidates[start : start + 500])
         batch -= evidence_files.held_keys(session, batch)
-        removed += sum(delete_if_older(key, seconds) for key in sorted(batch))
+        removed += sum(storage.delete_if_older(key, seconds) for key in sorted(batch))
     return removed
 
 

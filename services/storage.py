@@ -35,7 +35,8 @@ CHUNK_SIZE = 1024 * 1024
 #: where uploads are written before their key is known (inside the root: same file system)
 STAGING_DIR = ".incoming"
 
-_KEY = re.compile(r"[0-9a-f]{64}")
+#: what a key looks like: the SHA-256 of the bytes, in lower-case hex
+KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,16 @@ class Storage(Protocol):
         """Size in bytes; :class:`FileNotFoundError` if the key is not stored."""
         ...
 
+    def keys_older_than(self, seconds: float) -> Iterator[str]:
+        """Keys of the files last stored (:meth:`put`, even of bytes already there) more than
+        ``seconds`` ago."""
+        ...
+
+    def delete_if_older(self, key: str, seconds: float) -> bool:
+        """Delete ``key`` unless it was stored (again) in the last ``seconds``; whether it was
+        deleted."""
+        ...
+
 
 def validate_key(key: object) -> str:
     """``key`` if it is 64 lowercase hexadecimal characters, else :class:`ValueError`.
@@ -78,7 +89,7 @@ def validate_key(key: object) -> str:
     can never climb out of the storage root or name a second spelling of the same file. The key
     itself is not echoed in the message: it may come from anyone.
     """
-    if not isinstance(key, str) or _KEY.fullmatch(key) is None:
+    if not isinstance(key, str) or KEY_PATTERN.fullmatch(key) is None:
         raise ValueError("a storage key is 64 lowercase hexadecimal characters")
     return key
 
@@ -159,7 +170,7 @@ class LocalStorage:
         cutoff = time.time() - seconds
         for path in self.root.glob("??/??/*"):
             with suppress(FileNotFoundError):
-                if _KEY.fullmatch(path.name) and path.stat().st_mtime < cutoff:
+                if KEY_PATTERN.fullmatch(path.name) and path.stat().st_mtime < cutoff:
                     yield path.name
 
     def delete_if_older(self, key: str, seconds: float) -> bool:

@@ -42,7 +42,14 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from services.storage import CHUNK_SIZE, STAGING_DIR, StoredFile, chunks, validate_key
+from services.storage import (
+    CHUNK_SIZE,
+    KEY_PATTERN,
+    STAGING_DIR,
+    StoredFile,
+    chunks,
+    validate_key,
+)
 
 #: a put's data stays in memory up to this size, then moves to a temporary file
 SPOOL_BYTES = 2 * CHUNK_SIZE
@@ -137,8 +144,9 @@ class S3Storage:
                 spool.write(chunk)
             key = digest.hexdigest()
             name = self.object_name(key)
-            if self._stored_size(name) == spool.size:
-                return StoredFile(key=key, size=spool.size)  # already stored: same bytes
+            if self._stored_size(name) == spool.size:  # already stored: same bytes
+                self._touch(name, key)
+                return StoredFile(key=key, size=spool.size)
             self.ensure_bucket()
             with _requests(f"upload {key}"):
                 if spool.path is not None:
@@ -215,6 +223,50 @@ class S3Storage:
                 )
                 removed += 1
         return removed
+
+    def keys_older_than(self, seconds: float) -> Iterator[str]:
+        """Keys of the objects under the prefix last stored (:meth:`put`) more than
+        ``seconds`` ago. Objects not named like a key are not Chorus's and are left alone."""
+        cutoff = time.time() - seconds
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix
+        )
+        with suppress(FileNotFoundError), _requests(f"bucket {self.bucket}"):  # no bucket
+            for page in pages:
+                for item in page.get("Contents", []):
+                    key = item["Key"][len(self.prefix) :].rpartition("/")[2]
+                    if (
+                        KEY_PATTERN.fullmatch(key)
+                        and item["Key"] == self.object_name(key)
+                        and item["LastModified"].timestamp() < cutoff
+                    ):
+                        yield key
+
+    def delete_if_older(self, key: str, seconds: float) -> bool:
+        """Delete ``key`` unless it was stored (again) in the last ``seconds``: a request may
+        have stored the same bytes since the caller listed it. Whether it was deleted."""
+        name = self.object_name(key)
+        try:
+            with _requests(key):
+                head = self.client.head_object(Bucket=self.bucket, Key=name)
+        except FileNotFoundError:
+            return False
+        if head["LastModified"].timestamp() >= time.time() - seconds:
+            return False
+        self.delete(key)
+        return True
+
+    def _touch(self, name: str, key: str) -> None:
+        """Make a stored object young again, as a local put does with ``os.utime``: the sweep
+        for unreferenced files must not take it from a request about to record it. S3 has no
+        utime; copying an object onto itself with new metadata sets its LastModified."""
+        with _requests(f"refresh {key}"):
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=name,
+                CopySource={"Bucket": self.bucket, "Key": name},
+                MetadataDirective="REPLACE",
+            )
 
     def _stored_size(self, name: str) -> int | None:
         try:

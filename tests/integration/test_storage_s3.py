@@ -5,9 +5,11 @@ with byte ranges and confirmed, a case bundle built and downloaded, nothing on t
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import threading
+import time
 import tracemalloc
 import uuid
 import zipfile
@@ -160,7 +162,11 @@ def test_identical_content_is_stored_once_and_uploaded_once(store: S3Storage, s3
     sent = _count_requests(store)
     again = store.put(io.BytesIO(EVIDENCE))  # a stream of the same bytes: the same key
     assert again == first
-    assert [r.method for r in sent] == ["HEAD"]  # found it, uploaded nothing
+    # found it, uploaded nothing: only a copy onto itself, which makes it young again
+    assert [r.method for r in sent] == ["HEAD", "PUT"]
+    copied_from = sent[1].headers["x-amz-copy-source"]
+    assert copied_from == f"{store.bucket}/{_name(first.key, store.prefix)}".encode()
+    assert not sent[1].body
     assert _objects(s3, store.bucket, store.prefix) == {
         _name(first.key, store.prefix): len(EVIDENCE)
     }
@@ -262,6 +268,27 @@ def test_stale_uploads_are_swept(store: S3Storage, s3: Any) -> None:
     left = s3.list_multipart_uploads(Bucket=store.bucket, Prefix=store.prefix)
     assert left.get("Uploads", []) == []
     assert upload["UploadId"]
+
+
+def test_unreferenced_objects_are_swept_once_old_unless_stored_again(
+    store: S3Storage, s3: Any
+) -> None:
+    forgotten = store.put(b"an original stored by a request killed before it committed").key
+    again = store.put(b"bytes a request is storing once more").key
+    foreign = f"{store.prefix}notes/readme.txt"
+    s3.put_object(Bucket=store.bucket, Key=foreign, Body=b"not named like a key")
+    time.sleep(1.5)  # LastModified counts whole seconds
+    assert store.put(b"bytes a request is storing once more").key == again  # young again
+
+    assert set(store.keys_older_than(1)) == {forgotten}
+    assert store.delete_if_older(again, 1) is False
+    assert store.delete_if_older(forgotten, 1) is True
+    assert store.delete_if_older(forgotten, 1) is False  # gone already: another host's sweep
+    assert not store.exists(forgotten)
+    assert store.exists(again)
+    assert s3.get_object(Bucket=store.bucket, Key=foreign)["Body"].read()
+    no_bucket = S3Storage(dataclasses.replace(store.settings, bucket=_bucket()))
+    assert list(no_bucket.keys_older_than(0)) == []
 
 
 def test_credentials_come_from_the_default_chain_when_not_configured(
@@ -416,7 +443,10 @@ def test_evidence_lives_in_the_bucket_only(
     assert (status, pooled) == (200, stored)
     assert _local_files(app) == []
     purge = app.test_cli_runner().invoke(args=["evidence", "purge"])
-    assert "Deleted 0 abandoned uploads and 0 interrupted partial files." in purge.output
+    assert purge.output.splitlines() == [
+        "Deleted 0 abandoned uploads and 0 interrupted partial files.",
+        "Deleted 0 stored files no item refers to.",
+    ]
 
 
 def test_a_case_bundle_is_built_into_and_downloaded_from_the_bucket(
