@@ -8,6 +8,8 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.
 AXE_VERSION := 4.14.1
 AXE := $(VENV)/share/axe-core-$(AXE_VERSION)/axe.min.js
 export CHORUS_AXE_JS := $(CURDIR)/$(AXE)
+# pytest processes (pytest-xdist): each starts its own PostgreSQL server and browser; 0 runs one
+TEST_WORKERS ?= 2
 export DEBIAN_FRONTEND := noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
@@ -33,7 +35,7 @@ worker: $(VENV)/.installed $(CATALOGS)
 test: system-packages $(VENV)/.installed-test $(AXE) $(CATALOGS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## make bench: matching quality and latency on SQLite and PostgreSQL (tables + bench/results/*.json)
 ## BENCH_SIZES=10000,100000,1000000 for the full latency run
@@ -85,7 +87,7 @@ $(AXE): | $(BIN)/python
 ## make test-prod: the integration suite on the production services (PostgreSQL, Redis, S3 on
 ## SeaweedFS) and the production stack (gunicorn, job workers) as real processes on loopback
 test-prod: system-packages $(VENV)/.installed-test $(CATALOGS)
-	CHORUS_TEST_PROFILE=prod $(BIN)/pytest tests/integration tests/prod $(PYTEST_ARGS)
+	CHORUS_TEST_PROFILE=prod $(BIN)/pytest -n $(TEST_WORKERS) tests/integration tests/prod $(PYTEST_ARGS)
 
 ## make screenshots: the browser journey's screenshots, copied into docs/screenshots for the README
 screenshots: system-packages $(VENV)/.installed-test $(AXE) $(CATALOGS)
