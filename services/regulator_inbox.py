@@ -117,8 +117,9 @@ def signatories(session: Session, submission: Submission) -> tuple[int, list[Sig
     rows = []
     for entry in shown:
         member = members.get(entry.membership_id or 0)
-        # a deleted account has no identity left to share: its pseudonym stands alone
-        shared = entry.share_identity and member is not None and member.user.deleted_at is None
+        shared = member is not None and signing.identity_shown(
+            entry.share_identity, member.user.deleted_at
+        )
         rows.append(
             Signatory(
                 pseudonym=entry.pseudonym,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -21,6 +22,14 @@ from models import (
 )
 from services.errors import Conflict, DomainError
 from services.signature_chain import GENESIS, ChainReport, hash_of, verify_chain
+
+
+def identity_shown(chose_to_share: bool, account_deleted_at: datetime | None) -> bool:
+    """Whether a signer's name and e-mail reach the authority: when they chose to share them,
+    and never once the account is deleted. The signature row is hash-chained, so it keeps
+    saying they chose to; a deleted account has no identity left, its pseudonym stands alone.
+    The bundle and the regulator's case page both ask here."""
+    return chose_to_share and account_deleted_at is None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from models import (
 from services.anonymize.text import _TERM_GAP_CHARS, _fold, redact
 from services.bundle.bag import SIGNATORIES_HEADER
 from services.complaint_csv import format_amount, neutralize
+from services.signing import identity_shown
 
 BATCH = 1000
 CHUNK = 64 * 1024
@@ -161,11 +162,11 @@ def signatories(session: Session, case_id: int, version_id: int) -> Iterator[byt
         .join(User, User.id == Membership.user_id)
         .order_by(SignatureEntry.seq)
     )
-    rows = (  # a deleted account has no identity left to share: its pseudonym stands alone
+    rows = (
         (
             pseudonym,
-            name if shared and deleted is None else "",
-            email if shared and deleted is None else "",
+            name if identity_shown(shared, deleted) else "",
+            email if identity_shown(shared, deleted) else "",
             iso(signed_at),
             entry_hash,
         )
