@@ -23,6 +23,7 @@ import os
 import re
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ CHUNK_SIZE = 1024 * 1024
 
 #: where uploads are written before their key is known (inside the root: same file system)
 STAGING_DIR = ".incoming"
+
+#: files the unreferenced-file sweep has set aside in the staging folder, about to be deleted
+SWEPT_PREFIX = "swept-"
 
 #: what a key looks like: the SHA-256 of the bytes, in lower-case hex
 KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
@@ -138,12 +142,16 @@ class LocalStorage:
                 os.fsync(out.fileno())  # the bytes are on disk before the name is
             key = digest.hexdigest()
             final = self.path_for(key)
-            if final.is_file() and final.stat().st_size == size:
-                os.unlink(temp_name)  # already stored: same bytes, same key
-                # stored anew: the sweep for unreferenced files must not take it from a
-                # request about to record it (:meth:`delete_if_older`)
-                os.utime(final)
-                return StoredFile(key=key, size=size)
+            if final.is_file() and final.stat().st_size == size:  # same bytes, same key
+                try:
+                    # young again: the sweep for unreferenced files must not take it from a
+                    # request about to record it (:meth:`delete_if_older`)
+                    os.utime(final)
+                except FileNotFoundError:
+                    pass  # the sweep set it aside this instant: store these bytes anew
+                else:
+                    os.unlink(temp_name)
+                    return StoredFile(key=key, size=size)
             final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.replace(temp_name, final)
         except BaseException:
@@ -175,15 +183,36 @@ class LocalStorage:
 
     def delete_if_older(self, key: str, seconds: float) -> bool:
         """Delete ``key`` unless it was stored (again) in the last ``seconds``: a request may
-        have stored the same bytes since the caller looked. Whether it was deleted."""
-        path = self.path_for(key)
-        try:
-            if path.stat().st_mtime >= time.time() - seconds:
-                return False
-            path.unlink()
-        except FileNotFoundError:
+        have stored the same bytes since the caller looked. Whether it was deleted.
+
+        The file is first renamed out of its key's place, atomically, and its age read after:
+        a :meth:`put` of the same bytes either touched it before (it is young, and goes back)
+        or finds the place empty and stores the bytes anew; no put can lose its file."""
+        aside = self._set_aside(self.path_for(key))
+        if aside is None:
             return False
-        return True
+        if aside.stat().st_mtime < time.time() - seconds:
+            aside.unlink()
+            return True
+        self._put_back(aside, key)
+        return False
+
+    def _set_aside(self, path: Path) -> Path | None:
+        """Move ``path`` into the staging folder under a name of its own; None if it is gone."""
+        self.staging_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        aside = self.staging_dir / f"{SWEPT_PREFIX}{path.name}-{uuid.uuid4().hex}"
+        try:
+            os.rename(path, aside)
+        except FileNotFoundError:
+            return None
+        return aside
+
+    def _put_back(self, aside: Path, key: str) -> None:
+        target = self.path_for(key)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with suppress(FileExistsError):  # stored anew meanwhile: the same bytes
+            os.link(aside, target)
+        aside.unlink()
 
     def remove_stale_uploads(self, older_than: float = 24 * 3600) -> int:
         """Delete temporary files left in the staging directory by a process that was killed
@@ -198,6 +227,12 @@ class LocalStorage:
                 if path.stat().st_mtime < cutoff:
                     path.unlink()
                     removed += 1
+        # a sweep killed between setting a file aside and deciding: the file goes back to its
+        # place (a request may have recorded it meanwhile), for the next sweep to decide again
+        for path in staging.glob(f"{SWEPT_PREFIX}*"):
+            key = path.name.removeprefix(SWEPT_PREFIX)[:64]
+            with suppress(FileNotFoundError, ValueError):
+                self._put_back(path, key)
         return removed
 
 

@@ -259,6 +259,87 @@ def test_stale_temporary_files_are_swept(tmp_path: Path) -> None:
     assert fresh.exists()
 
 
+def _read(store: LocalStorage, key: str) -> bytes:
+    with store.open(key) as stored:
+        return stored.read()
+
+
+def _age(store: LocalStorage, key: str, seconds: float = 3600) -> None:
+    then = time.time() - seconds
+    os.utime(store.path_for(key), (then, then))
+
+
+def test_the_sweep_deletes_only_files_older_than_asked(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path)
+    old, young = store.put(EVIDENCE).key, store.put(b"stored a moment ago").key
+    _age(store, old)
+    assert set(store.keys_older_than(600)) == {old}
+    assert store.delete_if_older(young, 600) is False
+    assert store.delete_if_older(old, 600) is True
+    assert store.delete_if_older(old, 600) is False  # gone already
+    assert _files(tmp_path) == [store.path_for(young)]  # nothing left aside
+
+
+def test_bytes_stored_again_are_young_and_stay(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path)
+    key = store.put(EVIDENCE).key
+    _age(store, key)
+    assert store.put(EVIDENCE).key == key  # a request stores the same bytes once more
+    assert list(store.keys_older_than(600)) == []
+    assert store.delete_if_older(key, 600) is False
+    assert _read(store, key) == EVIDENCE
+    assert _files(tmp_path) == [store.path_for(key)]
+
+
+def test_a_put_while_the_sweep_holds_the_file_aside_keeps_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = LocalStorage(tmp_path)
+    key = store.put(EVIDENCE).key
+    _age(store, key)
+    set_aside = LocalStorage._set_aside
+
+    def a_request_stores_the_same_bytes_meanwhile(self: LocalStorage, path: Path) -> Path | None:
+        aside = set_aside(self, path)
+        assert self.put(EVIDENCE).key == key
+        return aside
+
+    monkeypatch.setattr(LocalStorage, "_set_aside", a_request_stores_the_same_bytes_meanwhile)
+    assert store.delete_if_older(key, 600) is True  # the old copy went
+    assert _read(store, key) == EVIDENCE  # the request's copy stays
+    assert _files(tmp_path) == [store.path_for(key)]
+
+
+def test_a_put_touching_the_file_as_the_sweep_sets_it_aside_stores_it_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = LocalStorage(tmp_path)
+    key = store.put(EVIDENCE).key
+    _age(store, key)
+    utime = os.utime
+
+    def the_sweep_takes_it_first(path: Path, *args: object) -> None:
+        if Path(path) == store.path_for(key):
+            store.delete_if_older(key, 600)
+        utime(path, *args)
+
+    monkeypatch.setattr(storage_module.os, "utime", the_sweep_takes_it_first)
+    assert store.put(EVIDENCE).key == key
+    assert _read(store, key) == EVIDENCE
+    assert _files(tmp_path) == [store.path_for(key)]
+
+
+def test_a_file_left_aside_by_a_killed_sweep_goes_back(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path)
+    key = store.put(EVIDENCE).key
+    aside = store._set_aside(store.path_for(key))  # the sweep is killed right after
+    assert aside is not None
+    assert not store.exists(key)
+    store.remove_stale_uploads()
+    assert _read(store, key) == EVIDENCE
+    assert _files(tmp_path) == [store.path_for(key)]
+
+
 def test_storage_for_reads_storage_dir(tmp_path: Path) -> None:
     store = storage_for({"STORAGE_DIR": str(tmp_path / "files")})
     assert isinstance(store, LocalStorage)
