@@ -264,9 +264,24 @@ def _read(store: LocalStorage, key: str) -> bytes:
         return stored.read()
 
 
+def _holds_only_evidence(store: LocalStorage, key: str) -> None:
+    """EVIDENCE is stored under ``key``, and nothing else is on disk (nothing left aside)."""
+    assert _read(store, key) == EVIDENCE
+    assert _files(store.root) == [store.path_for(key)]
+
+
 def _age(store: LocalStorage, key: str, seconds: float = 3600) -> None:
     then = time.time() - seconds
     os.utime(store.path_for(key), (then, then))
+
+
+@pytest.fixture
+def aged(tmp_path: Path) -> tuple[LocalStorage, str]:
+    """A store under ``tmp_path`` holding EVIDENCE, last stored an hour ago; and its key."""
+    store = LocalStorage(tmp_path)
+    key = store.put(EVIDENCE).key
+    _age(store, key)
+    return store, key
 
 
 def test_the_sweep_deletes_only_files_older_than_asked(tmp_path: Path) -> None:
@@ -280,23 +295,18 @@ def test_the_sweep_deletes_only_files_older_than_asked(tmp_path: Path) -> None:
     assert _files(tmp_path) == [store.path_for(young)]  # nothing left aside
 
 
-def test_bytes_stored_again_are_young_and_stay(tmp_path: Path) -> None:
-    store = LocalStorage(tmp_path)
-    key = store.put(EVIDENCE).key
-    _age(store, key)
+def test_bytes_stored_again_are_young_and_stay(aged: tuple[LocalStorage, str]) -> None:
+    store, key = aged
     assert store.put(EVIDENCE).key == key  # a request stores the same bytes once more
     assert list(store.keys_older_than(600)) == []
     assert store.delete_if_older(key, 600) is False
-    assert _read(store, key) == EVIDENCE
-    assert _files(tmp_path) == [store.path_for(key)]
+    _holds_only_evidence(store, key)
 
 
 def test_a_put_while_the_sweep_holds_the_file_aside_keeps_its_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    aged: tuple[LocalStorage, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = LocalStorage(tmp_path)
-    key = store.put(EVIDENCE).key
-    _age(store, key)
+    store, key = aged
     set_aside = LocalStorage._set_aside
 
     def a_request_stores_the_same_bytes_meanwhile(self: LocalStorage, path: Path) -> Path | None:
@@ -306,16 +316,13 @@ def test_a_put_while_the_sweep_holds_the_file_aside_keeps_its_file(
 
     monkeypatch.setattr(LocalStorage, "_set_aside", a_request_stores_the_same_bytes_meanwhile)
     assert store.delete_if_older(key, 600) is True  # the old copy went
-    assert _read(store, key) == EVIDENCE  # the request's copy stays
-    assert _files(tmp_path) == [store.path_for(key)]
+    _holds_only_evidence(store, key)  # the request's copy
 
 
 def test_a_put_touching_the_file_as_the_sweep_sets_it_aside_stores_it_anew(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    aged: tuple[LocalStorage, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = LocalStorage(tmp_path)
-    key = store.put(EVIDENCE).key
-    _age(store, key)
+    store, key = aged
     utime = os.utime
 
     def the_sweep_takes_it_first(path: Path, *args: object) -> None:
@@ -325,8 +332,7 @@ def test_a_put_touching_the_file_as_the_sweep_sets_it_aside_stores_it_anew(
 
     monkeypatch.setattr(storage_module.os, "utime", the_sweep_takes_it_first)
     assert store.put(EVIDENCE).key == key
-    assert _read(store, key) == EVIDENCE
-    assert _files(tmp_path) == [store.path_for(key)]
+    _holds_only_evidence(store, key)
 
 
 def test_a_file_left_aside_by_a_killed_sweep_goes_back(tmp_path: Path) -> None:
@@ -336,8 +342,7 @@ def test_a_file_left_aside_by_a_killed_sweep_goes_back(tmp_path: Path) -> None:
     assert aside is not None
     assert not store.exists(key)
     store.remove_stale_uploads()
-    assert _read(store, key) == EVIDENCE
-    assert _files(tmp_path) == [store.path_for(key)]
+    _holds_only_evidence(store, key)
 
 
 def test_storage_for_reads_storage_dir(tmp_path: Path) -> None:
