@@ -37,7 +37,7 @@ from services.passwords import hash_password
 from services.reference import ensure_categories
 from tests.support.postgres import postgres_server
 from tests.support.redis_server import redis_server
-from tests.support.server import gunicorn_server
+from tests.support.server import SERVED_SECRET_KEY, gunicorn_server
 
 PASSWORD = "load-bench-password"  # noqa: S105 - accounts of a throwaway database
 FLOOR = "/livez (floor)"
@@ -56,7 +56,7 @@ def _seed(database_url: str, instance: Path, people: int) -> dict[str, Any]:
     app = create_app(
         {
             "ENV": "testing",
-            "SECRET_KEY": "load-bench",
+            "SECRET_KEY": SERVED_SECRET_KEY,  # the officers' authenticators are sealed with it
             "INSTANCE_PATH": str(instance),
             "SQLALCHEMY_DATABASE_URI": database_url,
             "JOBS_MODE": "eager",

@@ -16,13 +16,17 @@ from tests.support.net import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
+#: the served app's secret key: what a process preparing its database seals secrets with too
+SERVED_SECRET_KEY = "gunicorn-test-secret"
+
+
 def served_env(database_url: str, instance_path: Path, **settings: str) -> dict[str, str]:
     """The environment of a served app's processes (web, job worker, ``flask`` commands):
     configured only through variables, as a deployment is."""
     return {
         **os.environ,
         "CHORUS_ENV": "testing",
-        "CHORUS_SECRET_KEY": "gunicorn-test-secret",
+        "CHORUS_SECRET_KEY": SERVED_SECRET_KEY,
         "DATABASE_URL": database_url,
         "CHORUS_INSTANCE_PATH": str(instance_path),
         "CHORUS_ARGON2_TIME_COST": "1",
