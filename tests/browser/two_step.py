@@ -15,10 +15,13 @@ _phones: dict[str, tuple[str, int]] = {}
 
 
 def _next_code(email: str) -> str:
+    """The code of the current step, or of the next one if the current one was used (the site
+    accepts one step either way). Never the previous step: by the time the site checks it, the
+    clock may have moved on and left it outside the window."""
     secret, last = _phones[email]
     while True:
         now = int(time.time() // 30)
-        step = max(now - 1, last + 1)
+        step = max(now, last + 1)
         if step <= now + 1:
             _phones[email] = (secret, step)
             return pyotp.TOTP(secret).at(step * 30)
