@@ -280,10 +280,22 @@ def test_unreferenced_objects_are_swept_once_old_unless_stored_again(
     time.sleep(1.5)  # LastModified counts whole seconds
     assert store.put(b"bytes a request is storing once more").key == again  # young again
 
-    assert set(store.keys_older_than(1)) == {forgotten}
-    assert store.delete_if_older(again, 1) is False
-    assert store.delete_if_older(forgotten, 1) is True
-    assert store.delete_if_older(forgotten, 1) is False  # gone already: another host's sweep
+    def stored_at(key: str) -> float:
+        name = _name(key, store.prefix)
+        return s3.head_object(Bucket=store.bucket, Key=name)["LastModified"].timestamp()
+
+    assert stored_at(again) > stored_at(forgotten)
+    midway = (stored_at(again) + stored_at(forgotten)) / 2
+
+    def age_of_midway() -> float:
+        """An age that falls between the two objects however long the calls below take."""
+        return time.time() - midway
+
+    assert set(store.keys_older_than(age_of_midway())) == {forgotten}
+    assert store.delete_if_older(again, age_of_midway()) is False
+    assert store.delete_if_older(forgotten, age_of_midway()) is True
+    # gone already: another host's sweep was first
+    assert store.delete_if_older(forgotten, age_of_midway()) is False
     assert not store.exists(forgotten)
     assert store.exists(again)
     assert s3.get_object(Bucket=store.bucket, Key=foreign)["Body"].read()
