@@ -13,6 +13,7 @@ from urllib.parse import urldefrag, urlparse
 import pytest
 from playwright.sync_api import Browser, Page
 
+from models.base import PUBLIC_ID_ALPHABET, PUBLIC_ID_LENGTH
 from tests.browser import checks, two_step
 
 pytestmark = pytest.mark.browser
@@ -23,7 +24,12 @@ DESK = {"width": 1280, "height": 900}
 NOT_PAGES = re.compile(
     r"^/(static|api)/|/(file|thumbnail|pages/\d+|work/\d+|bundle\.zip|qr\.png|og\.png)$|\.(pem|csv|json)$"
 )
-ID_SEGMENT = re.compile(r"/(?=[a-z0-9]*\d)[a-z0-9]{8,}|/\d+(?=/|$)")
+#: an object's id in a path: a public id (which may hold no digit at all: one in 36 does), a
+#: longer token with a digit, a number
+ID_SEGMENT = re.compile(
+    rf"/[{PUBLIC_ID_ALPHABET}]{{{PUBLIC_ID_LENGTH}}}(?=/|$)"
+    r"|/(?=[a-z0-9]*\d)[a-z0-9]{8,}|/\d+(?=/|$)"
+)
 MAX_PAGES = 40
 
 
