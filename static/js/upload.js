@@ -105,4 +105,9 @@ document.addEventListener("DOMContentLoaded", () => {
     event.preventDefault();
     sendAll(event.dataTransfer.files);
   });
+  // files picked while the page was still loading (a slow phone) go as if picked now
+  if (input.files.length) {
+    sendAll(input.files);
+    input.value = "";
+  }
 });

@@ -94,3 +94,28 @@ def _state_after_submit(page: Page) -> dict[str, list[dict[str, int]]]:
           return JSON.parse(form.querySelector('input[name=boxes]').value);
         }"""
     )
+
+
+def test_a_file_picked_while_the_page_still_loads_is_uploaded_once_it_has(
+    browser: Browser, live_server: str
+) -> None:
+    context = browser.new_context(locale="en-US", viewport={"width": 375, "height": 812})
+    page = context.new_page()
+    _log_in(page, live_server, "organizer@example.org")
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="美团支付提示失败后重复扣款").first.click()
+    evidence_url = (
+        page.locator("nav.subnav").get_by_role("link", name="Evidence").get_attribute("href")
+    )
+    held = []  # the upload script, held back as on a slow line
+    page.route("**/js/upload.js", lambda route: held.append(route))
+    page.goto(f"{live_server}{evidence_url}", wait_until="commit")
+    notes = {"name": "notes.txt", "mimeType": "text/plain", "buffer": "客服一直不回复。".encode()}
+    page.locator("#files").set_input_files(files=[notes])
+    expect(page.locator(".upload-item")).to_have_count(0)  # nothing can send it yet
+    assert len(held) == 1
+    held[0].continue_()
+    item = page.locator(".upload-item")
+    expect(item.locator(".upload-name")).to_have_text("notes.txt")
+    expect(item.get_by_role("link", name="Check and confirm")).to_be_visible(timeout=30_000)
+    context.close()
