@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -29,15 +29,21 @@ def _boxes(page: Page) -> dict[str, list[dict[str, int]]]:
     return json.loads(page.locator(".box-form input[name=boxes]").input_value())
 
 
+def _organizers_case_evidence_link(page: Page, base: str) -> Locator:
+    """Log the demo organizer in, in English, on their case; its link to the evidence pool."""
+    _log_in(page, base, "organizer@example.org")
+    page.get_by_role("button", name="English").click()  # the demo organizer reads Chinese
+    page.get_by_role("link", name="美团支付提示失败后重复扣款").first.click()
+    return page.locator("nav.subnav").get_by_role("link", name="Evidence")
+
+
 def test_member_uploads_a_screenshot_adjusts_the_boxes_and_pools_it(
     browser: Browser, live_server: str
 ) -> None:
     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    _log_in(page, live_server, "organizer@example.org")
-    page.get_by_role("button", name="English").click()  # the demo organizer reads Chinese
-    page.get_by_role("link", name="美团支付提示失败后重复扣款").first.click()
-    page.locator("nav.subnav").get_by_role("link", name="Evidence").click()
+    evidence = _organizers_case_evidence_link(page, live_server)
+    evidence.click()
     expect(page.locator("h1")).to_have_text("Evidence")
 
     page.locator("#files").set_input_files(SCREENSHOT)
@@ -101,12 +107,7 @@ def test_a_file_picked_while_the_page_still_loads_is_uploaded_once_it_has(
 ) -> None:
     context = browser.new_context(locale="en-US", viewport={"width": 375, "height": 812})
     page = context.new_page()
-    _log_in(page, live_server, "organizer@example.org")
-    page.get_by_role("button", name="English").click()
-    page.get_by_role("link", name="美团支付提示失败后重复扣款").first.click()
-    evidence_url = (
-        page.locator("nav.subnav").get_by_role("link", name="Evidence").get_attribute("href")
-    )
+    evidence_url = _organizers_case_evidence_link(page, live_server).get_attribute("href")
     held = []  # the upload script, held back as on a slow line
     page.route("**/js/upload.js", lambda route: held.append(route))
     page.goto(f"{live_server}{evidence_url}", wait_until="commit")
