@@ -41,12 +41,13 @@ from services.storage import STAGING_DIR, LocalStorage
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, login
 from tests.support.fuzz import fuzz
+from tests.support.one_case import NARRATIVE
+from tests.support.one_case import organizer as organizer  # the fixture
 from tests.support.watched import deep_folder, snapshot
 
 LIMITS = UploadLimits(
     file_bytes=64 * 1024, member_case_bytes=10**9, max_pixels=250_000, max_pages=3
 )
-NARRATIVE = "WalletPro froze my balance after a top-up and support never answers my tickets."
 _KEY_PATH = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}")
 
 
@@ -153,23 +154,16 @@ def _really(kind: EvidenceKind, data: bytes) -> bool:
 def member(
     app: Flask,
     tmp_path: Path,
+    organizer: User,
     make_user: Callable[..., User],
-    make_company: Callable[..., Company],
     make_complaint: Callable[..., Complaint],
 ) -> User:
-    """A member of one case, with files stored on the local disk deep under ``tmp_path``."""
+    """A member of :mod:`tests.support.one_case`'s case, with files stored on the local disk
+    deep under ``tmp_path``."""
     app.config.update(STORAGE_BACKEND="local", STORAGE_DIR=str(deep_folder(tmp_path) / "storage"))
-    wallet = make_company("walletpro", "WalletPro", "钱包宝")
-    organizer = make_user(email="org@example.org", display_name="张伟明", locale="en")
     user = make_user(email="member@example.org", display_name="李四", locale="en")
-    case = group_cases.start_case(
-        db.session,
-        organizer,
-        make_complaint(organizer, wallet, NARRATIVE),
-        title="WalletPro freezes balances",
-        summary="",
-    )
-    db.session.flush()
+    case = db.session.scalar(select(GroupCase))
+    wallet = db.session.scalar(select(Company))
     group_cases.join_case(db.session, user, case, make_complaint(user, wallet, NARRATIVE))
     db.session.commit()
     return user
