@@ -40,8 +40,8 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from blueprints.security import register_security_headers
     from blueprints.templating import register_template_helpers
     from cli import register_commands
-    from services import evidence_processing  # noqa: F401 - registers the anonymization job
     from services.bundle import job as bundle_job  # noqa: F401 - registers the bundle job
+    from services.evidence import processing as evidence_processing  # noqa: F401 - registers the anonymization job
 
     register_blueprints(app)
     register_error_handlers(app)
@@ -52,8 +52,8 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from services.accounts import load_user
-    from services.i18n import select_locale
+    from services.accounts.users import load_user
+    from services.platform.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

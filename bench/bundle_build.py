@@ -50,10 +50,10 @@ from models import (
     User,
 )
 from services.anonymize.text import redact
-from services.authorities import create_authority
-from services.companies import create_company
-from services.evidence_files import current_storage
-from services.signature_chain import GENESIS, entry_hash, version_hash
+from services.evidence.files import current_storage
+from services.petition.chain import GENESIS, entry_hash, version_hash
+from services.reference.authorities import create_authority
+from services.reference.companies import create_company
 
 BATCH = 5000
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -122,7 +122,7 @@ def seed_case(
                 "amount_minor": rng.randint(1_000, 5_000_000),
                 "currency": "CNY" if i % 10 else "USD",
                 "narrative": NARRATIVES[i % len(NARRATIVES)].format(n=100 + i),
-                # made when a complaint is filed (services.complaints), so part of seeding
+                # made when a complaint is filed (services.complaints.filing), so part of seeding
                 "narrative_redacted": redact(
                     NARRATIVES[i % len(NARRATIVES)].format(n=100 + i), [f"签名人{i}"]
                 ).text,

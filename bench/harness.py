@@ -14,7 +14,7 @@ from flask import Flask
 
 from app import create_app
 from extensions import db
-from services.reference import ensure_categories
+from services.reference.categories import ensure_categories
 from tests.support.postgres import postgres_server
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,7 +1,7 @@
 """Matching latency at 10k / 100k / 1M complaints, beside the raw index lookup as a floor.
 
 For each database and size: generate synthetic complaints (:mod:`bench.synthetic`), then time
-:func:`services.matching.find_matches` for 200 complaints with no case, and, for the same
+:func:`services.matching.ranking.find_matches` for 200 complaints with no case, and, for the same
 complaints, the floor: the bare index query that fetches the case-profile rows of the same
 terms in the company's cases (one index range read, no join, no ranking). Also renders the
 page of a case with 100,000 members (or a tenth of the complaints, whichever is smaller) and
@@ -17,7 +17,7 @@ from sqlalchemy import event, select
 
 from extensions import db
 from models import CaseTerm, Complaint
-from services.matching import find_matches, weighted_terms
+from services.matching.ranking import find_matches, weighted_terms
 
 WARMUP = 10
 

@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Category, User
-from services import group_cases
-from services.companies import create_company
-from services.complaints import ComplaintInput, delete_complaint, file_complaint
-from services.matching import DEFAULT_WEIGHTS, SignalWeights, find_matches
+from services.cases import membership as group_cases
+from services.complaints.filing import ComplaintInput, delete_complaint, file_complaint
+from services.matching.ranking import DEFAULT_WEIGHTS, SignalWeights, find_matches
+from services.reference.companies import create_company
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / "tests" / "data" / "matching_set.json"

@@ -9,11 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Category, GroupCase, MemberRole, Membership, User
-from services import drafting, group_cases
-from services.authorities import create_authority
-from services.companies import create_company
-from services.complaints import ComplaintInput, file_complaint
-from services.passwords import hash_password
+from services.accounts.passwords import hash_password
+from services.cases import membership as group_cases
+from services.complaints.filing import ComplaintInput, file_complaint
+from services.petition import drafting
+from services.reference.authorities import create_authority
+from services.reference.companies import create_company
 
 TODAY = date(2026, 11, 24)
 

@@ -4,7 +4,7 @@ Terms are drawn from a Zipf distribution over the vocabulary of the real complai
 the labelled set and the demo data (ranked by how often they occur there), so common words
 like 退款 / 客服 / refund are as common as in real text and rare ones as rare. Rows go straight
 into the tables in bulk (the services would take hours at a million complaints); the term
-index is written exactly as :mod:`services.term_index` writes it.
+index is written exactly as :mod:`services.matching.term_index` writes it.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from models import (
 )
 from models.base import PUBLIC_ID_ALPHABET, PUBLIC_ID_LENGTH
 from models.matching import INDEXED_COMPLAINTS
-from services.text_terms import extract_terms
+from services.matching.text_terms import extract_terms
 
 ROOT = Path(__file__).resolve().parents[1]
 CHUNK = 20_000

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from flask import Response, abort, request
 from werkzeug.wsgi import FileWrapper, wrap_file
 
-from services.evidence_files import current_storage
+from services.evidence.files import current_storage
 
 #: bytes sent per write
 BLOCK_SIZE = 64 * 1024

@@ -13,11 +13,11 @@ from flask_login import current_user
 
 from blueprints.forms import EmptyForm
 from extensions import db
-from services import notifications
-from services.formatting import money
-from services.i18n import current_language, localized
-from services.labels import label
-from services.markdown import render_markdown
+from services.notifications import inbox as notifications
+from services.petition.markdown import render_markdown
+from services.platform.formatting import money
+from services.platform.i18n import current_language, localized
+from services.platform.labels import label
 
 
 @dataclass(frozen=True)

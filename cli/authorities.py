@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Authority
-from services.authorities import create_authority
 from services.errors import DomainError
+from services.reference.authorities import create_authority
 
 
 @click.group()

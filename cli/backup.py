@@ -1,5 +1,5 @@
 """``flask backup`` and ``flask restore``: the whole instance into one archive and back
-(:mod:`services.backup` says what is in it and why)."""
+(:mod:`services.platform.backup.archive` says what is in it and why)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from extensions import db
-from services.backup import (
+from services.bundle.keys import key_path
+from services.evidence.files import current_storage
+from services.platform.backup.archive import (
     BackupError,
     Summary,
     Target,
@@ -20,8 +22,6 @@ from services.backup import (
     restore_archive,
     verify_archive,
 )
-from services.bundle.keys import key_path
-from services.evidence_files import current_storage
 
 
 def _target() -> Target:

@@ -6,8 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from extensions import db
-from services import companies as service
 from services.errors import DomainError
+from services.reference import companies as service
 
 
 @click.group()

@@ -9,9 +9,9 @@ import click
 from flask.cli import with_appcontext
 
 from extensions import db
-from services import complaint_csv
-from services.accounts import find_by_email
-from services.term_index import rebuild_term_index
+from services.accounts.users import find_by_email
+from services.complaints import csv_exchange as complaint_csv
+from services.matching.term_index import rebuild_term_index
 
 
 @click.group()

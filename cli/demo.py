@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from extensions import db
 from models import User
 from services.demo import load_demo
-from services.reference import ensure_categories
+from services.reference.categories import ensure_categories
 
 
 @click.group()

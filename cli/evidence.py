@@ -12,8 +12,8 @@ import click
 from flask.cli import with_appcontext
 
 from extensions import db
-from services.evidence import purge_abandoned, purge_unreferenced
-from services.evidence_files import current_storage
+from services.evidence.contributions import purge_abandoned, purge_unreferenced
+from services.evidence.files import current_storage
 
 
 @click.group("evidence")

@@ -1,5 +1,6 @@
 """``flask jobs worker`` runs background jobs from the Redis queue (``JOBS_MODE = "rq"``, see
-:mod:`services.job_queue`); ``flask jobs sweep`` hands stale jobs over again once, for cron."""
+:mod:`services.platform.jobs.redis_queue`); ``flask jobs sweep`` hands stale jobs over again once,
+for cron."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from services.jobs import sweep as sweep_stale
+from services.platform.jobs.runner import sweep as sweep_stale
 
 
 @click.group("jobs")
@@ -23,7 +24,9 @@ def worker(burst: bool) -> None:
 
     SIGTERM or Ctrl-C lets the job under way finish; a second one stops it (it is then
     retried, like a job whose worker was killed). Fails when REDIS_URL is not set."""
-    from services import job_queue  # RQ is imported by the commands that use it only
+    from services.platform.jobs import (
+        redis_queue as job_queue,  # RQ is imported by the commands that use it only
+    )
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config["JOBS_MODE"] != "rq" or not app.config.get("REDIS_URL"):

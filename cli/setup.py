@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from extensions import db
 from models import Complaint, TermStat, User
 from services.demo import load_demo
-from services.evidence import purge_abandoned
-from services.reference import ensure_categories
-from services.term_index import rebuild_term_index
+from services.evidence.contributions import purge_abandoned
+from services.matching.term_index import rebuild_term_index
+from services.reference.categories import ensure_categories
 
 
 @click.command("setup")

@@ -11,9 +11,11 @@ from flask.cli import with_appcontext
 
 from extensions import db
 from models import User, UserRole
-from services import account_roles, accounts, two_factor
-from services.authorities import get_by_slug
+from services.accounts import roles as account_roles
+from services.accounts import two_factor
+from services.accounts import users as accounts
 from services.errors import DomainError
+from services.reference.authorities import get_by_slug
 
 
 @click.group()

@@ -51,7 +51,7 @@ class GroupCase(Base):
     status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus), default=CaseStatus.OPEN)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: counter cache of memberships and of their complaints' incident period, kept by
-    #: services.group_cases: matching reads them for hundreds of candidate cases per query
+    #: services.cases.membership: matching reads them for hundreds of candidate cases per query
     member_count: Mapped[int] = mapped_column(default=0, server_default="0")
     first_incident: Mapped[date | None]
     last_incident: Mapped[date | None]

@@ -34,7 +34,7 @@ class Job(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[JobStatus] = mapped_column(str_enum(JobStatus), default=JobStatus.QUEUED)
     progress: Mapped[int] = mapped_column(default=0)  #: percent, 0..100
-    #: a code for the step under way (labels in services.labels.JOB_STEP)
+    #: a code for the step under way (labels in services.platform.labels.JOB_STEP)
     step: Mapped[str | None] = mapped_column(String(40))
     #: ids the handler needs; never personal data (that lives in storage, deleted with the job)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

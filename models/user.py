@@ -43,7 +43,8 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = created_at_column()
     last_login_at: Mapped[datetime | None]
-    #: the authenticator secret, encrypted with a key derived from SECRET_KEY (services.two_factor)
+    #: the authenticator secret, encrypted with a key derived from SECRET_KEY
+    #: (services.accounts.two_factor)
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None]
     #: the last 30-second step accepted: a code seen once is refused after (replay)

@@ -23,10 +23,10 @@ from sqlalchemy import create_engine, select, text
 from app import create_app
 from extensions import db
 from models import Base, Category, Company, Complaint, User, UserRole
-from services import accounts
-from services.companies import create_company
-from services.complaints import ComplaintInput, file_complaint
-from services.reference import ensure_categories
+from services.accounts import users as accounts
+from services.complaints.filing import ComplaintInput, file_complaint
+from services.reference.categories import ensure_categories
+from services.reference.companies import create_company
 from tests.support.client import FreshGlobalsClient
 from tests.support.postgres import postgres_server
 from tests.support.redis_server import redis_url as redis_url  # fixture, started on first use

@@ -30,11 +30,11 @@ from bench.harness import ROOT, print_table, write_json
 from bench.signing_setup import build_signing_case
 from extensions import db
 from models import Category, GroupCase, Submission, User, UserRole
-from services import two_factor
+from services.accounts import two_factor
+from services.accounts.passwords import hash_password
 from services.bundle.job import bundle_for, enqueue_build
 from services.demo import load_demo
-from services.passwords import hash_password
-from services.reference import ensure_categories
+from services.reference.categories import ensure_categories
 from tests.support.postgres import postgres_server
 from tests.support.redis_server import redis_server
 from tests.support.server import SERVED_SECRET_KEY, gunicorn_server

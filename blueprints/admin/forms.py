@@ -13,7 +13,7 @@ from wtforms.validators import Length, Optional, Regexp
 
 from blueprints.complaints.forms import LocalDateField
 from blueprints.forms import QUERY_INT_MAX
-from services.audit_log import AuditFilters
+from services.audit.reading import AuditFilters
 
 #: dates outside this range are typing mistakes (and the day after 9999-12-31 does not exist)
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)

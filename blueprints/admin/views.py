@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from blueprints.admin.forms import AuditFilterForm
 from extensions import db
-from services import audit_log
+from services.audit import reading as audit_log
 
 bp = Blueprint("admin", __name__)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from blueprints.forms import QUERY_INT_MAX
 from models import SubmissionStatus
-from services.submissions import NOTE_MAX, OUTCOMES
+from services.submissions.lifecycle import NOTE_MAX, OUTCOMES
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 

@@ -20,11 +20,15 @@ from blueprints.forms import page_arg
 from blueprints.regulator.views import inbox_filters
 from extensions import csrf, db
 from models import Category, Company, Submission, SubmissionStatus, User
-from services import api_tokens, audit, evidence, regulator_inbox, submissions
+from services import audit
+from services.accounts import api_tokens
 from services.bundle import job as bundle_job
-from services.case_stats import case_figures
+from services.cases.figures import case_figures
 from services.errors import Conflict, DomainError, NotFound
-from services.evidence_files import current_storage
+from services.evidence import contributions as evidence
+from services.evidence.files import current_storage
+from services.submissions import lifecycle as submissions
+from services.submissions import regulator_inbox
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)

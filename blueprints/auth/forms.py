@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from services.accounts import PASSWORD_MAX, PASSWORD_MIN
+from services.accounts.users import PASSWORD_MAX, PASSWORD_MIN
 
 #: each language named in itself, marked up in its own language for screen readers
 LANGUAGE_CHOICES = [

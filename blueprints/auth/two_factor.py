@@ -13,7 +13,7 @@ from blueprints.auth.forms import ConfirmPasswordForm, TwoFactorSetupForm
 from blueprints.auth.views import account_page, bp
 from blueprints.forms import invalid_status, reported
 from extensions import db
-from services import two_factor
+from services.accounts import two_factor
 
 #: the secret being enrolled, kept across a reload of the setup page until confirmed
 SETUP_SECRET_KEY = "two_step_setup_secret"  # noqa: S105 - a session key name

@@ -32,8 +32,10 @@ from blueprints.auth.forms import (
 )
 from blueprints.forms import EmptyForm, invalid_status, reported, safe_next
 from extensions import db, limiter
-from services import accounts, audit, two_factor
-from services.i18n import LOCALE_SESSION_KEY
+from services import audit
+from services.accounts import two_factor
+from services.accounts import users as accounts
+from services.platform.i18n import LOCALE_SESSION_KEY
 
 bp = Blueprint("auth", __name__)
 View = TypeVar("View", bound=Callable[..., Any])

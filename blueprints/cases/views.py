@@ -23,11 +23,14 @@ from blueprints.errors import refuse
 from blueprints.forms import page_arg, positive_int_arg, reported
 from extensions import db
 from models import CaseEvent, CaseStatus, GroupCase
-from services import case_share, complaints, evidence, group_cases
-from services.case_directory import CaseFilters, filter_choices, search_cases
-from services.case_stats import case_figures
+from services.cases import membership as group_cases
+from services.cases import sharing as case_share
+from services.cases.directory import CaseFilters, filter_choices, search_cases
+from services.cases.figures import case_figures
+from services.complaints import filing as complaints
 from services.errors import NotFound
-from services.matching import JOINABLE
+from services.evidence import contributions as evidence
+from services.matching.ranking import JOINABLE
 
 bp = Blueprint("cases", __name__)
 

@@ -22,8 +22,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import CURRENCIES, ZERO_DECIMAL_CURRENCIES, Demand
 from models.complaint import NARRATIVE_MAX, NARRATIVE_MIN
-from services.complaints import ComplaintInput
-from services.labels import DEMAND
+from services.complaints.filing import ComplaintInput
+from services.platform.labels import DEMAND
 
 
 class LocalDateField(DateField):

@@ -15,11 +15,11 @@ from blueprints.complaints.forms import ComplaintForm, StartCaseForm
 from blueprints.forms import invalid_status, reported
 from extensions import db
 from models import Category, Company, CompanyStatus, Complaint
-from services import complaints as complaint_service
-from services import group_cases
+from services.cases import membership as group_cases
+from services.complaints import filing as complaint_service
 from services.errors import NotFound
-from services.i18n import localized
-from services.matching import find_matches
+from services.matching.ranking import find_matches
+from services.platform.i18n import localized
 
 bp = Blueprint("complaints", __name__)
 

@@ -1,6 +1,7 @@
 """Evidence pages: the pool of a case, uploading, the preview before pooling, and the files.
 
-Every file goes out through :func:`_send`: only after :func:`services.evidence.visible_evidence`
+Every file goes out through :func:`_send`: only after
+:func:`services.evidence.contributions.visible_evidence`
 said yes, always as an attachment, with ``nosniff`` and a sandboxing policy, so a stored file
 can never run as a page of this site.
 """
@@ -42,10 +43,13 @@ from models import (
     Job,
     User,
 )
-from services import evidence, evidence_files, group_cases, jobs
+from services.cases import membership as group_cases
 from services.errors import DomainError, NotAllowed, NotFound
-from services.evidence import TooLarge
-from services.labels import label
+from services.evidence import contributions as evidence
+from services.evidence import files as evidence_files
+from services.evidence.contributions import TooLarge
+from services.platform.jobs import runner as jobs
+from services.platform.labels import label
 
 bp = Blueprint("evidence", __name__)
 

@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 from blueprints.forms import EmptyForm, safe_next
 from extensions import db
 from services.bundle.keys import public_key_pem
-from services.case_directory import CaseFilters, directory_totals, search_cases
-from services.i18n import LOCALE_SESSION_KEY
+from services.cases.directory import CaseFilters, directory_totals, search_cases
+from services.platform.i18n import LOCALE_SESSION_KEY
 
 bp = Blueprint("main", __name__)
 

@@ -17,9 +17,10 @@ from blueprints.forms import reported
 from blueprints.me.forms import DeleteAccountForm
 from extensions import db
 from models import Complaint, GroupCase, Membership, UserRole, utcnow
-from services import account_data, audit
+from services import audit
+from services.accounts import personal_data as account_data
 from services.errors import NotAllowed
-from services.i18n import LOCALE_SESSION_KEY, select_locale
+from services.platform.i18n import LOCALE_SESSION_KEY, select_locale
 
 bp = Blueprint("me", __name__)
 

@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response
 
 from blueprints.forms import EmptyForm
 from extensions import db
-from services import notifications
 from services.errors import NotFound
+from services.notifications import inbox as notifications
 
 bp = Blueprint("notifications", __name__)
 

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
-from services.drafting import COMMENT_MAX, TEXT_MAX, TITLE_MAX, DraftInput
+from services.petition.drafting import COMMENT_MAX, TEXT_MAX, TITLE_MAX, DraftInput
 
 
 def _strip(value: str | None) -> str | None:

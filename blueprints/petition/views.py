@@ -12,10 +12,12 @@ from blueprints.forms import EmptyForm, flash_errors, invalid_status, reported
 from blueprints.petition.forms import CommentForm, DraftForm, MemberRoleForm, SignForm
 from extensions import db
 from models import Authority, GroupCase, Membership, Submission
-from services import drafting, group_cases, signing, submissions
+from services.cases import membership as group_cases
 from services.errors import NotFound
-from services.i18n import localized
-from services.retry import run_with_retries
+from services.petition import drafting, signing
+from services.platform.i18n import localized
+from services.platform.retry import run_with_retries
+from services.submissions import lifecycle as submissions
 
 bp = Blueprint("petition", __name__)
 

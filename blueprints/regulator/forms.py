@@ -8,8 +8,8 @@ from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
 from models import SubmissionStatus
-from services.labels import OUTCOME, SUBMISSION_STATUS
-from services.submissions import NOTE_MAX, OUTCOMES
+from services.platform.labels import OUTCOME, SUBMISSION_STATUS
+from services.submissions.lifecycle import NOTE_MAX, OUTCOMES
 
 #: every status but the first, which only submitting sets
 REPORTABLE = [s for s in SubmissionStatus if s is not SubmissionStatus.SUBMITTED]

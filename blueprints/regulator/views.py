@@ -29,12 +29,16 @@ from blueprints.forms import EmptyForm, date_arg, page_arg, positive_int_arg, re
 from blueprints.regulator.forms import StatusForm, TokenForm
 from extensions import db
 from models import FINAL_SUBMISSION_STATUSES, Job, Submission, SubmissionStatus
-from services import api_tokens, audit, evidence, regulator_inbox, submissions
+from services import audit
+from services.accounts import api_tokens
 from services.bundle import job as bundle_job
-from services.case_stats import case_figures
+from services.cases.figures import case_figures
 from services.errors import NotFound
-from services.evidence_files import current_storage
-from services.regulator_inbox import InboxFilters
+from services.evidence import contributions as evidence
+from services.evidence.files import current_storage
+from services.submissions import lifecycle as submissions
+from services.submissions import regulator_inbox
+from services.submissions.regulator_inbox import InboxFilters
 
 bp = Blueprint("regulator", __name__)
 

@@ -29,8 +29,8 @@ from flask_babel import lazy_gettext as _l
 
 from services.anonymize.sniff import UnreadableFile, table_delimiter
 from services.anonymize.text import Redaction, redact
-from services.complaint_csv import neutralize
-from services.text_terms import normalize_text
+from services.complaints.csv_exchange import neutralize
+from services.matching.text_terms import normalize_text
 
 DEFAULT_MAX_ROWS = 100_000
 DEFAULT_MAX_COLUMNS = 200

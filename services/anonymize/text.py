@@ -14,7 +14,8 @@ and landlines labelled as a hotline.
 
 How it reads text:
 
-- each character is folded on its own with ``services.text_terms.normalize_text`` (full-width to
+- each character is folded on its own with ``services.matching.text_terms.normalize_text``
+  (full-width to
   ASCII, case-folded, traditional to simplified) into a *view* that remembers which original
   character every one of its characters came from; patterns run on the view, findings come back
   at original offsets, so the redacted text keeps everything else exactly as written;
@@ -43,7 +44,7 @@ from stdnum import iban as stdnum_iban
 from stdnum import luhn
 from stdnum.cn import ric
 
-from services.text_terms import normalize_text
+from services.matching.text_terms import normalize_text
 
 Confidence = Literal["high", "low"]
 

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from models import Category, Complaint, GroupCase, Membership, Submission
 from services.bundle import bag, evidence, pdf_process, tables
-from services.case_stats import case_figures
-from services.complaint_csv import format_amount
-from services.labels import DEMAND
-from services.storage import Storage
+from services.cases.figures import case_figures
+from services.complaints.csv_exchange import format_amount
+from services.platform.labels import DEMAND
+from services.platform.storage.local import Storage
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ def complaint_pdf(facts: BundleFacts) -> bytes:
 
 
 def stats_json(session: Session, facts: BundleFacts) -> bytes:
-    """``data/stats.json``: the case's public figures (``services.case_stats``, withheld below
+    """``data/stats.json``: the case's public figures (``services.cases.figures``, withheld below
     its privacy threshold exactly as on the case page) and the same figures over the signers,
     which the authority can recompute from ``complaints.csv`` anyway."""
     case = session.get(GroupCase, facts.case_id)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from models import Evidence, EvidenceStatus
 from services.bundle.bag import evidence_name
 from services.bundle.tables import csv_chunks, iso
-from services.storage import CHUNK_SIZE, Storage
+from services.platform.storage.local import CHUNK_SIZE, Storage
 
 PAGE = 200
 #: media types already compressed: stored in the zip as they are (deflating them wastes time)
@@ -95,7 +95,7 @@ def items(session: Session, case_id: int) -> Iterator[EvidenceItem]:
 
 
 def read(storage: Storage, key: str) -> Iterator[bytes]:
-    """The stored bytes in chunks of :data:`services.storage.CHUNK_SIZE`."""
+    """The stored bytes in chunks of :data:`services.platform.storage.local.CHUNK_SIZE`."""
     with storage.open(key) as stream:
         while chunk := stream.read(CHUNK_SIZE):
             yield chunk

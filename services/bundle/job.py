@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from extensions import db
 from models import Job, Submission
-from services import jobs
 from services.bundle.writer import BundleError, build_bundle
-from services.evidence_files import current_storage
-from services.storage import Storage
+from services.evidence.files import current_storage
+from services.platform.jobs import runner as jobs
+from services.platform.storage.local import Storage
 
 BUNDLE_JOB = "bundle.build"
 

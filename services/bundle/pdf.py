@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from services.bundle.pdf_process import PdfComplaint, complaint_from_json
-from services.fonts import REGULAR, SC_FACE
+from services.platform.fonts import REGULAR, SC_FACE
 
 FAMILY = "NotoSansSC"
 BODY_SIZE = 10.5

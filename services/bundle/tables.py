@@ -4,7 +4,8 @@ A case can have 100,000 signers, so nothing here loads a case whole: each file i
 in batches (``yield_per``), turned into text row by row and handed on in chunks of about 64 KB.
 The writer never commits while a file is being written, so a server-side cursor stays valid.
 
-Who counts as a signer is :func:`services.signing.signing_state`'s rule (a current member whose
+Who counts as a signer is :func:`services.petition.signing.signing_state`'s rule (a current member
+whose
 last entry on the submitted version is a signature), written here as a query that streams
 instead of a dict of every entry.
 """
@@ -33,8 +34,8 @@ from models import (
 )
 from services.anonymize.text import _TERM_GAP_CHARS, _fold, redact
 from services.bundle.bag import SIGNATORIES_HEADER
-from services.complaint_csv import format_amount, neutralize
-from services.signing import identity_shown
+from services.complaints.csv_exchange import format_amount, neutralize
+from services.petition.signing import identity_shown
 
 BATCH = 1000
 CHUNK = 64 * 1024
@@ -265,7 +266,7 @@ def _name_terms(name: str | None, *texts: str) -> list[str]:
 
 def signature_log(session: Session, case_id: int) -> Iterator[bytes]:
     """``data/signature-log.jsonl``: every entry, with ``created_at`` exactly as
-    :func:`services.signature_chain.entry_hash` hashes it, so anyone can recompute the chain."""
+    :func:`services.petition.chain.entry_hash` hashes it, so anyone can recompute the chain."""
     statement = (
         select(
             SignatureEntry.seq,

@@ -10,7 +10,7 @@ manifest against the tag files it must cover; the Ed25519 signature of the tag m
 included key (and that key against a trusted one, when given); every payload file's full SHA-256
 against ``manifest-sha256.txt`` both ways, and ``Payload-Oxum`` (which alone would miss a
 same-size edit); the signature log's hash chain, recomputed with
-:mod:`services.signature_chain`; and that every signatory's entry hash is a signature in that log.
+:mod:`services.petition.chain`; and that every signatory's entry hash is a signature in that log.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from cryptography.exceptions import InvalidSignature
 
 from models import SignatureAction, SignatureEntry
 from services.bundle import bag, keys
-from services.complaint_csv import unneutralize
-from services.signature_chain import verify_chain
+from services.complaints.csv_exchange import unneutralize
+from services.petition.chain import verify_chain
 
 CHUNK = 1024 * 1024
 #: tag files are small; a larger one is refused rather than read into memory

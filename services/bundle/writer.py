@@ -27,7 +27,7 @@ from models import Submission, utcnow
 from services.bundle import bag, keys
 from services.bundle.contents import FIXED_FILES, BundleFacts, facts_for, payload
 from services.errors import DomainError
-from services.evidence_files import current_storage
+from services.evidence.files import current_storage
 
 Report = Callable[[int, str], None]
 STEP = "bundling"

@@ -37,14 +37,14 @@ from models import (
     User,
     UserRole,
 )
-from services import term_index
-from services.authorities import create_authority
-from services.companies import create_company
+from services.accounts.passwords import hash_password
+from services.cases.membership import refresh_counters
+from services.cases.pseudonyms import new_pseudonym
 from services.demo import evidence as demo_evidence
-from services.group_cases import refresh_counters
-from services.passwords import hash_password
-from services.pseudonyms import new_pseudonym
-from services.signature_chain import GENESIS, entry_hash, version_hash
+from services.matching import term_index
+from services.petition.chain import GENESIS, entry_hash, version_hash
+from services.reference.authorities import create_authority
+from services.reference.companies import create_company
 
 CONTENT = Path(__file__).with_name("content.json")
 

@@ -24,11 +24,11 @@ from models import (
     GroupCase,
     Membership,
 )
-from services import evidence_files
 from services.anonymize.image import thumbnail_png
 from services.anonymize.text import redact
-from services.complaint_csv import format_amount
-from services.fonts import REGULAR, pillow_font
+from services.complaints.csv_exchange import format_amount
+from services.evidence import files as evidence_files
+from services.platform.fonts import REGULAR, pillow_font
 
 
 def add_evidence(

@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from extensions import db
 from services.demo import load_demo
-from services.reference import ensure_categories
+from services.reference.categories import ensure_categories
 from tests.conftest import app_config
 
 CHROMIUM = "/usr/bin/chromium"

@@ -51,11 +51,15 @@ from models import (
     UserRole,
     utcnow,
 )
-from services import account_data, drafting, evidence_files, group_cases, signing, submissions
+from services.accounts import personal_data as account_data
 from services.bundle import bag
 from services.bundle.verify import verify_bundle
 from services.bundle.writer import build_bundle
-from services.evidence_files import current_storage
+from services.cases import membership as group_cases
+from services.evidence import files as evidence_files
+from services.evidence.files import current_storage
+from services.petition import drafting, signing
+from services.submissions import lifecycle as submissions
 from tests.conftest import PASSWORD
 from tests.support import two_step
 from tests.support.forms import csrf_token, logged_in, login, submit

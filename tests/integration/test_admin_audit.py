@@ -32,7 +32,8 @@ from models import (
     User,
     UserRole,
 )
-from services import api_tokens, audit
+from services import audit
+from services.accounts import api_tokens
 from services.demo import load_demo
 from tests.conftest import PASSWORD
 from tests.integration.test_submission import (  # noqa: F401 - fixtures
@@ -333,7 +334,7 @@ def test_everyone_but_an_admin_gets_what_a_random_address_gets(
     make_company: Callable[..., Any],
     make_complaint: Callable[..., Complaint],
 ) -> None:
-    from services import group_cases
+    from services.cases import membership as group_cases
 
     authority = Authority(slug="nfra", name_en="NFRA", name_zh="金融监管总局")
     db.session.add(authority)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import ApiToken, Authority, GroupCase, Submission, SubmissionStatus, User
-from services import api_tokens
+from services.accounts import api_tokens
 from services.bundle.verify import verify_bundle
 from tests.integration.test_submission import (  # noqa: F401 - fixtures
     EN,

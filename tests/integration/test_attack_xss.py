@@ -33,10 +33,11 @@ from sqlalchemy import select
 
 from extensions import db, mail
 from models import Category, Company, Complaint, GroupCase, User, UserRole
-from services import api_tokens, signing
-from services.authorities import create_authority
-from services.complaint_csv import FORMULA_STARTS, PLAIN_NUMBER
-from services.group_cases import case_by_public_id
+from services.accounts import api_tokens
+from services.cases.membership import case_by_public_id
+from services.complaints.csv_exchange import FORMULA_STARTS, PLAIN_NUMBER
+from services.petition import signing
+from services.reference.authorities import create_authority
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, logged_in, upload_evidence
 

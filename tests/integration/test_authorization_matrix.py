@@ -92,9 +92,13 @@ from models import (
     UserRole,
 )
 from models.base import PUBLIC_ID_ALPHABET, new_public_id
-from services import api_tokens, drafting, evidence, evidence_files, group_cases, signing
-from services import submissions as submission_service
+from services.accounts import api_tokens
 from services.bundle.job import BUNDLE_JOB, bundle_for
+from services.cases import membership as group_cases
+from services.evidence import contributions as evidence
+from services.evidence import files as evidence_files
+from services.petition import drafting, signing
+from services.submissions import lifecycle as submission_service
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, login
 

@@ -39,17 +39,17 @@ from models import (
     Submission,
     utcnow,
 )
-from services import jobs
 from services.bundle import bag, keys
 from services.bundle import contents as bundle_contents
 from services.bundle import evidence as bundle_evidence
 from services.bundle.job import bundle_for, enqueue_build
 from services.bundle.verify import verify_bundle
 from services.bundle.writer import BundleResult, build_bundle
-from services.evidence_files import current_storage
-from services.reference import ensure_categories
-from services.signature_chain import entry_hash
-from services.signing import signing_state
+from services.evidence.files import current_storage
+from services.petition.chain import entry_hash
+from services.petition.signing import signing_state
+from services.platform.jobs import runner as jobs
+from services.reference.categories import ensure_categories
 from tests.conftest import app_config
 from tests.support.stored import stored_objects
 

@@ -15,7 +15,8 @@ from PIL import Image
 
 from extensions import db
 from models import Company, Complaint, GroupCase, MemberRole, Membership, User
-from services import case_share, group_cases
+from services.cases import membership as group_cases
+from services.cases import sharing as case_share
 from tests.conftest import PASSWORD
 from tests.support.forms import login
 

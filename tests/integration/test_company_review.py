@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Company, CompanyStatus, Complaint, ComplaintTerm, User
-from services.complaints import resolve_company
+from services.complaints.filing import resolve_company
 
 
 def _propose(user: User, name: str) -> Company:

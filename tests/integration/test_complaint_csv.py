@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from extensions import db
 from models import Category, Company, CompanyStatus, Complaint, ComplaintTerm, User
-from services import term_index
-from services.companies import create_company
-from services.complaints import ComplaintInput, file_complaint
+from services.complaints.filing import ComplaintInput, file_complaint
+from services.matching import term_index
+from services.reference.companies import create_company
 
 DATA = Path(__file__).parent.parent / "data"
 CFPB_SAMPLE = DATA / "cfpb_sample.csv"

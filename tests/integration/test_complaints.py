@@ -18,7 +18,7 @@ from models import (
     Membership,
     User,
 )
-from services import term_index
+from services.matching import term_index
 from tests.conftest import PASSWORD
 from tests.support.forms import login, submit
 

@@ -60,13 +60,15 @@ from models import (
     UserRole,
     utcnow,
 )
-from services import api_tokens, group_cases, jobs
+from services.accounts import api_tokens
 from services.anonymize import pdf
 from services.bundle.job import BUNDLE_JOB
 from services.bundle.verify import verify_bundle
-from services.evidence_files import current_storage
-from services.signing import signing_state, verify_case_chain
-from services.storage import STAGING_DIR
+from services.cases import membership as group_cases
+from services.evidence.files import current_storage
+from services.petition.signing import signing_state, verify_case_chain
+from services.platform.jobs import runner as jobs
+from services.platform.storage.local import STAGING_DIR
 from tests.conftest import PASSWORD, PROD_PROFILE
 from tests.integration.test_jobs_rq import FLASK, kill_worker, wait_for, worker_env
 from tests.support.browserless import HttpUser

@@ -15,7 +15,7 @@ from models import (
     SignatureEntry,
     Submission,
 )
-from services.signature_chain import verify_chain, version_hash
+from services.petition.chain import verify_chain, version_hash
 
 
 @pytest.mark.usefixtures("demo")
@@ -98,7 +98,7 @@ def test_demo_accounts_named_in_the_readme_have_something_to_see() -> None:
 def test_every_case_shows_pooled_evidence_that_is_stored_and_anonymized() -> None:
     from models import Evidence, EvidenceKind, EvidenceStatus
     from services.anonymize.text import redact
-    from services.evidence_files import read
+    from services.evidence.files import read
 
     for case in db.session.scalars(select(GroupCase)):
         items = db.session.scalars(

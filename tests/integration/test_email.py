@@ -11,8 +11,9 @@ from flask import Flask
 
 from extensions import db, mail
 from models import Company, Complaint, User
-from services import drafting, group_cases
-from services.authorities import create_authority
+from services.cases import membership as group_cases
+from services.petition import drafting
+from services.reference.authorities import create_authority
 from tests.support.smtp import Inbox, smtp_server
 
 

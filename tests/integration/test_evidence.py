@@ -34,8 +34,9 @@ from models import (
     User,
     UserRole,
 )
-from services import drafting, group_cases
-from services.evidence_files import current_storage
+from services.cases import membership as group_cases
+from services.evidence.files import current_storage
+from services.petition import drafting
 from tests.support.forms import csrf_token, logged_in, upload_evidence
 from tests.support.stored import stored_objects
 
@@ -524,8 +525,8 @@ def test_leaving_the_case_deletes_unconfirmed_uploads_and_keeps_pooled_ones(
 def test_without_any_ocr_engine_the_contributor_is_told_to_place_boxes(
     app: Flask, case: GroupCase, people: dict[str, User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services import evidence_processing
     from services.anonymize.ocr import OcrUnavailable
+    from services.evidence import processing as evidence_processing
 
     def unavailable(name: str) -> None:
         raise OcrUnavailable(f"{name} is not installed")

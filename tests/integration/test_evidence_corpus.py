@@ -27,8 +27,8 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Company, Complaint, Evidence, EvidenceStatus, User
-from services import group_cases
 from services.anonymize import table
+from services.cases import membership as group_cases
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, login
 

@@ -1,4 +1,5 @@
-"""Property-based tests of ``services.complaint_csv.import_file`` on both databases: random
+"""Property-based tests of ``services.complaints.csv_exchange.import_file`` on both databases:
+random
 CSV documents (the real layouts' headers, shuffled or broken, cells with quotes, newlines,
 formula characters, NUL, BOMs, other encodings, huge fields, ragged rows) are imported, reported
 row by row, or refused whole with :class:`CsvRefused`, never with another exception, and what
@@ -23,7 +24,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Company, Complaint, User
-from services.complaint_csv import (
+from services.complaints.csv_exchange import (
     CFPB_COLUMNS,
     EXPORT_COLUMNS,
     CsvRefused,

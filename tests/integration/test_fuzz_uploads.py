@@ -1,4 +1,4 @@
-"""Property-based tests of the upload check (``services.evidence.contribute``) on both
+"""Property-based tests of the upload check (``services.evidence.contributions.contribute``) on both
 databases, with the real local storage: random bytes, damaged and valid files under hostile
 names (climbing paths, absolute paths, NUL and other control characters, very long names,
 Windows device names, backslashes, text-direction marks, any unicode) are accepted only when
@@ -31,13 +31,13 @@ from sqlalchemy import func, select
 
 from extensions import db
 from models import Company, Complaint, Evidence, EvidenceKind, GroupCase, User
-from services import group_cases
 from services.anonymize import pdf as pdf_module
 from services.anonymize.sniff import NAME_MAX
+from services.cases import membership as group_cases
 from services.errors import DomainError
-from services.evidence import UploadLimits, contribute
-from services.evidence_files import current_storage
-from services.storage import STAGING_DIR, LocalStorage
+from services.evidence.contributions import UploadLimits, contribute
+from services.evidence.files import current_storage
+from services.platform.storage.local import STAGING_DIR, LocalStorage
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, login
 from tests.support.fuzz import fuzz

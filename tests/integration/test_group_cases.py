@@ -21,7 +21,8 @@ from models import (
     Notification,
     User,
 )
-from services import group_cases, term_index
+from services.cases import membership as group_cases
+from services.matching import term_index
 from tests.conftest import PASSWORD
 from tests.support.forms import login, submit
 

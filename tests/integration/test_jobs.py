@@ -11,8 +11,8 @@ from flask import Flask
 
 from extensions import db
 from models import Job, JobStatus, utcnow
-from services import jobs
 from services.errors import DomainError
+from services.platform.jobs import runner as jobs
 
 CALLS: dict[str, int] = {}
 FAILED: list[str] = []

@@ -41,10 +41,10 @@ from models import (
     UserRole,
     utcnow,
 )
-from services import jobs
 from services.bundle.job import BUNDLE_JOB, bundle_for
 from services.bundle.verify import verify_bundle
-from services.evidence_files import current_storage
+from services.evidence.files import current_storage
+from services.platform.jobs import runner as jobs
 from tests.support.forms import logged_in, submit, upload_evidence
 from tests.support.net import free_port
 from tests.support.one_case import case_id as case_id  # fixtures

@@ -9,8 +9,8 @@ import pytest
 
 from extensions import db
 from models import CaseStatus, Company, Complaint, GroupCase, User
-from services import group_cases
-from services.matching import find_matches
+from services.cases import membership as group_cases
+from services.matching.ranking import find_matches
 
 THEFT = [
     "凌晨手机收到验证码,随后支付宝账户在陌生设备登录,被盗刷了三千元,客服说是本人操作不赔。",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bench.matching_quality import evaluate, load_companies, load_dataset
 from extensions import db
-from services.matching import DEFAULT_WEIGHTS
+from services.matching.ranking import DEFAULT_WEIGHTS
 
 #: measured on this set with the current weights; identical on SQLite and PostgreSQL. Update
 #: these (and say why in the commit) when matching deliberately changes.

@@ -24,8 +24,8 @@ from models import (
     SignatureEntry,
     User,
 )
-from services import group_cases
-from services.authorities import create_authority
+from services.cases import membership as group_cases
+from services.reference.authorities import create_authority
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, login, submit
 

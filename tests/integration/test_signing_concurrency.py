@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bench.signing_setup import build_signing_case
 from extensions import db
 from models import GroupCase, SignatureAction, SignatureEntry
-from services.signing import signing_state, verify_case_chain
+from services.petition.signing import signing_state, verify_case_chain
 from tests.support.browserless import HttpUser
 from tests.support.server import gunicorn_server
 

@@ -35,12 +35,13 @@ from models import (
     User,
     UserRole,
 )
-from services import group_cases, storage_s3
 from services.bundle.job import enqueue_build
 from services.bundle.verify import verify_bundle
-from services.evidence_files import current_storage
-from services.storage import CHUNK_SIZE, StoredFile, storage_for
-from services.storage_s3 import ObjectStoreError, S3Settings, S3Storage
+from services.cases import membership as group_cases
+from services.evidence.files import current_storage
+from services.platform.storage import s3 as storage_s3
+from services.platform.storage.local import CHUNK_SIZE, StoredFile, storage_for
+from services.platform.storage.s3 import ObjectStoreError, S3Settings, S3Storage
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, login, upload_evidence
 from tests.support.seaweedfs import SeaweedS3  # its fixture ``seaweedfs``: see tests/conftest.py

@@ -26,7 +26,8 @@ from models import (
     User,
     UserRole,
 )
-from services import drafting, group_cases, signing
+from services.cases import membership as group_cases
+from services.petition import drafting, signing
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, login
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import AuditEvent, Authority, User, UserRole
-from services import two_factor
+from services.accounts import two_factor
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, submit
 

@@ -29,7 +29,7 @@ import requests
 from sqlalchemy import create_engine, make_url, text
 
 from services.bundle.verify import verify_bundle
-from services.storage import STAGING_DIR
+from services.platform.storage.local import STAGING_DIR
 from tests.support.forms import CSRF_PATTERN
 from tests.support.seaweedfs import SeaweedS3
 from tests.support.server import gunicorn_server, served_env

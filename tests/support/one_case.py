@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import Company, Complaint, GroupCase, User
-from services import group_cases
+from services.cases import membership as group_cases
 
 NARRATIVE = "WalletPro froze my balance after a top-up and support never answers my tickets."
 

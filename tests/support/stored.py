@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from services.storage import STAGING_DIR, LocalStorage, Storage
-from services.storage_s3 import S3Storage
+from services.platform.storage.local import STAGING_DIR, LocalStorage, Storage
+from services.platform.storage.s3 import S3Storage
 
 
 def stored_objects(storage: Storage) -> dict[str, bytes]:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from extensions import db
 from models import User
-from services import accounts, two_factor
+from services.accounts import two_factor
+from services.accounts import users as accounts
 
 
 def current_code(user: User, *, at: float | None = None) -> str:

@@ -51,7 +51,7 @@ from services.anonymize.table import (
     suggest_actions,
 )
 from services.anonymize.text import redact
-from services.complaint_csv import neutralize
+from services.complaints.csv_exchange import neutralize
 
 PLANTED = "PLANTED-7f3a"
 PHONE = "13812345678"

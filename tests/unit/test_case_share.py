@@ -9,8 +9,8 @@ import pytest
 import segno
 from PIL import Image
 
-from services import case_share
-from services.fonts import BOLD, pillow_font
+from services.cases import sharing as case_share
+from services.platform.fonts import BOLD, pillow_font
 
 URL = "https://chorus.example/cases/Ab3dEf6hJk9m"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.company_names import normalize_name
+from services.reference.company_names import normalize_name
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from models import SignatureAction, SignatureEntry
-from services.signature_chain import GENESIS, entry_hash, verify_chain
+from services.petition.chain import GENESIS, entry_hash, verify_chain
 
 CASE = "abcdefghjkmn"
 VERSION = "f" * 64

@@ -13,8 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from services import storage as storage_module
-from services.storage import CHUNK_SIZE, LocalStorage, Storage, StoredFile, storage_for
+from services.platform.storage import local as storage_module
+from services.platform.storage.local import (
+    CHUNK_SIZE,
+    LocalStorage,
+    Storage,
+    StoredFile,
+    storage_for,
+)
 
 EVIDENCE = "转账记录截图 / transfer screenshot".encode() * 1000
 

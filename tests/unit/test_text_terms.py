@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.text_terms import extract_terms
+from services.matching.text_terms import extract_terms
 
 
 def test_chinese_is_segmented_into_words_without_function_words() -> None:

@@ -1,0 +1,119 @@
+"""Registering, authenticating and managing accounts."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Authority, User, UserRole, utcnow
+from models.user import new_session_nonce
+from services import audit
+from services.accounts.passwords import (
+    burn_verification_time,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from services.errors import Conflict, DomainError
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 200
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    role: UserRole = UserRole.MEMBER,
+    authority: Authority | None = None,
+    locale: str | None = None,
+    actor_user_id: int | None = None,
+) -> User:
+    """Create an account. Raises :class:`Conflict` when the e-mail is taken and
+    :class:`DomainError` when a regulator has no authority (or anyone else has one)."""
+    email = normalize_email(email)
+    if session.scalar(select(func.count()).where(User.email == email)):
+        raise Conflict(_l("An account with this e-mail address already exists."), field="email")
+    if (role is UserRole.REGULATOR) != (authority is not None):
+        raise DomainError(
+            _l("A regulator must belong to exactly one authority."), field="authority"
+        )
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        password_hash=hash_password(password),
+        role=role,
+        authority=authority,
+        locale=locale,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session, "account.created", actor_user_id or user.id, "user", user.id, role=role.value
+    )
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user when e-mail and password match an active account, else None.
+
+    Unknown e-mails cost a full hash verification too, so timing does not reveal accounts.
+    """
+    user = find_by_email(session, email)
+    if user is None:
+        burn_verification_time(password)
+        audit.record(session, "login.failed", None)
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
+        audit.record(session, "login.failed", user.id, "user", user.id)
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    if user.two_factor_enabled:  # half-way: the second step completes the login
+        audit.record(session, "login.password_accepted", user.id, "user", user.id)
+    else:
+        record_login(session, user)
+    return user
+
+
+def record_login(session: Session, user: User, **data: str) -> None:
+    user.last_login_at = utcnow()
+    audit.record(session, "login.succeeded", user.id, "user", user.id, **data)
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Replace the password and end every other session of this user."""
+    if not verify_password(user.password_hash, current):
+        raise DomainError(_l("The current password is not correct."), field="current_password")
+    user.password_hash = hash_password(new)
+    user.session_nonce = new_session_nonce()
+    audit.record(session, "password.changed", user.id, "user", user.id)
+
+
+def end_every_session(session: Session, user: User) -> None:
+    """Log the account out on every device, this one included: for a lost phone or a shared
+    computer. Copies of the login cookie stop working too, since they carry the old nonce."""
+    user.session_nonce = new_session_nonce()
+    audit.record(session, "sessions.ended", user.id, "user", user.id)
+
+
+def load_user(session: Session, cookie_id: str) -> User | None:
+    """Resolve the login cookie's "id:nonce"; a stale nonce (password changed) logs out."""
+    user_id, _, nonce = cookie_id.partition(":")
+    if not user_id.isdigit() or not nonce:
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or user.session_nonce != nonce:
+        return None
+    return user

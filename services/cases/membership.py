@@ -1,0 +1,250 @@
+"""Starting, joining and leaving group cases, and inviting people with similar complaints."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import (
+    CaseEvent,
+    CaseEventKind,
+    CaseStatus,
+    Complaint,
+    GroupCase,
+    MemberRole,
+    Membership,
+    Notification,
+    User,
+)
+from services import audit
+from services.cases.pseudonyms import new_pseudonym
+from services.errors import Conflict, DomainError, NotFound
+from services.evidence import contributions as evidence
+from services.matching import term_index
+from services.matching.ranking import JOINABLE, SIMILAR_CAP, similar_complaint_ids
+from services.notifications.delivery import INVITE
+from services.petition import signing
+
+TITLE_MAX = 200
+SUMMARY_MAX = 2000
+
+
+def _event(
+    session: Session, case: GroupCase, kind: CaseEventKind, actor: str | None, **data: object
+) -> None:
+    session.add(CaseEvent(case_id=case.id, kind=kind, actor_pseudonym=actor, data=data))
+
+
+def _check_free(session: Session, user: User, complaint: Complaint) -> None:
+    if complaint.owner_id != user.id:
+        raise NotFound(_l("No such complaint."), field="complaint")
+    if session.scalar(select(Membership.id).where(Membership.complaint_id == complaint.id)):
+        raise Conflict(_l("This complaint already belongs to a group case."), field="complaint")
+
+
+def start_case(
+    session: Session,
+    user: User,
+    complaint: Complaint,
+    *,
+    title: str,
+    summary: str,
+    invite_similar: bool = True,
+) -> GroupCase:
+    """Open a case from the user's complaint; the user becomes its organizer. When asked, the
+    owners of similar complaints with no case get an invitation (they stay anonymous)."""
+    _check_free(session, user, complaint)
+    title = title.strip()
+    if not title:
+        raise DomainError(_l("Please give the case a title."), field="title")
+    case = GroupCase(
+        title=title[:TITLE_MAX],
+        summary=summary.strip()[:SUMMARY_MAX],
+        company_id=complaint.company_id,
+        category_id=complaint.category_id,
+        created_by_id=user.id,
+        status=CaseStatus.OPEN,
+        member_count=0,
+    )
+    session.add(case)
+    session.flush()
+    organizer = _add_member(session, case, user, complaint, MemberRole.ORGANIZER)
+    _event(session, case, CaseEventKind.CREATED, organizer.pseudonym)
+    if invite_similar:
+        invite_similar_complaints(session, case, complaint)
+    return case
+
+
+def invite_similar_complaints(session: Session, case: GroupCase, complaint: Complaint) -> int:
+    """Notify each owner of a similar complaint with no case, once per case. Returns how many."""
+    ids = similar_complaint_ids(session, complaint)[:SIMILAR_CAP]
+    rows = session.execute(
+        select(Complaint.owner_id, func.min(Complaint.public_id))
+        .where(Complaint.id.in_(ids))
+        .group_by(Complaint.owner_id)
+    ).all()
+    for owner_id, complaint_public_id in rows:
+        session.add(
+            Notification(
+                user_id=owner_id,
+                kind=INVITE,
+                case_id=case.id,
+                data={"complaint": complaint_public_id},
+            )
+        )
+    return len(rows)
+
+
+def join_case(session: Session, user: User, case: GroupCase, complaint: Complaint) -> Membership:
+    """Join ``case`` with one of the user's free complaints against the same company."""
+    if case.status not in JOINABLE:
+        raise DomainError(_l("This case has been submitted and no longer takes new members."))
+    if session.scalar(
+        select(Membership.id).where(Membership.case_id == case.id, Membership.user_id == user.id)
+    ):
+        raise Conflict(_l("You are already a member of this case."))
+    _check_free(session, user, complaint)
+    if complaint.company_id != case.company_id:
+        raise DomainError(
+            _l(
+                "This case is against another company: join with a complaint "
+                "against the same company."
+            ),
+            field="complaint",
+        )
+    membership = _add_member(session, case, user, complaint, MemberRole.MEMBER)
+    _event(session, case, CaseEventKind.MEMBER_JOINED, membership.pseudonym)
+    _mark_invitations_done(session, user, case)
+    return membership
+
+
+def _add_member(
+    session: Session, case: GroupCase, user: User, complaint: Complaint, role: MemberRole
+) -> Membership:
+    membership = Membership(
+        case_id=case.id,
+        user_id=user.id,
+        complaint_id=complaint.id,
+        role=role,
+        pseudonym=new_pseudonym(session, case.id),
+    )
+    session.add(membership)
+    session.flush()
+    term_index.add_to_case(
+        session, case.id, case.company_id, term_index.complaint_terms(session, complaint.id)
+    )
+    case.updated_at = membership.joined_at
+    case.member_count += 1
+    day = complaint.incident_date
+    case.first_incident = min(case.first_incident or day, day)
+    case.last_incident = max(case.last_incident or day, day)
+    return membership
+
+
+def leave_case(session: Session, membership: Membership) -> GroupCase | None:
+    """Leave before submission. An organizer hands the role to the longest-standing
+    co-organizer, else member; the last member leaving deletes the case. Returns the case,
+    or None when it was deleted."""
+    case = membership.case
+    if case.is_frozen:
+        raise DomainError(_l("This case has been submitted: its members can no longer leave."))
+    if (
+        case.status is CaseStatus.SIGNING
+        and membership.id in signing.signing_state(session, case).active
+    ):  # the log shows the signature ending, not silently losing its signer
+        signing.withdraw(session, case, membership)
+    evidence.forget_member(session, membership)
+    if membership.complaint_id is not None:
+        term_index.remove_from_case(
+            session, case.id, term_index.complaint_terms(session, membership.complaint_id)
+        )
+    successor = None
+    if membership.role is MemberRole.ORGANIZER:
+        successor = session.scalar(
+            select(Membership)
+            .where(Membership.case_id == case.id, Membership.id != membership.id)
+            .order_by(
+                (Membership.role == MemberRole.CO_ORGANIZER).desc(),
+                Membership.joined_at,
+                Membership.id,
+            )
+            .limit(1)
+        )
+        if successor is None:
+            evidence.forget_case(session, case)
+            session.delete(case)
+            session.flush()
+            return None
+        successor.role = MemberRole.ORGANIZER
+        audit.record(
+            session,
+            "case.organizer_changed",
+            membership.user_id,
+            "case",
+            case.public_id,
+            to_user=successor.user_id,
+        )
+    _event(session, case, CaseEventKind.MEMBER_LEFT, membership.pseudonym)
+    if successor is not None:
+        _event(session, case, CaseEventKind.ORGANIZER_CHANGED, successor.pseudonym)
+    session.delete(membership)
+    refresh_counters(session, case)
+    return case
+
+
+def membership_in(session: Session, user: User, case: GroupCase) -> Membership | None:
+    return session.scalar(
+        select(Membership).where(Membership.case_id == case.id, Membership.user_id == user.id)
+    )
+
+
+def case_by_public_id(session: Session, public_id: str) -> GroupCase:
+    case = session.scalar(select(GroupCase).where(GroupCase.public_id == public_id))
+    if case is None:
+        raise NotFound(_l("No such case."))
+    return case
+
+
+def free_complaints(session: Session, user: User, company_id: int | None = None) -> list[Complaint]:
+    """The user's complaints not yet in any case (optionally against one company)."""
+    stmt = (
+        select(Complaint)
+        .where(Complaint.owner_id == user.id)
+        .where(~select(Membership.id).where(Membership.complaint_id == Complaint.id).exists())
+        .order_by(Complaint.created_at.desc())
+    )
+    if company_id is not None:
+        stmt = stmt.where(Complaint.company_id == company_id)
+    return list(session.scalars(stmt))
+
+
+def _mark_invitations_done(session: Session, user: User, case: GroupCase) -> None:
+    from models import utcnow
+
+    for notification in session.scalars(
+        select(Notification).where(
+            Notification.user_id == user.id,
+            Notification.case_id == case.id,
+            Notification.kind == INVITE,
+            Notification.read_at.is_(None),
+        )
+    ):
+        notification.read_at = utcnow()
+
+
+def refresh_counters(session: Session, case: GroupCase) -> None:
+    """Recompute the case's member count and incident period from its memberships (after a
+    member leaves or edits a complaint; joining updates them incrementally)."""
+    session.flush()
+    count, first, last = session.execute(
+        select(
+            func.count(Membership.id),
+            func.min(Complaint.incident_date),
+            func.max(Complaint.incident_date),
+        )
+        .select_from(Membership)
+        .outerjoin(Complaint, Complaint.id == Membership.complaint_id)
+        .where(Membership.case_id == case.id)
+    ).one()
+    case.member_count, case.first_incident, case.last_incident = count, first, last

@@ -1,0 +1,351 @@
+"""Ranking the group cases a complaint belongs with, and counting similar complaints with no case.
+
+Candidates are the joinable cases against the same company (a group case targets one company;
+aliases are resolved before we get here). Each is scored from three signals:
+
+* **category**: the case's category is the one the member chose;
+* **text**: the share of the complaint's informative terms (weighted by inverse document
+  frequency) that the case's members also used, each weighted by the square root of the share
+  of members who used it; only terms some candidate case uses count, so words nobody else used
+  do not dilute every score alike;
+* **time**: the incident falls inside the case's incident period, or close to it.
+
+Weights favour text, since people often pick a neighbouring category. Candidates are found and
+first ranked in the database (the company's case profiles for the most informative terms, plus
+the most recently active cases of the same category), then scored in full. Every number comes
+from indexed lookups (``case_terms``, ``term_stats``, counters on ``group_cases``): no
+complaint text is read but the member's own.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
+
+from models import (
+    CaseStatus,
+    CaseTerm,
+    Complaint,
+    ComplaintTerm,
+    GroupCase,
+    Membership,
+    TermStat,
+)
+from models.matching import INDEXED_COMPLAINTS
+from services.matching.text_terms import surface_forms
+
+JOINABLE = (CaseStatus.OPEN, CaseStatus.DRAFTING, CaseStatus.SIGNING)
+
+
+@dataclass(frozen=True)
+class SignalWeights:
+    """How much each signal counts; they add up to 1 so a score reads as a share."""
+
+    category: float = 0.30
+    text: float = 0.60
+    time: float = 0.10
+
+
+DEFAULT_WEIGHTS = SignalWeights()
+#: terms used from a complaint, the most informative first
+QUERY_TERMS = 24
+#: a complaint with no case counts as similar above this share of shared informative terms
+SIMILAR_TEXT_THRESHOLD = 0.25
+#: days around a case's incident period that still count as the same period
+TIME_SLACK_DAYS = 21
+MAX_RESULTS = 10
+#: same-category cases considered even when they share no term (most recently active first)
+CATEGORY_CANDIDATES = 50
+#: the rarest terms used to find candidate cases, and how many of those are scored in full
+RETRIEVAL_TERMS = 8
+TEXT_CANDIDATES = 100
+#: see :func:`weighted_terms`
+COMMON_TERMS_FROM = 1000
+COMMON_TERM_SHARE = 0.2
+#: in a large index, only terms in at most this share of complaints look up postings
+#: (finding candidates, similar complaints): a rarer word is a sharper and cheaper signal
+RARE_TERM_SHARE = 0.01
+#: the rarest terms used when none is rare enough
+FALLBACK_TERMS = 3
+#: the most informative terms used to find similar complaints with no case
+SIMILAR_TERMS = 10
+#: similar complaints are counted up to this many (and as many invited at most)
+SIMILAR_CAP = 100
+#: the most recent complaints sharing enough terms, checked for being free of any case
+SIMILAR_SCAN = 1000
+KEY_TERMS_SHOWN = 5
+#: a case's term is shown as "shared" only when at least this many of its members used it:
+#: a word a single member wrote would let anyone confirm a guess (a name, an account number)
+#: about that member's private complaint by filing one with the guessed word
+KEY_TERM_MIN_MEMBERS = 3
+
+
+@dataclass(frozen=True)
+class CaseMatch:
+    case: GroupCase
+    members: int
+    score: float
+    same_category: bool
+    text_score: float
+    in_period: bool
+    key_terms: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MatchReport:
+    matches: list[CaseMatch]
+    similar_without_case: int  #: counted up to SIMILAR_CAP + 1
+
+    @property
+    def similar_beyond_count(self) -> bool:
+        return self.similar_without_case > SIMILAR_CAP
+
+
+def weighted_terms(session: Session, complaint_id: int) -> dict[str, float]:
+    """The complaint's most informative terms with their idf, ``log(1 + N / df)``."""
+    return _weights(*_term_statistics(session, complaint_id))
+
+
+def _term_statistics(session: Session, complaint_id: int) -> tuple[dict[str, int], int]:
+    """(df of each of the complaint's terms, N). N is the number of indexed complaints, kept in
+    ``term_stats`` (counting every row would cost a scan per query)."""
+    frequency = dict(
+        session.execute(
+            select(ComplaintTerm.term, func.coalesce(TermStat.complaints, 0))
+            .outerjoin(TermStat, TermStat.term == ComplaintTerm.term)
+            .where(ComplaintTerm.complaint_id == complaint_id)
+        ).all()
+    )
+    total = (
+        session.scalar(select(TermStat.complaints).where(TermStat.term == INDEXED_COMPLAINTS)) or 1
+    )
+    return frequency, total
+
+
+def _lookup_terms(
+    weights: dict[str, float], frequency: dict[str, int], total: int
+) -> dict[str, float]:
+    """The weighted terms worth a postings lookup: all of them in a small index; in a large one
+    the rare ones (or the few rarest, when none is rare)."""
+    if total < COMMON_TERMS_FROM:
+        return weights
+    rare = {t: w for t, w in weights.items() if frequency[t] <= RARE_TERM_SHARE * total}
+    return rare or dict(list(weights.items())[:FALLBACK_TERMS])
+
+
+def _weights(frequency: dict[str, int], total: int) -> dict[str, float]:
+    """Past :data:`COMMON_TERMS_FROM` complaints, terms used by more than
+    :data:`COMMON_TERM_SHARE` of them are dropped: they cost the most index rows and tell cases
+    apart the least. Most informative first."""
+    terms = list(frequency)
+    if total >= COMMON_TERMS_FROM:
+        terms = [t for t in terms if frequency[t] <= COMMON_TERM_SHARE * total]
+    idf = {t: math.log(1 + total / max(frequency[t], 1)) for t in terms}
+    best = sorted(idf, key=lambda t: (-idf[t], t))[:QUERY_TERMS]
+    return {t: idf[t] for t in best}
+
+
+def _weight_expression(
+    column: InstrumentedAttribute[str], weights: dict[str, float]
+) -> ColumnElement[float]:
+    """``CASE term WHEN 'a' THEN 1.7 ... END``: per-term weights inside one grouped query."""
+    return case(weights, value=column, else_=0.0)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    case_id: int
+    members: int
+    period: tuple[date | None, date | None]
+
+
+def find_matches(
+    session: Session,
+    complaint: Complaint,
+    limit: int = MAX_RESULTS,
+    signals: SignalWeights = DEFAULT_WEIGHTS,
+) -> MatchReport:
+    """Ranked joinable cases for ``complaint`` and the count of similar complaints with no case.
+    ``signals`` exists for the benchmark's ablations; the app uses the defaults."""
+    frequency, total = _term_statistics(session, complaint.id)
+    weights = _weights(frequency, total)
+    lookup = _lookup_terms(weights, frequency, total)
+    joinable = and_(
+        GroupCase.company_id == complaint.company_id,
+        GroupCase.status.in_(JOINABLE),
+        ~exists().where(
+            Membership.case_id == GroupCase.id, Membership.user_id == complaint.owner_id
+        ),
+    )
+    case_columns = (
+        GroupCase.id,
+        GroupCase.member_count,
+        GroupCase.first_incident,
+        GroupCase.last_incident,
+    )
+    candidates: dict[int, _Candidate] = {}
+    if weights:
+        # retrieval: the company's cases sharing the most informative terms (in a large index
+        # only the first RETRIEVAL_TERMS), ranked in the database by a first score and cut to
+        # TEXT_CANDIDATES, so a company with thousands of cases sends back a hundred rows
+        retrieval = list(weights)[:RETRIEVAL_TERMS] if total >= COMMON_TERMS_FROM else list(weights)
+        first_score = (
+            func.sum(_weight_expression(CaseTerm.term, weights) * CaseTerm.members)
+            / case((GroupCase.member_count > 0, GroupCase.member_count), else_=1)
+        ).label("first_score")
+        best = (
+            select(GroupCase.id)
+            .join(CaseTerm, CaseTerm.case_id == GroupCase.id)
+            .where(
+                CaseTerm.company_id == complaint.company_id,
+                CaseTerm.term.in_(retrieval),
+                joinable,
+            )
+            .group_by(GroupCase.id, GroupCase.member_count)
+            .order_by(first_score.desc(), GroupCase.id)
+            .limit(TEXT_CANDIDATES)
+        )
+        for case_id, members, first, last in session.execute(
+            select(*case_columns).where(GroupCase.id.in_(best.scalar_subquery()))
+        ):
+            candidates[case_id] = _Candidate(case_id, members, (first, last))
+    same_category = set()
+    for case_id, members, first, last in session.execute(
+        select(*case_columns)
+        .where(joinable, GroupCase.category_id == complaint.category_id)
+        .order_by(GroupCase.updated_at.desc())
+        .limit(CATEGORY_CANDIDATES)
+    ):
+        candidates[case_id] = _Candidate(case_id, members, (first, last))
+        same_category.add(case_id)
+    shared: dict[int, dict[str, int]] = {}
+    if weights and candidates:  # scoring: every weighted term, for the candidates only
+        for case_id, term, users in session.execute(
+            select(CaseTerm.case_id, CaseTerm.term, CaseTerm.members).where(
+                CaseTerm.case_id.in_(list(candidates)), CaseTerm.term.in_(list(weights))
+            )
+        ):
+            shared.setdefault(case_id, {})[term] = users
+    similar = len(similar_complaint_ids(session, complaint, lookup))
+    # only terms some candidate uses can tell cases apart; the rest would dilute every score
+    known_terms = {term for terms in shared.values() for term in terms}
+    known_weight = sum(weights[term] for term in known_terms)
+    scored = []
+    for candidate in candidates.values():
+        terms = {
+            # a term most members used says more about a case than one a single member used
+            term: weights[term] * math.sqrt(users / max(candidate.members, 1))
+            for term, users in shared.get(candidate.case_id, {}).items()
+        }
+        text = min(sum(terms.values()) / known_weight, 1.0) if known_weight else 0.0
+        in_period = _in_period(complaint.incident_date, candidate.period)
+        is_same_category = candidate.case_id in same_category
+        score = signals.category * is_same_category + signals.text * text + signals.time * in_period
+        used_by = shared.get(candidate.case_id, {})
+        key_terms = [
+            term
+            for term, _ in sorted(terms.items(), key=lambda i: (-i[1], i[0]))
+            if used_by[term] >= KEY_TERM_MIN_MEMBERS
+        ]
+        scored.append(
+            (
+                round(score, 4),
+                candidate,
+                round(text, 4),
+                is_same_category,
+                in_period,
+                key_terms[:KEY_TERMS_SHOWN],
+            )
+        )
+    scored.sort(key=lambda row: (-row[0], -row[1].members, row[1].case_id))
+    top = scored[:limit]
+    readable = surface_forms(complaint.narrative)  # the member's own words, not stems
+    cases = {
+        c.id: c
+        for c in session.scalars(
+            select(GroupCase)
+            .where(GroupCase.id.in_([row[1].case_id for row in top]))
+            .options(joinedload(GroupCase.company), joinedload(GroupCase.category))
+        )
+    }
+    matches = [
+        CaseMatch(
+            case=cases[candidate.case_id],
+            members=candidate.members,
+            score=score,
+            same_category=is_same_category,
+            text_score=text,
+            in_period=in_period,
+            key_terms=[readable.get(term, term) for term in key_terms],
+        )
+        for score, candidate, text, is_same_category, in_period, key_terms in top
+    ]
+    return MatchReport(matches, similar)
+
+
+def _in_period(day: date, period: tuple[date | None, date | None]) -> bool:
+    first, last = period
+    if first is None or last is None:
+        return False
+    return (first - day).days <= TIME_SLACK_DAYS and (day - last).days <= TIME_SLACK_DAYS
+
+
+def similar_complaint_ids(
+    session: Session, complaint: Complaint, weights: dict[str, float] | None = None
+) -> list[int]:
+    """Other people's complaints against the same company, in no case, that share the category
+    or enough informative terms: at most :data:`SIMILAR_CAP` + 1 of them, so the cost stays
+    bounded for a company with a hundred thousand complaints ("more than 100" is all a page
+    needs to say, and all the invitations a new case sends)."""
+    if weights is None:
+        frequency, total = _term_statistics(session, complaint.id)
+        weights = _lookup_terms(_weights(frequency, total), frequency, total)
+    free = and_(
+        Complaint.owner_id != complaint.owner_id,
+        ~exists().where(Membership.complaint_id == Complaint.id),
+    )
+    ids = list(
+        session.scalars(
+            select(Complaint.id)
+            .where(
+                Complaint.company_id == complaint.company_id,
+                Complaint.category_id == complaint.category_id,
+                free,
+            )
+            .order_by(Complaint.id.desc())
+            .limit(SIMILAR_CAP + 1)
+        )
+    )
+    if weights:
+        weights = dict(list(weights.items())[:SIMILAR_TERMS])  # most informative first
+        threshold = SIMILAR_TEXT_THRESHOLD * sum(weights.values())
+        # two steps on purpose: grouping the company's rows of these terms yields few ids, and
+        # a planner that sees one joined query may walk every complaint backwards instead
+        sharing = session.scalars(
+            select(ComplaintTerm.complaint_id)
+            .where(
+                ComplaintTerm.company_id == complaint.company_id,
+                ComplaintTerm.term.in_(list(weights)),
+            )
+            .group_by(ComplaintTerm.complaint_id)
+            .having(func.sum(_weight_expression(ComplaintTerm.term, weights)) >= threshold)
+            .order_by(ComplaintTerm.complaint_id.desc())
+            .limit(SIMILAR_SCAN)
+        ).all()
+        if sharing:
+            ids += session.scalars(
+                select(Complaint.id)
+                .where(Complaint.id.in_(sharing), free)
+                .order_by(Complaint.id.desc())
+                .limit(SIMILAR_CAP + 1)
+            )
+    return sorted(set(ids), reverse=True)[: SIMILAR_CAP + 1]
+
+
+def similar_without_case(session: Session, complaint: Complaint) -> int:
+    """How many similar complaints have no case; above :data:`SIMILAR_CAP` means "more"."""
+    return len(similar_complaint_ids(session, complaint))

@@ -1,0 +1,94 @@
+"""The hash chain of a case's signature log.
+
+Each entry's hash covers its own fields and the previous entry's hash, starting from
+:data:`GENESIS`. Deleting, reordering or editing any entry changes every hash after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from models import ComplaintVersion, SignatureEntry
+from services.platform.hashing import content_hash
+
+GENESIS = "0" * 64
+
+
+def version_hash(case_public_id: str, version: ComplaintVersion, authority_slug: str | None) -> str:
+    """What a signer signs: the exact text of one version of the joint complaint."""
+    return content_hash(
+        {
+            "case": case_public_id,
+            "number": version.number,
+            "title": version.title,
+            "authority": authority_slug,
+            "facts": version.facts,
+            "demands": version.demands,
+            "body_md": version.body_md,
+        }
+    )
+
+
+def entry_hash(
+    *,
+    case_public_id: str,
+    seq: int,
+    version_sha256: str,
+    pseudonym: str,
+    action: str,
+    share_identity: bool,
+    facts_confirmed: bool,
+    created_at: datetime,
+    prev_hash: str,
+) -> str:
+    return content_hash(
+        {
+            "case": case_public_id,
+            "seq": seq,
+            "version": version_sha256,
+            "pseudonym": pseudonym,
+            "action": action,
+            "share_identity": share_identity,
+            "facts_confirmed": facts_confirmed,
+            "at": created_at.isoformat(timespec="microseconds"),
+            "prev": prev_hash,
+        }
+    )
+
+
+def hash_of(case_public_id: str, entry: SignatureEntry) -> str:
+    return entry_hash(
+        case_public_id=case_public_id,
+        seq=entry.seq,
+        version_sha256=entry.version_sha256,
+        pseudonym=entry.pseudonym,
+        action=entry.action.value,
+        share_identity=entry.share_identity,
+        facts_confirmed=entry.facts_confirmed,
+        created_at=entry.created_at,
+        prev_hash=entry.prev_hash,
+    )
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    entries: int
+    problem: str | None = None  #: the first break found, in words
+
+
+def verify_chain(case_public_id: str, entries: Iterable[SignatureEntry]) -> ChainReport:
+    """Check order, links and hashes of a case's entries (given in ``seq`` order)."""
+    previous, count = GENESIS, 0
+    for expected_seq, entry in enumerate(entries, start=1):
+        count += 1
+        if entry.seq != expected_seq:
+            return ChainReport(False, count, f"entry {expected_seq} is missing or out of order")
+        if entry.prev_hash != previous:
+            return ChainReport(False, count, f"entry {entry.seq} does not link to the one before")
+        if hash_of(case_public_id, entry) != entry.entry_hash:
+            return ChainReport(False, count, f"entry {entry.seq} was altered")
+        previous = entry.entry_hash
+    return ChainReport(True, count)

@@ -1,0 +1,352 @@
+"""Drafting the joint complaint in versions, opening a version for signing, and the discussion.
+
+Every save is a new version; nothing is overwritten, so the history can always be compared.
+Opening a version freezes it (its SHA-256 is what members sign); opening a later one supersedes
+it, and everyone who had signed is asked to sign again.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from dataclasses import dataclass
+
+from babel.lists import format_list
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import (
+    Authority,
+    CaseComment,
+    CaseEvent,
+    CaseEventKind,
+    CaseStatus,
+    Complaint,
+    ComplaintVersion,
+    GroupCase,
+    MemberRole,
+    Membership,
+    utcnow,
+)
+from services import audit
+from services.cases.figures import case_figures
+from services.errors import DomainError, NotFound
+from services.notifications import delivery as notify
+from services.petition.chain import version_hash
+from services.petition.signing import open_version, signing_state
+from services.platform.formatting import money
+from services.platform.i18n import localized
+from services.platform.labels import DEMAND
+
+TITLE_MAX = 200
+TEXT_MAX = 50_000
+COMMENT_MAX = 2_000
+FIELDS = ("title", "facts", "demands", "body_md")
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    title: str
+    authority_id: int | None
+    facts: str
+    demands: str
+    body_md: str
+
+
+def _require_organizer(membership: Membership | None) -> Membership:
+    if membership is None or not membership.organizes:
+        raise DomainError(_l("Only the organizers of this case can do this."))
+    return membership
+
+
+def versions(session: Session, case: GroupCase) -> list[ComplaintVersion]:
+    return list(
+        session.scalars(
+            select(ComplaintVersion)
+            .where(ComplaintVersion.case_id == case.id)
+            .order_by(ComplaintVersion.number.desc())
+        )
+    )
+
+
+def get_version(session: Session, case: GroupCase, number: int) -> ComplaintVersion:
+    version = session.scalar(
+        select(ComplaintVersion).where(
+            ComplaintVersion.case_id == case.id, ComplaintVersion.number == number
+        )
+    )
+    if version is None:
+        raise NotFound(_l("No such version."))
+    return version
+
+
+def latest_version(session: Session, case: GroupCase) -> ComplaintVersion | None:
+    return session.scalar(
+        select(ComplaintVersion)
+        .where(ComplaintVersion.case_id == case.id)
+        .order_by(ComplaintVersion.number.desc())
+        .limit(1)
+    )
+
+
+def save_version(
+    session: Session, case: GroupCase, membership: Membership | None, data: DraftInput
+) -> ComplaintVersion:
+    """Save the draft as a new version (organizers only, until submission)."""
+    author = _require_organizer(membership)
+    if case.is_frozen:
+        raise DomainError(_l("The case was submitted: its complaint can no longer change."))
+    if data.authority_id is not None and session.get(Authority, data.authority_id) is None:
+        raise DomainError(_l("Please choose an authority from the list."), field="authority")
+    number = (
+        session.scalar(
+            select(func.max(ComplaintVersion.number)).where(ComplaintVersion.case_id == case.id)
+        )
+        or 0
+    ) + 1
+    version = ComplaintVersion(
+        case_id=case.id,
+        number=number,
+        title=data.title.strip()[:TITLE_MAX],
+        authority_id=data.authority_id,
+        facts=_clean(data.facts),
+        demands=_clean(data.demands),
+        body_md=_clean(data.body_md),
+        author_membership_id=author.id,
+        author_pseudonym=author.pseudonym,
+    )
+    session.add(version)
+    if case.status is CaseStatus.OPEN:
+        case.status = CaseStatus.DRAFTING
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            kind=CaseEventKind.VERSION_SAVED,
+            actor_pseudonym=author.pseudonym,
+            data={"number": number},
+        )
+    )
+    session.flush()
+    return version
+
+
+def _clean(text: str) -> str:
+    return text.replace("\r\n", "\n").strip()[:TEXT_MAX]
+
+
+def open_for_signing(
+    session: Session, case: GroupCase, membership: Membership | None, version: ComplaintVersion
+) -> ComplaintVersion:
+    """Freeze ``version`` and ask the members to sign it. A version open before is superseded
+    and each of its current signers is notified to sign the new one."""
+    _require_organizer(membership)
+    if case.is_frozen:
+        raise DomainError(_l("The case was submitted: its complaint can no longer change."))
+    if version.case_id != case.id:
+        raise NotFound(_l("No such version."))
+    if version.opened_at is not None:
+        raise DomainError(_l("This version was already opened for signing."))
+    if version.authority is None:
+        raise DomainError(
+            _l("Choose the authority the complaint is addressed to before opening it for signing.")
+        )
+    if not version.body_md.strip():
+        raise DomainError(_l("Write the complaint before opening it for signing."))
+    previous = open_version(session, case)
+    earlier_signers: list[Membership] = []
+    if previous is not None:
+        earlier_signers = [
+            e.membership
+            for e in signing_state(session, case, previous).active.values()
+            if e.membership
+        ]
+        previous.superseded_at = utcnow()
+    version.content_sha256 = version_hash(case.public_id, version, version.authority.slug)
+    version.opened_at = utcnow()
+    case.status = CaseStatus.SIGNING
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            kind=CaseEventKind.SIGNING_OPENED,
+            actor_pseudonym=membership.pseudonym if membership else None,
+            data={"number": version.number},
+        )
+    )
+    session.flush()
+    resign = {m.user_id for m in earlier_signers}
+    for member in case.memberships:
+        kind = notify.SIGN_AGAIN if member.user_id in resign else notify.SIGNING_OPENED
+        if member.id != membership.id or member.user_id in resign:
+            notify.notify(
+                session,
+                member.user,
+                kind,
+                case,
+                number=version.number,
+                version_sha256=version.content_sha256,
+            )
+    return version
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  #: "same", "added" or "removed"
+    text: str
+
+
+def diff_versions(old: ComplaintVersion, new: ComplaintVersion) -> dict[str, list[DiffLine]]:
+    """Line-by-line differences per field; unchanged fields are left out."""
+    changes: dict[str, list[DiffLine]] = {}
+    for field in (*FIELDS, "authority"):
+        before = _field_text(old, field).splitlines()
+        after = _field_text(new, field).splitlines()
+        if before == after:
+            continue
+        lines = []
+        for line in difflib.ndiff(before, after):
+            tag, text = line[:2], line[2:]
+            if tag == "? ":
+                continue
+            lines.append(DiffLine({"+ ": "added", "- ": "removed"}.get(tag, "same"), text))
+        changes[field] = lines
+    return changes
+
+
+def _field_text(version: ComplaintVersion, field: str) -> str:
+    if field == "authority":
+        return (
+            version.authority.name_zh + " / " + version.authority.name_en
+            if version.authority
+            else ""
+        )
+    return getattr(version, field)
+
+
+def fill_from_case(session: Session, case: GroupCase) -> tuple[str, str]:
+    """Facts and demands written from the case's own figures, in the current language. Totals
+    follow the same 5-member rule as the case page: an organizer must not learn one member's
+    amount from a total of two."""
+    figures = case_figures(session, case)
+    lines = [
+        _(
+            "%(num)d people joined this case against %(company)s.",
+            num=figures.members,
+            company=localized(case.company, "name"),
+        )
+    ]
+    if not figures.visible:
+        lines.append(
+            _(
+                "Totals are shown once the case has 5 members, so that no one's own "
+                "amount can be worked out."
+            )
+        )
+    if figures.totals:
+        amounts = format_list(
+            [money(total, currency) for currency, total in figures.totals], locale=get_locale()
+        )
+        lines.append(_("Together they lost %(amounts)s.", amounts=amounts))
+    if figures.first_incident and figures.last_incident:
+        lines.append(
+            _(
+                "The incidents happened between %(first)s and %(last)s.",
+                first=format_date(figures.first_incident),
+                last=format_date(figures.last_incident),
+            )
+        )
+    for category, count in figures.categories:
+        lines.append(
+            "- "
+            + _("%(category)s: %(num)d members", num=count, category=localized(category, "label"))
+        )
+    demands = Counter(
+        code
+        for row in session.scalars(
+            select(Complaint.demands)
+            .join(Membership, Membership.complaint_id == Complaint.id)
+            .where(Membership.case_id == case.id)
+        )
+        for code in (row or [])
+    )
+    demand_lines = [
+        f"- {DEMAND.get(code, code)} ({count})" for code, count in demands.most_common()
+    ]
+    return "\n".join(lines), "\n".join(demand_lines)
+
+
+def add_comment(
+    session: Session, case: GroupCase, membership: Membership | None, body: str
+) -> CaseComment:
+    if membership is None:
+        raise DomainError(_l("Only members of this case can take part in the discussion."))
+    body = body.strip()
+    if not body or len(body) > COMMENT_MAX:
+        raise DomainError(_l("Write between 1 and 2,000 characters."), field="body")
+    comment = CaseComment(
+        case_id=case.id, membership_id=membership.id, pseudonym=membership.pseudonym, body=body
+    )
+    session.add(comment)
+    session.flush()
+    return comment
+
+
+def comments(session: Session, case: GroupCase) -> list[CaseComment]:
+    return list(
+        session.scalars(
+            select(CaseComment)
+            .where(CaseComment.case_id == case.id)
+            .order_by(CaseComment.created_at, CaseComment.id)
+        )
+    )
+
+
+def set_co_organizer(
+    session: Session,
+    case: GroupCase,
+    organizer: Membership | None,
+    target: Membership,
+    appoint: bool,
+) -> None:
+    """The organizer appoints or removes a co-organizer."""
+    acting = _require_organizer(organizer)
+    if acting.role is not MemberRole.ORGANIZER:
+        raise DomainError(_l("Only the organizer can appoint co-organizers."))
+    if target.case_id != case.id or target.role is MemberRole.ORGANIZER:
+        raise NotFound(_l("No such member."))
+    target.role = MemberRole.CO_ORGANIZER if appoint else MemberRole.MEMBER
+    audit.record(
+        session,
+        "case.co_organizer_" + ("appointed" if appoint else "removed"),
+        acting.user_id,
+        "case",
+        case.public_id,
+        member=target.user_id,
+    )
+
+
+def hand_over(
+    session: Session, case: GroupCase, organizer: Membership | None, target: Membership
+) -> None:
+    """The organizer passes the role on and stays as a co-organizer."""
+    acting = _require_organizer(organizer)
+    if acting.role is not MemberRole.ORGANIZER:
+        raise DomainError(_l("Only the organizer can hand over the role."))
+    if target.case_id != case.id or target.id == acting.id:
+        raise NotFound(_l("No such member."))
+    acting.role, target.role = MemberRole.CO_ORGANIZER, MemberRole.ORGANIZER
+    session.add(
+        CaseEvent(
+            case_id=case.id, kind=CaseEventKind.ORGANIZER_CHANGED, actor_pseudonym=target.pseudonym
+        )
+    )
+    audit.record(
+        session,
+        "case.organizer_changed",
+        acting.user_id,
+        "case",
+        case.public_id,
+        to_user=target.user_id,
+    )

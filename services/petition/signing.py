@@ -1,0 +1,235 @@
+"""Signing the frozen version of a case's joint complaint, and the hash-chained log of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import (
+    CaseEvent,
+    CaseEventKind,
+    CaseStatus,
+    ComplaintVersion,
+    GroupCase,
+    Membership,
+    SignatureAction,
+    SignatureEntry,
+    utcnow,
+)
+from services.errors import Conflict, DomainError
+from services.petition.chain import GENESIS, ChainReport, hash_of, verify_chain
+
+
+def identity_shown(chose_to_share: bool, account_deleted_at: datetime | None) -> bool:
+    """Whether a signer's name and e-mail reach the authority: when they chose to share them,
+    and never once the account is deleted. The signature row is hash-chained, so it keeps
+    saying they chose to; a deleted account has no identity left, its pseudonym stands alone.
+    The bundle and the regulator's case page both ask here."""
+    return chose_to_share and account_deleted_at is None
+
+
+@dataclass(frozen=True)
+class SigningState:
+    version: ComplaintVersion | None  #: the version open for signing, if any
+    active: dict[int, SignatureEntry]  #: membership id -> their current signature on it
+
+    @property
+    def count(self) -> int:
+        return len(self.active)
+
+
+def open_version(session: Session, case: GroupCase) -> ComplaintVersion | None:
+    """The version currently open for signing (the latest opened, not superseded)."""
+    return session.scalar(
+        select(ComplaintVersion)
+        .where(
+            ComplaintVersion.case_id == case.id,
+            ComplaintVersion.opened_at.is_not(None),
+            ComplaintVersion.superseded_at.is_(None),
+        )
+        .order_by(ComplaintVersion.number.desc())
+        .limit(1)
+    )
+
+
+def signing_state(
+    session: Session, case: GroupCase, version: ComplaintVersion | None = None
+) -> SigningState:
+    """Who currently signs ``version`` (default: the open one): each current member whose last
+    entry for that version is a signature."""
+    version = version or open_version(session, case)
+    if version is None:
+        return SigningState(None, {})
+    latest = (
+        select(SignatureEntry.membership_id, func.max(SignatureEntry.seq).label("seq"))
+        .where(
+            SignatureEntry.case_id == case.id,
+            SignatureEntry.version_id == version.id,
+            SignatureEntry.membership_id.is_not(None),
+        )
+        .group_by(SignatureEntry.membership_id)
+        .subquery()
+    )
+    entries = session.scalars(
+        select(SignatureEntry)
+        .join(
+            latest,
+            (latest.c.membership_id == SignatureEntry.membership_id)
+            & (latest.c.seq == SignatureEntry.seq),
+        )
+        .where(SignatureEntry.case_id == case.id, SignatureEntry.action == SignatureAction.SIGN)
+    ).all()
+    return SigningState(version, {e.membership_id: e for e in entries if e.membership_id})
+
+
+def _append(
+    session: Session,
+    case: GroupCase,
+    membership: Membership,
+    version: ComplaintVersion,
+    action: SignatureAction,
+    *,
+    share_identity: bool = False,
+    facts_confirmed: bool = False,
+) -> SignatureEntry:
+    """Add an entry at the end of the case's chain. The case row is locked first (PostgreSQL),
+    so concurrent signers queue; SQLite serializes writers itself. A lost race surfaces as a
+    unique violation on (case, seq) and is retried by the caller."""
+    session.execute(select(GroupCase.id).where(GroupCase.id == case.id).with_for_update())
+    last = session.execute(
+        select(SignatureEntry.seq, SignatureEntry.entry_hash)
+        .where(SignatureEntry.case_id == case.id)
+        .order_by(SignatureEntry.seq.desc())
+        .limit(1)
+    ).first()
+    seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    entry = SignatureEntry(
+        case_id=case.id,
+        seq=seq,
+        version_id=version.id,
+        membership_id=membership.id,
+        pseudonym=membership.pseudonym,
+        action=action,
+        share_identity=share_identity,
+        facts_confirmed=facts_confirmed,
+        version_sha256=version.content_sha256 or "",
+        created_at=utcnow(),
+        prev_hash=previous,
+        entry_hash="",
+    )
+    entry.entry_hash = hash_of(case.public_id, entry)
+    session.add(entry)
+    kind = (
+        CaseEventKind.SIGNED
+        if action is SignatureAction.SIGN
+        else CaseEventKind.SIGNATURE_WITHDRAWN
+    )
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            kind=kind,
+            actor_pseudonym=membership.pseudonym,
+            data={"version": version.number},
+        )
+    )
+    session.flush()
+    return entry
+
+
+def sign(
+    session: Session,
+    case: GroupCase,
+    membership: Membership,
+    *,
+    version_sha256: str,
+    facts_confirmed: bool,
+    share_identity: bool,
+) -> SignatureEntry:
+    """Sign the open version. ``version_sha256`` is what the signer's page showed: if it is not
+    the open version's hash, the page was stale or tampered with, and nothing is signed."""
+    if membership.case_id != case.id:
+        raise DomainError(_l("Only members of this case can sign it."))
+    version = open_version(session, case)
+    if case.status is not CaseStatus.SIGNING or version is None:
+        raise DomainError(_l("This complaint is not open for signing."))
+    if version_sha256 != version.content_sha256:
+        raise Conflict(
+            _l(
+                "The complaint changed since you opened the page: read the current "
+                "version and sign again."
+            ),
+            field="version_sha256",
+        )
+    if not facts_confirmed:
+        raise DomainError(
+            _l("Please confirm that the facts of your own complaint are true."),
+            field="facts_confirmed",
+        )
+    if membership.id in signing_state(session, case, version).active:
+        raise Conflict(_l("You have already signed this version."))
+    return _append(
+        session,
+        case,
+        membership,
+        version,
+        SignatureAction.SIGN,
+        share_identity=share_identity,
+        facts_confirmed=True,
+    )
+
+
+def sign_again(
+    session: Session, case: GroupCase, membership: Membership, *, version_sha256: str
+) -> SignatureEntry:
+    """One click after a new version: sign it with the choices of the member's signature on
+    the version it replaced (the facts of their own complaint are unchanged)."""
+    earlier = session.scalar(
+        select(SignatureEntry)
+        .where(
+            SignatureEntry.case_id == case.id,
+            SignatureEntry.membership_id == membership.id,
+            SignatureEntry.action == SignatureAction.SIGN,
+        )
+        .order_by(SignatureEntry.seq.desc())
+        .limit(1)
+    )
+    if earlier is None:
+        raise DomainError(
+            _l("You have not signed an earlier version: please read the complaint and sign it.")
+        )
+    return sign(
+        session,
+        case,
+        membership,
+        version_sha256=version_sha256,
+        facts_confirmed=True,
+        share_identity=earlier.share_identity,
+    )
+
+
+def withdraw(session: Session, case: GroupCase, membership: Membership) -> SignatureEntry:
+    """Withdraw one's signature, until the case is submitted."""
+    if case.is_frozen:
+        raise DomainError(_l("The case was submitted: signatures can no longer be withdrawn."))
+    version = open_version(session, case)
+    if version is None or membership.id not in signing_state(session, case, version).active:
+        raise DomainError(_l("You have no signature to withdraw."))
+    return _append(session, case, membership, version, SignatureAction.WITHDRAW)
+
+
+def signature_log(session: Session, case: GroupCase) -> list[SignatureEntry]:
+    return list(
+        session.scalars(
+            select(SignatureEntry)
+            .where(SignatureEntry.case_id == case.id)
+            .order_by(SignatureEntry.seq)
+        )
+    )
+
+
+def verify_case_chain(session: Session, case: GroupCase) -> ChainReport:
+    return verify_chain(case.public_id, signature_log(session, case))

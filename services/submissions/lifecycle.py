@@ -1,0 +1,208 @@
+"""Submitting a signed complaint to an authority, and the authority reporting back.
+
+Submission is the point of no return: the version that was signed, its signatures and the
+pooled evidence are frozen with the case (every service that changes them refuses a frozen
+case), and the case bundle is built from exactly that state.
+
+The authority then walks the submission through its statuses. Members see each step on the
+timeline and in a notification; the last steps (resolved, rejected) close the case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models import (
+    FINAL_SUBMISSION_STATUSES,
+    CaseEvent,
+    CaseEventKind,
+    CaseStatus,
+    GroupCase,
+    Membership,
+    Submission,
+    SubmissionStatus,
+    User,
+    utcnow,
+)
+from services import audit
+from services.bundle import job as bundle_job
+from services.cases import membership as group_cases
+from services.errors import Conflict, DomainError, NotFound
+from services.notifications.delivery import CASE_SUBMITTED, STATUS_CHANGED, notify
+from services.petition import signing
+from services.platform.i18n import localized
+
+#: what a resolution gave the members (SubmissionStatus.RESOLVED needs one)
+OUTCOMES = ("refund", "compensation", "service_change", "other")
+NOTE_MAX = 5000
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether the case can be submitted now, and if not, why (shown beside the button)."""
+
+    signatures: int
+    needed: int
+    authority_name: str | None
+    problem: str | None
+
+    @property
+    def ready(self) -> bool:
+        return self.problem is None
+
+
+def readiness(session: Session, case: GroupCase) -> Readiness:
+    version = signing.open_version(session, case)
+    if case.is_frozen:
+        return Readiness(0, 0, None, str(_l("This case has already been submitted.")))
+    if version is None or case.status is not CaseStatus.SIGNING:
+        return Readiness(
+            0, 0, None, str(_l("Open a version of the joint complaint for signing first."))
+        )
+    authority = version.authority
+    if authority is None:
+        return Readiness(
+            0,
+            0,
+            None,
+            str(_l("Choose the authority in the draft, then open that version for signing.")),
+        )
+    count = signing.signing_state(session, case, version).count
+    name = localized(authority, "name")
+    if count < authority.min_signatures:
+        return Readiness(
+            count,
+            authority.min_signatures,
+            name,
+            str(
+                _l(
+                    "%(authority)s needs at least %(needed)s signatures; this version has "
+                    "%(count)s.",
+                    authority=name,
+                    needed=authority.min_signatures,
+                    count=count,
+                )
+            ),
+        )
+    return Readiness(count, authority.min_signatures, name, None)
+
+
+def submit(session: Session, user: User, case: GroupCase) -> Submission:
+    """Send the version open for signing to its authority (organizers only)."""
+    membership = group_cases.membership_in(session, user, case)
+    if membership is None or not membership.organizes:
+        raise DomainError(_l("Only the organizers of this case can submit it."))
+    # one submitter at a time: the second waits here and then sees the case frozen
+    session.execute(select(GroupCase.id).where(GroupCase.id == case.id).with_for_update())
+    session.refresh(case)
+    state = readiness(session, case)
+    if not state.ready:
+        raise Conflict(state.problem or "")
+    version = signing.open_version(session, case)
+    assert version is not None
+    assert version.authority is not None
+    submission = Submission(
+        case_id=case.id,
+        version_id=version.id,
+        authority_id=version.authority_id,
+        submitted_by_id=user.id,
+        status=SubmissionStatus.SUBMITTED,
+        status_updated_at=utcnow(),
+    )
+    session.add(submission)
+    try:
+        session.flush()
+    except IntegrityError as error:  # submitted concurrently: the unique case_id caught it
+        raise Conflict(_l("This case has already been submitted.")) from error
+    case.status = CaseStatus.SUBMITTED
+    case.updated_at = utcnow()
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            kind=CaseEventKind.SUBMITTED,
+            actor_pseudonym=membership.pseudonym,
+            data={"authority": version.authority.slug, "signatures": state.signatures},
+        )
+    )
+    for member in _members(session, case):
+        notify(session, member.user, CASE_SUBMITTED, case, authority=version.authority.slug)
+    audit.record(
+        session, "case.submitted", user.id, "case", case.public_id, authority=version.authority.slug
+    )
+    bundle_job.enqueue_build(submission, user_id=user.id)  # ready when the authority looks
+    return submission
+
+
+def submission_for_regulator(session: Session, user: User, case_public_id: str) -> Submission:
+    """The submission of a case to the regulator's own authority; "not found" otherwise, so a
+    regulator of another authority cannot even learn that the case was submitted."""
+    submission = session.scalar(
+        select(Submission)
+        .join(GroupCase, GroupCase.id == Submission.case_id)
+        .where(GroupCase.public_id == case_public_id)
+    )
+    if (
+        submission is None
+        or not user.is_regulator
+        or user.authority_id is None
+        or submission.authority_id != user.authority_id
+    ):
+        raise NotFound(_l("No such case."))
+    return submission
+
+
+def record_status(
+    session: Session,
+    user: User,
+    submission: Submission,
+    status: SubmissionStatus,
+    *,
+    note: str = "",
+    outcome: str | None = None,
+) -> None:
+    """The authority's next step. An answer from the company needs its text, a resolution its
+    outcome, a rejection its reason; a resolved or rejected case is closed for good."""
+    if submission.authority_id != user.authority_id or not user.is_regulator:
+        raise NotFound(_l("No such case."))
+    if submission.status in FINAL_SUBMISSION_STATUSES:
+        raise Conflict(_l("This case is closed: its status can no longer change."))
+    if status is SubmissionStatus.SUBMITTED:
+        raise DomainError(_l("Choose the new status."), field="status")
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise DomainError(_l("The note can be at most %(n)s characters.", n=NOTE_MAX), field="note")
+    if status is SubmissionStatus.COMPANY_ANSWERED and not note:
+        raise DomainError(_l("Paste the company's answer for the members."), field="note")
+    if status is SubmissionStatus.REJECTED and not note:
+        raise DomainError(_l("Give the reason for the rejection."), field="note")
+    if status is SubmissionStatus.RESOLVED:
+        if outcome not in OUTCOMES:
+            raise DomainError(_l("Choose what the resolution gave the members."), field="outcome")
+    else:
+        outcome = None
+    submission.status = status
+    submission.status_note = note
+    submission.outcome = outcome
+    submission.status_updated_at = utcnow()
+    case = submission.case
+    if status in FINAL_SUBMISSION_STATUSES:
+        case.status = CaseStatus.CLOSED
+    case.updated_at = utcnow()
+    data: dict[str, str] = {"status": status.value}
+    if note:
+        data["note"] = note
+    if outcome:
+        data["outcome"] = outcome
+    session.add(CaseEvent(case_id=case.id, kind=CaseEventKind.STATUS_CHANGED, data=data))
+    for member in _members(session, case):
+        notify(session, member.user, STATUS_CHANGED, case, status=status.value)
+    audit.record(session, "submission.status", user.id, "case", case.public_id, status=status.value)
+
+
+def _members(session: Session, case: GroupCase) -> list[Membership]:
+    return list(session.scalars(select(Membership).where(Membership.case_id == case.id)))

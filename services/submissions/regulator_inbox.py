@@ -1,0 +1,142 @@
+"""The regulator's inbox: the submissions to one authority, filtered the way case work is done
+(by company, category, status, date and size), and what one submitted case holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from extensions import db
+from models import (
+    CaseEvent,
+    Category,
+    Company,
+    GroupCase,
+    Membership,
+    SignatureEntry,
+    Submission,
+    SubmissionStatus,
+)
+from services.petition import signing
+from services.platform.day_range import within_days
+
+PAGE_SIZE = 25
+SIGNATORIES_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    company_id: int | None = None
+    category_id: int | None = None
+    status: SubmissionStatus | None = None
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    min_members: int | None = None
+    sort: str = "newest"  #: "newest", "oldest", "size"
+
+
+def inbox(session: Session, authority_id: int, filters: InboxFilters, page: int) -> Pagination:
+    stmt = (
+        select(Submission)
+        .join(GroupCase, GroupCase.id == Submission.case_id)
+        .where(Submission.authority_id == authority_id)
+        .options(
+            joinedload(Submission.case).joinedload(GroupCase.company),
+            joinedload(Submission.case).joinedload(GroupCase.category),
+        )
+    )
+    if filters.company_id:
+        stmt = stmt.where(GroupCase.company_id == filters.company_id)
+    if filters.category_id:
+        stmt = stmt.where(GroupCase.category_id == filters.category_id)
+    if filters.status:
+        stmt = stmt.where(Submission.status == filters.status)
+    stmt = stmt.where(
+        *within_days(Submission.submitted_at, filters.submitted_from, filters.submitted_to)
+    )
+    if filters.min_members:
+        stmt = stmt.where(GroupCase.member_count >= filters.min_members)
+    order = {
+        "oldest": (Submission.submitted_at.asc(), Submission.id.asc()),
+        "size": (GroupCase.member_count.desc(), Submission.id.desc()),
+    }.get(filters.sort, (Submission.submitted_at.desc(), Submission.id.desc()))
+    return db.paginate(stmt.order_by(*order), page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def filter_choices(session: Session, authority_id: int) -> tuple[list[Company], list[Category]]:
+    """Only the companies and categories that occur in this authority's inbox."""
+    case_ids = select(Submission.case_id).where(Submission.authority_id == authority_id)
+    companies = list(
+        session.scalars(
+            select(Company)
+            .join(GroupCase, GroupCase.company_id == Company.id)
+            .where(GroupCase.id.in_(case_ids))
+            .distinct()
+            .order_by(Company.name_en)
+        )
+    )
+    categories = list(
+        session.scalars(
+            select(Category)
+            .join(GroupCase, GroupCase.category_id == Category.id)
+            .where(GroupCase.id.in_(case_ids))
+            .distinct()
+            .order_by(Category.position)
+        )
+    )
+    return companies, categories
+
+
+@dataclass(frozen=True)
+class Signatory:
+    pseudonym: str
+    signed_at: datetime
+    entry_hash: str
+    name: str | None  #: only when the signer agreed to share their identity
+    email: str | None
+
+
+def signatories(session: Session, submission: Submission) -> tuple[int, list[Signatory]]:
+    """How many signed the submitted version, and the first :data:`SIGNATORIES_SHOWN` of them
+    (all of them are in the bundle)."""
+    state = signing.signing_state(session, submission.case, submission.version)
+    entries: list[SignatureEntry] = sorted(state.active.values(), key=lambda e: e.seq)
+    shown = entries[:SIGNATORIES_SHOWN]
+    members = {
+        m.id: m
+        for m in session.scalars(
+            select(Membership)
+            .where(Membership.id.in_([e.membership_id for e in shown]))
+            .options(joinedload(Membership.user))
+        )
+    }
+    rows = []
+    for entry in shown:
+        member = members.get(entry.membership_id or 0)
+        shared = member is not None and signing.identity_shown(
+            entry.share_identity, member.user.deleted_at
+        )
+        rows.append(
+            Signatory(
+                pseudonym=entry.pseudonym,
+                signed_at=entry.created_at,
+                entry_hash=entry.entry_hash,
+                name=member.user.display_name if shared and member else None,
+                email=member.user.email if shared and member else None,
+            )
+        )
+    return len(entries), rows
+
+
+def timeline(session: Session, case: GroupCase) -> list[CaseEvent]:
+    return list(
+        session.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case.id)
+            .order_by(CaseEvent.created_at.asc(), CaseEvent.id.asc())
+        )
+    )
