@@ -37,13 +37,13 @@ from models import (
     CaseStatus,
     Category,
     Complaint,
-    ComplaintVersion,
     Evidence,
     EvidenceKind,
     EvidenceStatus,
     GroupCase,
     MemberRole,
     Membership,
+    PetitionVersion,
     SignatureAction,
     SignatureEntry,
     Submission,
@@ -150,7 +150,7 @@ def seed_case(
         ],
     )
     case.member_count = signers
-    version = ComplaintVersion(
+    version = PetitionVersion(
         case=case,
         number=1,
         title="关于 BenchWallet 冻结用户余额的集体投诉",
@@ -200,7 +200,7 @@ def _pseudonym(index: int) -> str:
 def _signatures(
     session: Session,
     case: GroupCase,
-    version: ComplaintVersion,
+    version: PetitionVersion,
     membership_ids: list[int],
     pseudonyms: list[str],
     rng: random.Random,

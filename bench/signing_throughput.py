@@ -34,7 +34,7 @@ HASH = re.compile(r'name="version_sha256" type="hidden" value="([0-9a-f]{64})"')
 def _prepared(base_url: str, case_id: str, email: str) -> tuple[HttpUser, dict[str, str]]:
     user = HttpUser(base_url)
     user.submit("/account/login", "/account/login", {"email": email, "password": PASSWORD})
-    _status, page = user.get(f"/cases/{case_id}/complaint")
+    _status, page = user.get(f"/cases/{case_id}/petition")
     found = HASH.search(page)
     assert found, "signing form missing"
     return user, {
@@ -47,7 +47,7 @@ def _prepared(base_url: str, case_id: str, email: str) -> tuple[HttpUser, dict[s
 
 def _post_signature(case_id: str, prepared: tuple[HttpUser, dict[str, str]]) -> int:
     user, form = prepared
-    return user.post(f"/cases/{case_id}/complaint/sign", form)[0]
+    return user.post(f"/cases/{case_id}/petition/sign", form)[0]
 
 
 def _floor(url: str, rows: int) -> float:

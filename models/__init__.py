@@ -20,7 +20,7 @@ from models.evidence import (
 from models.job import Job, JobStatus
 from models.matching import CaseTerm, ComplaintTerm, TermStat
 from models.notification import Notification
-from models.petition import CaseComment, ComplaintVersion, SignatureAction, SignatureEntry
+from models.petition import CaseComment, PetitionVersion, SignatureAction, SignatureEntry
 from models.submission import FINAL_SUBMISSION_STATUSES, Submission, SubmissionStatus
 from models.user import RecoveryCode, User, UserRole
 
@@ -46,7 +46,6 @@ __all__ = [
     "CompanyStatus",
     "Complaint",
     "ComplaintTerm",
-    "ComplaintVersion",
     "Demand",
     "Evidence",
     "EvidenceFile",
@@ -59,6 +58,7 @@ __all__ = [
     "MemberRole",
     "Membership",
     "Notification",
+    "PetitionVersion",
     "RecoveryCode",
     "SignatureAction",
     "SignatureEntry",

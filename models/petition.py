@@ -16,9 +16,10 @@ if TYPE_CHECKING:
     from models.case import GroupCase, Membership
 
 
-class ComplaintVersion(Base):
+class PetitionVersion(Base):
     """One saved state of the joint complaint; frozen (hashed) when opened for signing."""
 
+    #: the table keeps its first name, so backups and the migration history stay valid
     __tablename__ = "complaint_versions"
     __table_args__ = (UniqueConstraint("case_id", "number"),)
 
@@ -77,7 +78,7 @@ class SignatureEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
-    version: Mapped[ComplaintVersion] = relationship()
+    version: Mapped[PetitionVersion] = relationship()
     membership: Mapped[Membership | None] = relationship()
 
 

@@ -14,7 +14,7 @@ from models.base import Base, created_at_column, str_enum, utcnow
 if TYPE_CHECKING:
     from models.authority import Authority
     from models.case import GroupCase
-    from models.petition import ComplaintVersion
+    from models.petition import PetitionVersion
 
 
 class SubmissionStatus(enum.StrEnum):
@@ -54,5 +54,5 @@ class Submission(Base):
     bundle_sha256: Mapped[str | None] = mapped_column(String(64))
 
     case: Mapped[GroupCase] = relationship()
-    version: Mapped[ComplaintVersion] = relationship()
+    version: Mapped[PetitionVersion] = relationship()
     authority: Mapped[Authority] = relationship()

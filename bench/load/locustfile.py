@@ -131,15 +131,15 @@ class Signer(HttpUser):
 
     @task
     def sign_or_withdraw(self) -> None:
-        path = f"/cases/{SEED['signing_case']}/complaint"
-        html = _page(self, path, "/cases/<id>/complaint")
+        path = f"/cases/{SEED['signing_case']}/petition"
+        html = _page(self, path, "/cases/<id>/petition")
         csrf, version = CSRF.search(html), VERSION.search(html)
         token = csrf.group(1) if csrf else ""
         if self.signed:
             self.client.post(
                 f"{path}/withdraw",
                 data={"csrf_token": token},
-                name="/cases/<id>/complaint/withdraw",
+                name="/cases/<id>/petition/withdraw",
             )
         else:
             self.client.post(
@@ -150,7 +150,7 @@ class Signer(HttpUser):
                     "facts_confirmed": "y",
                     "share_identity": "pseudonym",
                 },
-                name="/cases/<id>/complaint/sign",
+                name="/cases/<id>/petition/sign",
             )
         self.signed = not self.signed
 

@@ -45,7 +45,7 @@ def _draft_form(case: GroupCase) -> DraftForm:
     return form
 
 
-@bp.route("/<public_id>/complaint")
+@bp.route("/<public_id>/petition")
 @login_required
 def show(public_id: str) -> str:
     """The current text, the signing box, the history and the discussion (members only)."""
@@ -74,7 +74,7 @@ def show(public_id: str) -> str:
     )
 
 
-@bp.route("/<public_id>/complaint/submit", methods=["POST"])
+@bp.route("/<public_id>/petition/submit", methods=["POST"])
 @login_required
 def submit(public_id: str) -> Response:
     """The organizer sends the signed version to its authority; the case freezes."""
@@ -95,7 +95,7 @@ def submit(public_id: str) -> Response:
     return redirect(url_for("petition.show", public_id=public_id))
 
 
-@bp.route("/<public_id>/complaint/edit", methods=["GET", "POST"])
+@bp.route("/<public_id>/petition/edit", methods=["GET", "POST"])
 @login_required
 def edit(public_id: str) -> str | Response | tuple[str, int]:
     """Organizers write a new version; "fill from the case" drafts the facts from its figures."""
@@ -120,7 +120,7 @@ def edit(public_id: str) -> str | Response | tuple[str, int]:
     return render_template("petition/edit.html", case=case, form=form), invalid_status(form)
 
 
-@bp.route("/<public_id>/complaint/versions/<int:number>")
+@bp.route("/<public_id>/petition/versions/<int:number>")
 @login_required
 def version(public_id: str, number: int) -> str:
     case, membership = _case_and_membership(public_id)
@@ -131,7 +131,7 @@ def version(public_id: str, number: int) -> str:
     return render_template("petition/version.html", case=case, membership=membership, version=shown)
 
 
-@bp.route("/<public_id>/complaint/diff")
+@bp.route("/<public_id>/petition/diff")
 @login_required
 def diff(public_id: str) -> str:
     """What changed between two versions (?a=1&b=3)."""
@@ -146,7 +146,7 @@ def diff(public_id: str) -> str:
     )
 
 
-@bp.route("/<public_id>/complaint/versions/<int:number>/open", methods=["POST"])
+@bp.route("/<public_id>/petition/versions/<int:number>/open", methods=["POST"])
 @login_required
 def open_signing(public_id: str, number: int) -> Response:
     """Freeze a version and ask the members to sign it."""
@@ -165,7 +165,7 @@ def open_signing(public_id: str, number: int) -> Response:
     return _back(case)
 
 
-@bp.route("/<public_id>/complaint/sign", methods=["POST"])
+@bp.route("/<public_id>/petition/sign", methods=["POST"])
 @login_required
 def sign(public_id: str) -> Response:
     """Sign the open version: the hash on the page must still be the open version's."""
@@ -191,7 +191,7 @@ def sign(public_id: str) -> Response:
     return _back(case)
 
 
-@bp.route("/<public_id>/complaint/sign-again", methods=["POST"])
+@bp.route("/<public_id>/petition/sign-again", methods=["POST"])
 @login_required
 def sign_again(public_id: str) -> Response:
     """One click from the notification: the new version, with the earlier signature's choices."""
@@ -208,7 +208,7 @@ def sign_again(public_id: str) -> Response:
     return _back(case)
 
 
-@bp.route("/<public_id>/complaint/withdraw", methods=["POST"])
+@bp.route("/<public_id>/petition/withdraw", methods=["POST"])
 @login_required
 def withdraw(public_id: str) -> Response:
     case, membership = _case_and_membership(public_id)
@@ -268,3 +268,10 @@ def members(public_id: str) -> str | Response:
             flash(_("Roles updated."), "success")
         return redirect(url_for("petition.members", public_id=public_id))
     return render_template("petition/members.html", case=case, membership=membership)
+
+
+@bp.route("/<public_id>/complaint")
+def moved(public_id: str) -> Response:
+    """The petition's page lived at ``/complaint``: bookmarks and browser history still lead
+    there, so it answers with a permanent redirect to where the page is now."""
+    return redirect(url_for("petition.show", public_id=public_id), code=308)

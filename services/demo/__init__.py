@@ -26,10 +26,10 @@ from models import (
     Category,
     Company,
     Complaint,
-    ComplaintVersion,
     GroupCase,
     MemberRole,
     Membership,
+    PetitionVersion,
     SignatureAction,
     SignatureEntry,
     Submission,
@@ -226,7 +226,7 @@ def _drafting(
     draft = item["draft"]
     authority = ctx.authorities.get(item["authority"]) if item["authority"] else None
     moment = ctx.moment(moment.date() + timedelta(days=1), not_before=moment)
-    version = ComplaintVersion(
+    version = PetitionVersion(
         case=case,
         number=1,
         title=draft["title"],
@@ -291,7 +291,7 @@ def _submission(
     ctx: DemoContext,
     case: GroupCase,
     item: dict[str, Any],
-    version: ComplaintVersion,
+    version: PetitionVersion,
     organizer: Membership,
     moment: datetime,
 ) -> datetime:

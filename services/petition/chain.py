@@ -10,13 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from models import ComplaintVersion, SignatureEntry
+from models import PetitionVersion, SignatureEntry
 from services.platform.hashing import content_hash
 
 GENESIS = "0" * 64
 
 
-def version_hash(case_public_id: str, version: ComplaintVersion, authority_slug: str | None) -> str:
+def version_hash(case_public_id: str, version: PetitionVersion, authority_slug: str | None) -> str:
     """What a signer signs: the exact text of one version of the joint complaint."""
     return content_hash(
         {

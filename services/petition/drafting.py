@@ -25,10 +25,10 @@ from models import (
     CaseEventKind,
     CaseStatus,
     Complaint,
-    ComplaintVersion,
     GroupCase,
     MemberRole,
     Membership,
+    PetitionVersion,
     utcnow,
 )
 from services import audit
@@ -62,20 +62,20 @@ def _require_organizer(membership: Membership | None) -> Membership:
     return membership
 
 
-def versions(session: Session, case: GroupCase) -> list[ComplaintVersion]:
+def versions(session: Session, case: GroupCase) -> list[PetitionVersion]:
     return list(
         session.scalars(
-            select(ComplaintVersion)
-            .where(ComplaintVersion.case_id == case.id)
-            .order_by(ComplaintVersion.number.desc())
+            select(PetitionVersion)
+            .where(PetitionVersion.case_id == case.id)
+            .order_by(PetitionVersion.number.desc())
         )
     )
 
 
-def get_version(session: Session, case: GroupCase, number: int) -> ComplaintVersion:
+def get_version(session: Session, case: GroupCase, number: int) -> PetitionVersion:
     version = session.scalar(
-        select(ComplaintVersion).where(
-            ComplaintVersion.case_id == case.id, ComplaintVersion.number == number
+        select(PetitionVersion).where(
+            PetitionVersion.case_id == case.id, PetitionVersion.number == number
         )
     )
     if version is None:
@@ -83,18 +83,18 @@ def get_version(session: Session, case: GroupCase, number: int) -> ComplaintVers
     return version
 
 
-def latest_version(session: Session, case: GroupCase) -> ComplaintVersion | None:
+def latest_version(session: Session, case: GroupCase) -> PetitionVersion | None:
     return session.scalar(
-        select(ComplaintVersion)
-        .where(ComplaintVersion.case_id == case.id)
-        .order_by(ComplaintVersion.number.desc())
+        select(PetitionVersion)
+        .where(PetitionVersion.case_id == case.id)
+        .order_by(PetitionVersion.number.desc())
         .limit(1)
     )
 
 
 def save_version(
     session: Session, case: GroupCase, membership: Membership | None, data: DraftInput
-) -> ComplaintVersion:
+) -> PetitionVersion:
     """Save the draft as a new version (organizers only, until submission)."""
     author = _require_organizer(membership)
     if case.is_frozen:
@@ -103,11 +103,11 @@ def save_version(
         raise DomainError(_l("Please choose an authority from the list."), field="authority")
     number = (
         session.scalar(
-            select(func.max(ComplaintVersion.number)).where(ComplaintVersion.case_id == case.id)
+            select(func.max(PetitionVersion.number)).where(PetitionVersion.case_id == case.id)
         )
         or 0
     ) + 1
-    version = ComplaintVersion(
+    version = PetitionVersion(
         case_id=case.id,
         number=number,
         title=data.title.strip()[:TITLE_MAX],
@@ -138,8 +138,8 @@ def _clean(text: str) -> str:
 
 
 def open_for_signing(
-    session: Session, case: GroupCase, membership: Membership | None, version: ComplaintVersion
-) -> ComplaintVersion:
+    session: Session, case: GroupCase, membership: Membership | None, version: PetitionVersion
+) -> PetitionVersion:
     """Freeze ``version`` and ask the members to sign it. A version open before is superseded
     and each of its current signers is notified to sign the new one."""
     _require_organizer(membership)
@@ -197,7 +197,7 @@ class DiffLine:
     text: str
 
 
-def diff_versions(old: ComplaintVersion, new: ComplaintVersion) -> dict[str, list[DiffLine]]:
+def diff_versions(old: PetitionVersion, new: PetitionVersion) -> dict[str, list[DiffLine]]:
     """Line-by-line differences per field; unchanged fields are left out."""
     changes: dict[str, list[DiffLine]] = {}
     for field in (*FIELDS, "authority"):
@@ -215,7 +215,7 @@ def diff_versions(old: ComplaintVersion, new: ComplaintVersion) -> dict[str, lis
     return changes
 
 
-def _field_text(version: ComplaintVersion, field: str) -> str:
+def _field_text(version: PetitionVersion, field: str) -> str:
     if field == "authority":
         return (
             version.authority.name_zh + " / " + version.authority.name_en

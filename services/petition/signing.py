@@ -13,9 +13,9 @@ from models import (
     CaseEvent,
     CaseEventKind,
     CaseStatus,
-    ComplaintVersion,
     GroupCase,
     Membership,
+    PetitionVersion,
     SignatureAction,
     SignatureEntry,
     utcnow,
@@ -34,7 +34,7 @@ def identity_shown(chose_to_share: bool, account_deleted_at: datetime | None) ->
 
 @dataclass(frozen=True)
 class SigningState:
-    version: ComplaintVersion | None  #: the version open for signing, if any
+    version: PetitionVersion | None  #: the version open for signing, if any
     active: dict[int, SignatureEntry]  #: membership id -> their current signature on it
 
     @property
@@ -42,22 +42,22 @@ class SigningState:
         return len(self.active)
 
 
-def open_version(session: Session, case: GroupCase) -> ComplaintVersion | None:
+def open_version(session: Session, case: GroupCase) -> PetitionVersion | None:
     """The version currently open for signing (the latest opened, not superseded)."""
     return session.scalar(
-        select(ComplaintVersion)
+        select(PetitionVersion)
         .where(
-            ComplaintVersion.case_id == case.id,
-            ComplaintVersion.opened_at.is_not(None),
-            ComplaintVersion.superseded_at.is_(None),
+            PetitionVersion.case_id == case.id,
+            PetitionVersion.opened_at.is_not(None),
+            PetitionVersion.superseded_at.is_(None),
         )
-        .order_by(ComplaintVersion.number.desc())
+        .order_by(PetitionVersion.number.desc())
         .limit(1)
     )
 
 
 def signing_state(
-    session: Session, case: GroupCase, version: ComplaintVersion | None = None
+    session: Session, case: GroupCase, version: PetitionVersion | None = None
 ) -> SigningState:
     """Who currently signs ``version`` (default: the open one): each current member whose last
     entry for that version is a signature."""
@@ -90,7 +90,7 @@ def _append(
     session: Session,
     case: GroupCase,
     membership: Membership,
-    version: ComplaintVersion,
+    version: PetitionVersion,
     action: SignatureAction,
     *,
     share_identity: bool = False,

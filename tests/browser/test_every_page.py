@@ -95,8 +95,8 @@ def _crawl(
 
 EXPECTED_ROUTES = {
     "visitor": {"/", "/cases/", "/cases/*", "/account/login", "/account/register"},
-    "member": {"/me/", "/cases/*", "/cases/*/complaint", "/cases/*/evidence", "/complaints/*"},
-    "organizer": {"/cases/*/complaint/edit", "/cases/*/members", "/cases/*/share", "/evidence/*"},
+    "member": {"/me/", "/cases/*", "/cases/*/petition", "/cases/*/evidence", "/complaints/*"},
+    "organizer": {"/cases/*/petition/edit", "/cases/*/members", "/cases/*/share", "/evidence/*"},
     "regulator": {"/regulator/", "/regulator/cases/*", "/regulator/tokens"},
     "admin": {"/admin/audit", "/account/"},
 }

@@ -245,19 +245,19 @@ def _join_from_matches(person: Person, case_url: str) -> None:
 
 
 def _sign(person: Person, case_url: str, share_identity: bool) -> None:
-    person.go(f"{case_url}/complaint", "joint complaint")
+    person.go(f"{case_url}/petition", "joint complaint")
     page = person.page
     page.locator("#facts_confirmed").check()
     choice = "identity" if share_identity else "pseudonym"
     page.locator(f"input[name=share_identity][value={choice}]").check()
-    person.submit("form[action$='/complaint/sign']", "joint complaint after signing")
+    person.submit("form[action$='/petition/sign']", "joint complaint after signing")
     expect(page.locator(".signing-box .notice")).to_be_visible()
 
 
 def _sign_with_the_keyboard(person: Person, case_url: str) -> None:
     """Tab from the top to the confirmation, Space to tick it, Tab to the choices (the
     pseudonym is the default), Tab to the button, Enter."""
-    person.go(f"{case_url}/complaint", "joint complaint")
+    person.go(f"{case_url}/petition", "joint complaint")
     page = person.page
     for _presses in range(80):  # from the top of the page, as a keyboard user would
         page.keyboard.press("Tab")
@@ -379,7 +379,7 @@ def test_the_whole_journey(people: dict, language: str) -> None:
 
     # -- the organizer drafts, fills from the case and opens signing ----------------------------
     organizer.go(case_url, "case page as organizer")
-    organizer.go(f"{case_url}/complaint/edit", "draft form")
+    organizer.go(f"{case_url}/petition/edit", "draft form")
     page = organizer.page
     page.locator("#title").fill(story.titles["v1"])
     page.locator("#authority").select_option(label=story.authority)
@@ -407,12 +407,12 @@ def test_the_whole_journey(people: dict, language: str) -> None:
     _sign_with_the_keyboard(bob, case_url)
     _sign(carol, case_url, share_identity=False)
     asked = carol.confirm_next_dialog()
-    carol.submit("form[action$='/complaint/withdraw']", "joint complaint after withdrawing")
+    carol.submit("form[action$='/petition/withdraw']", "joint complaint after withdrawing")
     assert asked, "withdrawing a signature must ask first"
     expect(carol.page.locator("#facts_confirmed")).to_be_visible()
 
     # -- a new version: A and B sign again from their notification, C signs it afresh -----------
-    organizer.go(f"{case_url}/complaint/edit", "draft form for version 2")
+    organizer.go(f"{case_url}/petition/edit", "draft form for version 2")
     page = organizer.page
     page.locator("#title").fill(story.titles["v2"])
     page.locator("#body_md").fill(f"# {story.titles['v2']}\n\n{story.narratives[1]}")
@@ -421,13 +421,13 @@ def test_the_whole_journey(people: dict, language: str) -> None:
     organizer.submit("form[action$='/versions/2/open']", "version 2 open for signing")
     for person in (alice, bob):
         person.go("/notifications/", "notifications")
-        person.submit("form[action$='/complaint/sign-again']", "signed again")
+        person.submit("form[action$='/petition/sign-again']", "signed again")
     _sign(carol, case_url, share_identity=False)
 
     # -- the organizer submits -------------------------------------------------------------------
-    organizer.go(f"{case_url}/complaint", "ready to submit")
+    organizer.go(f"{case_url}/petition", "ready to submit")
     asked = organizer.confirm_next_dialog()
-    organizer.submit("form[action$='/complaint/submit']", "submitted")
+    organizer.submit("form[action$='/petition/submit']", "submitted")
     assert asked, "submitting must ask first"
     checks.screenshot(organizer.page, language, "complaint-submitted")
 

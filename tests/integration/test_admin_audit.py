@@ -27,8 +27,8 @@ from models import (
     AuditEvent,
     Authority,
     Complaint,
-    ComplaintVersion,
     GroupCase,
+    PetitionVersion,
     User,
     UserRole,
 )
@@ -175,7 +175,7 @@ def test_a_realistic_run_is_in_the_log_and_no_personal_data_is(
     people = list(db.session.scalars(select(User)))
     assert len(people) > 30  # the demo's members are in this world
     narratives = [n for n in db.session.scalars(select(Complaint.narrative)) if n]
-    narratives += [v for v in db.session.scalars(select(ComplaintVersion.body_md)) if v]
+    narratives += [v for v in db.session.scalars(select(PetitionVersion.body_md)) if v]
     for user in people:
         assert user.email not in html
         assert user.display_name not in html

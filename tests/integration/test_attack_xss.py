@@ -258,7 +258,7 @@ def build(
     item_page = mem.get(item, headers=EN).get_data(as_text=True)  # before confirmation
     post(mem, item, f"{item}/confirm", {})
 
-    edit = f"{url}/complaint/edit"
+    edit = f"{url}/petition/edit"
     draft = {
         "title": FIELDS["ptitle"],
         "authority": str(authority.id),
@@ -268,11 +268,11 @@ def build(
     }
     post(org, edit, edit, draft)
     post(org, edit, edit, {**draft, "body_md": FIELDS["body"] + FIELDS["body2"]})
-    post(org, f"{url}/complaint", f"{url}/complaint/versions/2/open", {})
+    post(org, f"{url}/petition", f"{url}/petition/versions/2/open", {})
     sha = open_sha(case.public_id)
     for client in (org, mem):
         signed = {"version_sha256": sha, "facts_confirmed": "y", "share_identity": "identity"}
-        post(client, f"{url}/complaint", f"{url}/complaint/sign", signed)
+        post(client, f"{url}/petition", f"{url}/petition/sign", signed)
     before_submission = {
         "org": [edit, f"{url}/members", page],
         "mem": [f"/complaints/{mem_complaint}/edit"],
@@ -284,17 +284,17 @@ def build(
             ("mem", before_submission["mem"], mem),
         )
     }
-    post(org, f"{url}/complaint", f"{url}/complaint/submit", {})
+    post(org, f"{url}/petition", f"{url}/petition/submit", {})
 
     inbox = f"/regulator/cases/{case.public_id}"
     post(reg, inbox, f"{inbox}/status", {"status": "received", "note": FIELDS["note"]})
     post(reg, "/regulator/tokens", "/regulator/tokens", {"name": FIELDS["token"]})
 
     petition = [
-        f"{url}/complaint",
-        f"{url}/complaint/versions/1",
-        f"{url}/complaint/versions/2",
-        f"{url}/complaint/diff?a=1&b=2",
+        f"{url}/petition",
+        f"{url}/petition/versions/1",
+        f"{url}/petition/versions/2",
+        f"{url}/petition/diff?a=1&b=2",
         f"{url}/signatures",
         f"{url}/evidence",
         item,

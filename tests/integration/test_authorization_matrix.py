@@ -80,13 +80,13 @@ from models import (
     Base,
     Company,
     Complaint,
-    ComplaintVersion,
     Evidence,
     EvidenceStatus,
     GroupCase,
     Job,
     Membership,
     Notification,
+    PetitionVersion,
     Submission,
     User,
     UserRole,
@@ -173,6 +173,7 @@ GET: dict[str, Expect] = {
     "cases.share": each({G}, *CASES),
     **{e: each(MEMBERS, *CASES) for e in ("petition.show", "petition.diff", "petition.signatures")},
     "petition.version": each(MEMBERS, *CASES, "B-v2"),
+    "petition.moved": each(ALL, *CASES),  # a redirect to petition.show, which checks
     "petition.edit": each({G}, *CASES),
     "petition.members": each({G}, *CASES),
     "evidence.pool": {"A": MEMBERS | {RX}, "B": MEMBERS, "C": MEMBERS | {RX}},
@@ -1037,8 +1038,8 @@ def test_every_post_by_every_role_and_refusals_change_nothing(
 
     # another case's objects slipped into the form fields of one's own case
     a_sha = db.session.scalar(
-        select(ComplaintVersion.content_sha256).where(
-            ComplaintVersion.case_id == world.case("A").id, ComplaintVersion.number == 1
+        select(PetitionVersion.content_sha256).where(
+            PetitionVersion.case_id == world.case("A").id, PetitionVersion.number == 1
         )
     )
     b_url = world.values("B")["public_id"]

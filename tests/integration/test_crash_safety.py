@@ -550,7 +550,7 @@ class Signer:
         self.email = email
         self.case_public_id = case_public_id
         self.user = http_login(base_url, email, SIGNER_PASSWORD)
-        _status, page = self.user.get(f"/cases/{case_public_id}/complaint")
+        _status, page = self.user.get(f"/cases/{case_public_id}/petition")
         found = VERSION_HASH.search(page)
         assert found, "no signing form"
         self.form = {
@@ -564,7 +564,7 @@ class Signer:
 
     def sign(self) -> None:
         try:
-            status, _ = self.user.post(f"/cases/{self.case_public_id}/complaint/sign", self.form)
+            status, _ = self.user.post(f"/cases/{self.case_public_id}/petition/sign", self.form)
         except (OSError, http.client.HTTPException):
             return  # connection refused or cut: the member does not know whether they signed
         self.answer = status
@@ -576,7 +576,7 @@ class Signer:
         connection = http.client.HTTPConnection(host, int(port), timeout=30)
         connection.request(
             "POST",
-            f"/cases/{self.case_public_id}/complaint/sign",
+            f"/cases/{self.case_public_id}/petition/sign",
             body=urllib.parse.urlencode(self.form),
             headers={
                 "Content-Type": "application/x-www-form-urlencoded",
@@ -687,14 +687,14 @@ def test_signatures_answered_before_a_kill_survive_it(
     count_shown = re.compile(r"(\d+) signatures? · <strong class=\"ok\">chain verified")
     for signer in answered:
         signer.user = http_login(server.url, signer.email, SIGNER_PASSWORD)
-        _status, page = signer.user.get(f"/cases/{case_id}/complaint")
+        _status, page = signer.user.get(f"/cases/{case_id}/petition")
         assert SIGNED in page, signer.email
     shown = count_shown.search(page)
     assert shown, "no verified count on the page"
     assert int(shown.group(1)) == len(entries)
     for signer in unanswered:
         signer.user = http_login(server.url, signer.email, SIGNER_PASSWORD)
-        _status, page = signer.user.get(f"/cases/{case_id}/complaint")
+        _status, page = signer.user.get(f"/cases/{case_id}/petition")
         assert (SIGNED in page) == (signer.email in signed), signer.email
         if SIGNED not in page:
             signer.form["csrf_token"] = csrf_token(page)
@@ -704,7 +704,7 @@ def test_signatures_answered_before_a_kill_survive_it(
     assert sorted(signed) == sorted(emails)  # everyone signed exactly once
     assert signing_state(db.session, case).count == SIGNERS
     assert verify_case_chain(db.session, case).ok
-    _status, page = signers[0].user.get(f"/cases/{case_id}/complaint")
+    _status, page = signers[0].user.get(f"/cases/{case_id}/petition")
     shown = count_shown.search(page)
     assert shown, "no verified count on the page"
     assert int(shown.group(1)) == SIGNERS

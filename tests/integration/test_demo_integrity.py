@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from extensions import db
 from models import (
     CaseStatus,
-    ComplaintVersion,
     GroupCase,
     MemberRole,
     Membership,
+    PetitionVersion,
     SignatureEntry,
     Submission,
 )
@@ -48,7 +48,7 @@ def test_signature_chains_verify_and_versions_hash_to_what_was_signed() -> None:
         report = verify_chain(case.public_id, entries)
         assert report.ok, report.problem
         version = db.session.scalar(
-            select(ComplaintVersion).where(ComplaintVersion.case_id == case.id)
+            select(PetitionVersion).where(PetitionVersion.case_id == case.id)
         )
         slug = version.authority.slug if version.authority else None
         assert version.content_sha256 == version_hash(case.public_id, version, slug)

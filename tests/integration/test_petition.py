@@ -15,11 +15,11 @@ from models import (
     CaseStatus,
     Company,
     Complaint,
-    ComplaintVersion,
     GroupCase,
     MemberRole,
     Membership,
     Notification,
+    PetitionVersion,
     SignatureAction,
     SignatureEntry,
     User,
@@ -85,21 +85,21 @@ def _draft(
         "authority": str(authority.id if authority else 0),
         **fields,
     }
-    return submit(client, f"/cases/{case.public_id}/complaint/edit", data=data, headers=EN)
+    return submit(client, f"/cases/{case.public_id}/petition/edit", data=data, headers=EN)
 
 
 def _open(client: FlaskClient, case: GroupCase, number: int) -> object:
     return submit(
         client,
-        f"/cases/{case.public_id}/complaint",
-        action=f"/cases/{case.public_id}/complaint/versions/{number}/open",
+        f"/cases/{case.public_id}/petition",
+        action=f"/cases/{case.public_id}/petition/versions/{number}/open",
         headers=EN,
         follow_redirects=True,
     )
 
 
 def _sign(client: FlaskClient, case: GroupCase, share: bool = False, **overrides: str) -> str:
-    page = client.get(f"/cases/{case.public_id}/complaint", headers=EN).get_data(as_text=True)
+    page = client.get(f"/cases/{case.public_id}/petition", headers=EN).get_data(as_text=True)
     marker = 'name="version_sha256" type="hidden" value="'
     version_hash = page[page.index(marker) + len(marker) :].split('"')[0] if marker in page else ""
     data = {
@@ -110,7 +110,7 @@ def _sign(client: FlaskClient, case: GroupCase, share: bool = False, **overrides
         **overrides,
     }
     response = client.post(
-        f"/cases/{case.public_id}/complaint/sign", data=data, headers=EN, follow_redirects=True
+        f"/cases/{case.public_id}/petition/sign", data=data, headers=EN, follow_redirects=True
     )
     return response.get_data(as_text=True)
 
@@ -144,14 +144,27 @@ def test_drafting_versions_history_and_diff(app: Flask, setup: dict[str, object]
         authority,
         body_md="# Complaint\n\nWalletPro froze our money.\n\nWe ask for it back.",
     )
-    page = organizer.get(f"/cases/{case.public_id}/complaint", headers=EN).get_data(as_text=True)
+    page = organizer.get(f"/cases/{case.public_id}/petition", headers=EN).get_data(as_text=True)
     assert "Version 2" in page
     assert "changes since 1" in page
-    changes = organizer.get(f"/cases/{case.public_id}/complaint/diff?a=1&b=2", headers=EN)
+    changes = organizer.get(f"/cases/{case.public_id}/petition/diff?a=1&b=2", headers=EN)
     html = changes.get_data(as_text=True)
     assert 'class="diff-added"' in html
     assert "We ask for it back." in html
-    assert organizer.get(f"/cases/{case.public_id}/complaint/diff?a=1&b=9").status_code == 404
+    assert organizer.get(f"/cases/{case.public_id}/petition/diff?a=1&b=9").status_code == 404
+
+
+def test_the_old_address_of_the_petition_page_leads_to_it(
+    app: Flask, setup: dict[str, object]
+) -> None:
+    case, authority = setup["case"], setup["authority"]
+    organizer = _as(app, 0)
+    _draft(organizer, case, authority)
+    old = organizer.get(f"/cases/{case.public_id}/complaint", headers=EN)
+    assert old.status_code == 308
+    assert old.headers["Location"] == f"/cases/{case.public_id}/petition"
+    page = organizer.get(f"/cases/{case.public_id}/complaint", headers=EN, follow_redirects=True)
+    assert "Version 1" in page.get_data(as_text=True)
 
 
 def test_only_organizers_draft_and_only_members_read(
@@ -159,9 +172,9 @@ def test_only_organizers_draft_and_only_members_read(
 ) -> None:
     case, authority = setup["case"], setup["authority"]
     member = _as(app, 1)
-    assert member.get(f"/cases/{case.public_id}/complaint/edit").status_code == 403
+    assert member.get(f"/cases/{case.public_id}/petition/edit").status_code == 403
     forged = member.post(
-        f"/cases/{case.public_id}/complaint/edit",
+        f"/cases/{case.public_id}/petition/edit",
         data={
             "csrf_token": csrf_token(member.get("/me/").get_data(as_text=True)),
             "title": "x",
@@ -173,9 +186,9 @@ def test_only_organizers_draft_and_only_members_read(
     make_user(email="outsider@example.org")
     outsider = app.test_client()
     login(outsider, "outsider@example.org", PASSWORD)
-    for path in ("complaint", "signatures", "members", "complaint/versions/1"):
+    for path in ("petition", "signatures", "members", "petition/versions/1"):
         assert outsider.get(f"/cases/{case.public_id}/{path}").status_code == 403
-    assert client.get(f"/cases/{case.public_id}/complaint").status_code == 302  # visitor
+    assert client.get(f"/cases/{case.public_id}/petition").status_code == 302  # visitor
     assert _draft(_as(app, 0), case, authority).status_code == 302
 
 
@@ -184,7 +197,7 @@ def test_fill_from_case_respects_the_five_member_rule(app: Flask, setup: dict[st
     organizer = _as(app, 0)
     page = submit(
         organizer,
-        f"/cases/{case.public_id}/complaint/edit",
+        f"/cases/{case.public_id}/petition/edit",
         data={"fill": "1", "title": "", "authority": "0"},
         headers=EN,
     )
@@ -198,7 +211,7 @@ def test_fill_from_case_respects_the_five_member_rule(app: Flask, setup: dict[st
     db.session.commit()
     html = submit(
         organizer,
-        f"/cases/{case.public_id}/complaint/edit",
+        f"/cases/{case.public_id}/petition/edit",
         data={"fill": "1", "title": "", "authority": "0"},
         headers=EN,
     ).get_data(as_text=True)
@@ -215,7 +228,7 @@ def test_markdown_is_rendered_without_raw_html(app: Flask, setup: dict[str, obje
         authority,
         body_md="<script>alert(1)</script>\n\n[click](javascript:alert(2)) **bold**",
     )
-    html = organizer.get(f"/cases/{case.public_id}/complaint").get_data(as_text=True)
+    html = organizer.get(f"/cases/{case.public_id}/petition").get_data(as_text=True)
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;" in html
     assert 'href="javascript:' not in html
@@ -261,13 +274,13 @@ def test_signing_rules_and_the_verified_chain(app: Flask, setup: dict[str, objec
     assert [(e.seq, e.share_identity) for e in entries] == [(1, True), (2, False)]
     assert entries[1].prev_hash == entries[0].entry_hash
 
-    page = bob.get(f"/cases/{case.public_id}/complaint", headers=EN).get_data(as_text=True)
+    page = bob.get(f"/cases/{case.public_id}/petition", headers=EN).get_data(as_text=True)
     assert "2 signatures" in page
     assert "chain verified" in page
     withdrawn = submit(
         bob,
-        f"/cases/{case.public_id}/complaint",
-        action=f"/cases/{case.public_id}/complaint/withdraw",
+        f"/cases/{case.public_id}/petition",
+        action=f"/cases/{case.public_id}/petition/withdraw",
         headers=EN,
         follow_redirects=True,
     ).get_data(as_text=True)
@@ -275,8 +288,8 @@ def test_signing_rules_and_the_verified_chain(app: Flask, setup: dict[str, objec
     assert "1 signature" in withdrawn
     nothing = submit(
         bob,
-        f"/cases/{case.public_id}/complaint",
-        action=f"/cases/{case.public_id}/complaint/withdraw",
+        f"/cases/{case.public_id}/petition",
+        action=f"/cases/{case.public_id}/petition/withdraw",
         headers=EN,
         follow_redirects=True,
     ).get_data(as_text=True)
@@ -305,11 +318,11 @@ def test_a_new_version_supersedes_signatures_and_asks_signers_again(
         select(Notification.user_id).where(Notification.kind == "sign_again")
     ).all()
     assert asked == [setup["people"][1].id]
-    page = alice.get(f"/cases/{case.public_id}/complaint", headers=EN).get_data(as_text=True)
+    page = alice.get(f"/cases/{case.public_id}/petition", headers=EN).get_data(as_text=True)
     assert "0 signatures" in page
     assert "Sign version 2" in page
     assert "your signature is recorded" in _sign(alice, case)
-    history = alice.get(f"/cases/{case.public_id}/complaint", headers=EN).get_data(as_text=True)
+    history = alice.get(f"/cases/{case.public_id}/petition", headers=EN).get_data(as_text=True)
     assert "superseded" in history
 
 
@@ -332,8 +345,8 @@ def test_withdrawal_after_submission_is_refused(app: Flask, setup: dict[str, obj
     db.session.commit()
     refused = submit(
         alice,
-        f"/cases/{case.public_id}/complaint",
-        action=f"/cases/{case.public_id}/complaint/withdraw",
+        f"/cases/{case.public_id}/petition",
+        action=f"/cases/{case.public_id}/petition/withdraw",
         headers=EN,
         follow_redirects=True,
     ).get_data(as_text=True)
@@ -348,7 +361,7 @@ def test_discussion_shows_pseudonyms_and_refuses_empty_messages(
     alice = _as(app, 1)
     page = submit(
         alice,
-        f"/cases/{case.public_id}/complaint",
+        f"/cases/{case.public_id}/petition",
         action=f"/cases/{case.public_id}/comments",
         data={"body": "Please add that support hung up on us."},
         headers=EN,
@@ -360,7 +373,7 @@ def test_discussion_shows_pseudonyms_and_refuses_empty_messages(
     assert "Person 1" not in page
     empty = submit(
         alice,
-        f"/cases/{case.public_id}/complaint",
+        f"/cases/{case.public_id}/petition",
         action=f"/cases/{case.public_id}/comments",
         data={"body": "  "},
         headers=EN,
@@ -369,7 +382,7 @@ def test_discussion_shows_pseudonyms_and_refuses_empty_messages(
     assert "Please write a message." in empty
     long = submit(
         alice,
-        f"/cases/{case.public_id}/complaint",
+        f"/cases/{case.public_id}/petition",
         action=f"/cases/{case.public_id}/comments",
         data={"body": "x" * 2001},
         headers=EN,
@@ -432,7 +445,7 @@ def test_one_click_sign_again_keeps_earlier_choices(app: Flask, setup: dict[str,
     page = submit(
         alice,
         "/notifications/",
-        action=f"/cases/{case.public_id}/complaint/sign-again",
+        action=f"/cases/{case.public_id}/petition/sign-again",
         data={"version_sha256": new_hash},
         headers=EN,
         follow_redirects=True,
@@ -444,7 +457,7 @@ def test_one_click_sign_again_keeps_earlier_choices(app: Flask, setup: dict[str,
     stale = submit(
         alice,
         "/notifications/",
-        action=f"/cases/{case.public_id}/complaint/sign-again",
+        action=f"/cases/{case.public_id}/petition/sign-again",
         data={"version_sha256": "f" * 64},
         headers=EN,
         follow_redirects=True,
@@ -462,7 +475,7 @@ def test_refused_signatures_change_nothing(
     assert "This complaint is not open for signing." in _sign(alice, case, version_sha256="a" * 64)
     _open(organizer, case, 1)
     first_hash = db.session.scalar(
-        select(ComplaintVersion.content_sha256).where(ComplaintVersion.number == 1)
+        select(PetitionVersion.content_sha256).where(PetitionVersion.number == 1)
     )
     _draft(organizer, case, authority, body_md="# v2")
     _open(organizer, case, 2)
@@ -480,7 +493,7 @@ def test_refused_signatures_change_nothing(
     outsider = app.test_client()
     login(outsider, "outsider@example.org", PASSWORD)
     forged = outsider.post(
-        f"/cases/{case.public_id}/complaint/sign",
+        f"/cases/{case.public_id}/petition/sign",
         data={
             "csrf_token": csrf_token(outsider.get("/me/").get_data(as_text=True)),
             "version_sha256": entries[0].version_sha256,

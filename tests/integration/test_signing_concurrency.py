@@ -28,12 +28,12 @@ def _sign(base_url: str, case_id: str, email: str) -> int:
         "/account/login", "/account/login", {"email": email, "password": PASSWORD}
     )
     assert status == 302, f"login of {email} answered {status}"
-    _status, page = user.get(f"/cases/{case_id}/complaint")
+    _status, page = user.get(f"/cases/{case_id}/petition")
     version_hash = HASH.search(page)
     assert version_hash, "no signing form"
     status, _ = user.submit(
-        f"/cases/{case_id}/complaint",
-        f"/cases/{case_id}/complaint/sign",
+        f"/cases/{case_id}/petition",
+        f"/cases/{case_id}/petition/sign",
         {
             "version_sha256": version_hash.group(1),
             "facts_confirmed": "y",

@@ -122,7 +122,7 @@ def _sign_third(case: GroupCase) -> None:
 
 def _submit(app: Flask, case: GroupCase):
     organizer = _client(app, "org@example.org")
-    page = f"/cases/{case.public_id}/complaint"
+    page = f"/cases/{case.public_id}/petition"
     return _post(organizer, page, f"{page}/submit")
 
 
@@ -134,7 +134,7 @@ def test_submitting_needs_the_authoritys_minimum_of_signatures(
     app: Flask, signed_case: GroupCase
 ) -> None:
     organizer = _client(app, "org@example.org")
-    page = organizer.get(f"/cases/{signed_case.public_id}/complaint", headers=EN)
+    page = organizer.get(f"/cases/{signed_case.public_id}/petition", headers=EN)
     html = page.get_data(as_text=True)
     assert "NFRA Consumer Protection needs at least 3 signatures; this version has 2." in html
     assert "Submit the complaint" not in html
@@ -175,7 +175,7 @@ def test_the_organizer_submits_and_everything_freezes(app: Flask, signed_case: G
     assert db.session.scalar(select(func.count(Submission.id))) == 1
     assert "already been submitted" in again.get_data(as_text=True)
     withdraw = _post(
-        member, f"/cases/{case.public_id}/complaint", f"/cases/{case.public_id}/complaint/withdraw"
+        member, f"/cases/{case.public_id}/petition", f"/cases/{case.public_id}/petition/withdraw"
     )
     assert withdraw.status_code == 200
     assert len(signing.signing_state(db.session, case, submission.version).active) == 3
@@ -184,7 +184,7 @@ def test_the_organizer_submits_and_everything_freezes(app: Flask, signed_case: G
 def test_only_an_organizer_can_submit(app: Flask, signed_case: GroupCase) -> None:
     _sign_third(signed_case)
     member = _client(app, "m0@example.org")
-    page = f"/cases/{signed_case.public_id}/complaint"
+    page = f"/cases/{signed_case.public_id}/petition"
     response = _post(member, page, f"{page}/submit")
     assert "Only the organizers of this case can submit it." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Submission.id))) == 0
