@@ -40,15 +40,27 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from blueprints.security import register_security_headers
     from blueprints.templating import register_template_helpers
     from cli import register_commands
-    from services.bundle import job as bundle_job  # noqa: F401 - registers the bundle job
-    from services.evidence import processing as evidence_processing  # noqa: F401 - registers the anonymization job
 
     register_blueprints(app)
     register_error_handlers(app)
     register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_job_handlers()
     return app
+
+
+def register_job_handlers() -> None:
+    """Every kind of background job and the function that runs it (inline, or in ``flask jobs
+    worker`` processes, which build the app too)."""
+    from services.bundle import job as bundle_job
+    from services.evidence import contributions, processing
+    from services.platform import jobs
+
+    jobs.register(
+        contributions.ANONYMIZE_JOB, processing.anonymize, on_failure=processing.mark_failed
+    )
+    jobs.register(bundle_job.BUNDLE_JOB, bundle_job.build)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -51,7 +51,6 @@ def _staging(storage: Storage) -> Path | None:
     return staging
 
 
-@jobs.handler(BUNDLE_JOB)
 def build(job: Job, report: jobs.Report) -> None:
     """Payload ``{"submission_id": id}``. Progress is files written over files to write; the
     runner commits ``bundle_sha256`` once the handler returns."""

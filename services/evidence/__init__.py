@@ -51,7 +51,7 @@ from .files import (
     release,
     set_pooled_bytes,
 )
-from .processing import anonymize
+from .processing import anonymize, mark_failed
 
 __all__ = [
     "TooLarge",
@@ -75,6 +75,7 @@ __all__ = [
     "held_keys",
     "keys_of",
     "limits",
+    "mark_failed",
     "megabytes",
     "my_unconfirmed",
     "parse_terms",

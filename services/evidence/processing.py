@@ -41,7 +41,7 @@ from services.anonymize.ocr import (
 )
 from services.anonymize.text import redact
 from services.evidence import files as evidence_files
-from services.evidence.contributions import ANONYMIZE_JOB, csv_hash_key, terms_of
+from services.evidence.contributions import csv_hash_key, terms_of
 from services.platform.jobs import runner as jobs
 
 log = logging.getLogger(__name__)
@@ -52,14 +52,14 @@ MIN_TEXT_LAYER_CHARS = 20
 AREAS = "AREA"
 
 
-def _on_failure(job: Job, message: str) -> None:
+def mark_failed(job: Job, message: str) -> None:
+    """The upload failed for good: its contributor sees why on the upload page."""
     evidence = db.session.get(Evidence, job.payload.get("evidence_id"))
     if evidence is not None and evidence.status is EvidenceStatus.PROCESSING:
         evidence.status = EvidenceStatus.FAILED
         evidence.error = message
 
 
-@jobs.handler(ANONYMIZE_JOB, on_failure=_on_failure)
 def anonymize(job: Job, report: jobs.Report) -> None:
     evidence = db.session.get(Evidence, job.payload["evidence_id"])
     if evidence is None or evidence.status is not EvidenceStatus.PROCESSING:

@@ -18,7 +18,6 @@ CALLS: dict[str, int] = {}
 FAILED: list[str] = []
 
 
-@jobs.handler("test.flaky")
 def _flaky(job: Job, report: jobs.Report) -> None:
     CALLS[job.public_id] = CALLS.get(job.public_id, 0) + 1
     report(50, "halfway")
@@ -26,9 +25,12 @@ def _flaky(job: Job, report: jobs.Report) -> None:
         raise RuntimeError("crash")
 
 
-@jobs.handler("test.refused", on_failure=lambda job, message: FAILED.append(message))
 def _refused(job: Job, report: jobs.Report) -> None:
     raise DomainError("This file could not be read.")
+
+
+jobs.register("test.flaky", _flaky)
+jobs.register("test.refused", _refused, on_failure=lambda job, message: FAILED.append(message))
 
 
 @pytest.fixture(autouse=True)

@@ -66,16 +66,16 @@ class Handler:
 _HANDLERS: dict[str, Handler] = {}
 
 
-def handler(
-    kind: str, *, on_failure: Callable[[Job, str], None] | None = None
-) -> Callable[[Callable[[Job, Report], None]], Callable[[Job, Report], None]]:
-    """Register the function that runs jobs of ``kind``."""
-
-    def register(function: Callable[[Job, Report], None]) -> Callable[[Job, Report], None]:
-        _HANDLERS[kind] = Handler(function, on_failure)
-        return function
-
-    return register
+def register(
+    kind: str,
+    run: Callable[[Job, Report], None],
+    *,
+    on_failure: Callable[[Job, str], None] | None = None,
+) -> None:
+    """Make ``run`` the function that runs jobs of ``kind``. The app factory registers every
+    kind (``app.py``), so the list of background jobs is in one place and no import has to
+    happen first for a kind to exist; registering a kind again replaces its handler."""
+    _HANDLERS[kind] = Handler(run, on_failure)
 
 
 def enqueue(kind: str, payload: dict[str, Any], *, user_id: int | None) -> Job:
