@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -70,8 +71,19 @@ def _login_account_key() -> str:
     return "login-account:" + accounts.normalize_email(request.form.get("email", ""))[:254]
 
 
-def _failed_login(response: Response) -> bool:
-    return response.status_code != 302
+def _uncounted_redirect(location: str) -> Response:
+    """A redirect from a login view that the rate limits do not count as a failed attempt: on to
+    the second step, the page asked for or home, or back to the login when a half-way sign-in
+    expired."""
+    g.login_attempt_uncounted = True
+    return redirect(location)
+
+
+def _failed_login(_response: Response) -> bool:
+    """Every other answer to a login POST counts: a wrong password or code, a refused form, a CSRF
+    failure, a throttled or failed request. Decided on what the view did, not on the status, so
+    that no redirect code (302 today, perhaps 303 from a later Flask) can lock people out."""
+    return not g.get("login_attempt_uncounted", False)
 
 
 def throttled_like_login(account_key: Callable[[], str]) -> Callable[[View], View]:
@@ -128,16 +140,16 @@ def login() -> str | Response | tuple[str, int]:
     """Log in. Wrong e-mail and wrong password get the same message, on purpose."""
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated:
-        return redirect(safe_next(form.next.data, _home_for(current_user)))
+        return _uncounted_redirect(safe_next(form.next.data, _home_for(current_user)))
     if form.validate_on_submit():
         user = accounts.authenticate(db.session, form.email.data, form.password.data)
         db.session.commit()
         if user is not None and user.two_factor_enabled:
             _begin_second_step(user, remember=form.remember.data, next_url=form.next.data)
-            return redirect(url_for("auth.two_step"))
+            return _uncounted_redirect(url_for("auth.two_step"))
         if user is not None:
             _start_session(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data, _home_for(user)))
+            return _uncounted_redirect(safe_next(form.next.data, _home_for(user)))
         form.form_errors.append(_("The e-mail address or the password is not correct."))
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form), invalid_status(form)
@@ -172,12 +184,12 @@ def _second_step_key() -> str:
 def two_step() -> str | Response | tuple[str, int]:
     """The second step of logging in: a code from the authenticator app or a recovery code."""
     if current_user.is_authenticated:
-        return redirect(_home_for(current_user))
+        return _uncounted_redirect(_home_for(current_user))
     user, pending = _half_way_user()
     if user is None:
         session.pop(SECOND_STEP_KEY, None)
         flash(_("Please log in again: the sign-in took too long or was not started."), "info")
-        return redirect(url_for("auth.login"))
+        return _uncounted_redirect(url_for("auth.login"))
     form = TwoFactorLoginForm()
     if form.validate_on_submit():
         result = two_factor.verify(db.session, user, form.code.data)
@@ -199,7 +211,7 @@ def two_step() -> str | Response | tuple[str, int]:
                     ),
                     "info",
                 )
-            return redirect(safe_next(str(pending.get("next", "")), _home_for(user)))
+            return _uncounted_redirect(safe_next(str(pending.get("next", "")), _home_for(user)))
         form.code.errors = [_("That code is not right. Try the newest code from the app.")]
         return render_template("auth/two_step.html", form=form), 401
     return render_template("auth/two_step.html", form=form), invalid_status(form)

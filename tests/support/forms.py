@@ -12,6 +12,7 @@ from werkzeug.test import TestResponse
 
 from tests.conftest import PASSWORD
 from tests.support import two_step
+from tests.support.web import EN, assert_redirects
 
 CSRF_PATTERN = re.compile(
     r'name="csrf_token"\s+type="hidden"\s+value="([^"]+)"'
@@ -32,8 +33,9 @@ def submit(
     data: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> TestResponse:
-    """GET ``page``, then POST ``data`` plus its CSRF token to ``action`` (default: ``page``)."""
-    form_page = client.get(page)
+    """GET ``page``, then POST ``data`` plus its CSRF token to ``action`` (default: ``page``);
+    ``headers`` go with both requests, as a browser sends them; other arguments with the POST."""
+    form_page = client.get(page, headers=kwargs.get("headers"))
     assert form_page.status_code == 200, f"{page} answered {form_page.status_code}"
     payload = {"csrf_token": csrf_token(form_page.get_data(as_text=True)), **(data or {})}
     return client.post(action or page, data=payload, **kwargs)
@@ -54,7 +56,7 @@ def login(client: FlaskClient, email: str, password: str, **kwargs: Any) -> Test
 def logged_in(app: Flask, email: str, password: str = PASSWORD) -> FlaskClient:
     """A browser of its own, logged in as ``email``."""
     client = app.test_client()
-    assert login(client, email, password, headers={"Accept-Language": "en"}).status_code == 302
+    assert_redirects(login(client, email, password, headers=EN))
     return client
 
 
@@ -69,12 +71,11 @@ def upload_evidence(
 ) -> TestResponse:
     """Contribute one file to a case's evidence pool as the page's script does (JSON answer);
     the pool page gives the CSRF token when the client may open it."""
-    english = {"Accept-Language": "en"}
-    page = client.get(f"/cases/{case_public_id}/evidence", headers=english)
+    page = client.get(f"/cases/{case_public_id}/evidence", headers=EN)
     token = csrf_token(page.get_data(as_text=True)) if page.status_code == 200 else ""
     return client.post(
         f"/cases/{case_public_id}/evidence",
         data={"csrf_token": token, "words": words, "files": (io.BytesIO(data), name)},
-        headers={**english, "Accept": "application/json", **(headers or {})},
+        headers={**EN, "Accept": "application/json", **(headers or {})},
         content_type="multipart/form-data",
     )
