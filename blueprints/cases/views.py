@@ -18,14 +18,15 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from blueprints.cases.forms import CaseFilterForm
 from blueprints.complaints.forms import JoinCaseForm
 from blueprints.errors import refuse
-from blueprints.forms import page_arg, positive_int_arg, reported
+from blueprints.forms import page_arg, reported
 from extensions import db
-from models import CaseEvent, CaseStatus, GroupCase
+from models import CaseEvent, GroupCase
 from services.cases import membership as group_cases
 from services.cases import sharing as case_share
-from services.cases.directory import CaseFilters, filter_choices, search_cases
+from services.cases.directory import filter_choices, search_cases
 from services.cases.figures import case_figures
 from services.complaints import filing as complaints
 from services.errors import NotFound
@@ -35,23 +36,6 @@ from services.matching.ranking import JOINABLE
 bp = Blueprint("cases", __name__)
 
 TIMELINE_LIMIT = 50
-SORTS = ("recent", "size")
-
-
-def _filters_from_query() -> CaseFilters:
-    """Read filters leniently: an unknown value means "no filter", never an error page."""
-    args = request.args
-    status = args.get("status", "")
-    sort = args.get("sort", "")
-    return CaseFilters(
-        query=args.get("q", "")[:100],
-        company_id=positive_int_arg("company"),
-        category_id=positive_int_arg("category"),
-        status=CaseStatus(status) if status in CaseStatus._value2member_map_ else None,
-        sort=sort if sort in SORTS else "recent",
-    )
-
-
 def _case_or_404(public_id: str) -> GroupCase:
     try:
         return group_cases.case_by_public_id(db.session, public_id)
@@ -60,19 +44,19 @@ def _case_or_404(public_id: str) -> GroupCase:
 
 
 @bp.route("/")
-def index() -> str:
-    """Search and browse every group case."""
-    filters = _filters_from_query()
-    result = search_cases(db.session, filters, page=page_arg())
-    companies, categories = filter_choices(db.session)
+def index() -> str | tuple[str, int]:
+    """Search and browse every group case; 400 with the reasons when a filter is bad."""
+    form = CaseFilterForm(request.args)
+    form.set_choices(*filter_choices(db.session))
+    if not form.validate():
+        return render_template("cases/index.html", form=form, page=None), 400
+    result = search_cases(db.session, form.filters(), page=page_arg())
     return render_template(
         "cases/index.html",
+        form=form,
         page=result.pagination,
         rows=result.rows,
-        filters=filters,
-        companies=companies,
-        categories=categories,
-        statuses=list(CaseStatus),
+        args=form.query_args(),
     )
 
 

@@ -7,6 +7,8 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from extensions import db
@@ -46,10 +48,63 @@ def test_case_directory_filters_by_alias_category_and_status(client: FlaskClient
 
 
 @pytest.mark.usefixtures("demo")
-def test_case_directory_ignores_malformed_filters(client: FlaskClient) -> None:
-    response = client.get("/cases/?status=bogus&company=abc&category=-1&page=-3")
+def test_case_directory_refuses_malformed_filters_next_to_their_fields(
+    client: FlaskClient,
+) -> None:
+    """A filter quietly reset would list cases the visitor believes were excluded."""
+    response = client.get("/cases/?status=bogus&company=abc&category=-1&sort=oldest", headers=EN)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'class="case-card"' not in html
+    for name in ("company", "category", "status", "sort"):
+        assert f'<p class="field-error" id="{name}-error">Choose a value from the list.</p>' in html
+        assert f'aria-describedby="{name}-error"' in html
+    chinese = client.get("/cases/?sort=bogus", headers=ZH)
+    assert chinese.status_code == 400
+    assert '<p class="field-error" id="sort-error">请从列表中选择。</p>' in chinese.get_data(
+        as_text=True
+    )
+    company = db.session.scalar(select(GroupCase.company_id).limit(1))
+    unlisted = client.get(f"/cases/?company={company + 1000}", headers=EN)
+    assert unlisted.status_code == 400  # not a company with cases
+    page = client.get("/cases/?page=-3", headers=EN)  # the page number is still read leniently
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).count('class="case-card"') == 8
+
+
+@pytest.mark.usefixtures("demo")
+def test_any_case_directory_query_answers_the_page_or_a_400(client: FlaskClient) -> None:
+    """Whatever is typed or pasted into the address bar: a list or a message, never an error
+    (a NUL character in the search, for one, must not reach PostgreSQL, which rejects it)."""
+    names = ("q", "company", "category", "status", "sort", "page")
+    edges = st.sampled_from(["", " ", "0", "-1", "1", "a\x00b", "size", "signing", "x" * 101])
+    values = st.one_of(edges, edges, st.text(max_size=50), st.integers(-(10**20), 10**20).map(str))
+    queries = st.fixed_dictionaries({}, optional=dict.fromkeys(names, values))
+
+    @settings(max_examples=60, deadline=None)
+    @given(queries)
+    def check(params: dict[str, str]) -> None:
+        response = client.get("/cases/", query_string=params, headers=EN)
+        assert response.status_code in (200, 400), params
+
+    check()
+
+
+@pytest.mark.usefixtures("demo")
+def test_case_directory_filters_keep_their_names_labels_and_language(client: FlaskClient) -> None:
+    case = _case(CaseStatus.SIGNING)
+    query = f"q=%20&company={case.company_id}&category={case.category_id}&status=signing&sort=size"
+    response = client.get(f"/cases/?{query}", headers=ZH)
     assert response.status_code == 200
-    assert response.get_data(as_text=True).count('class="case-card"') == 8
+    html = response.get_data(as_text=True)
+    assert case.title in html
+    for name in ("q", "company", "category", "status", "sort"):
+        assert f'<label for="{name}">' in html
+        assert f'name="{name}"' in html
+    assert f'<option selected value="{case.company_id}">{case.company.name_zh}</option>' in html
+    assert '<option selected value="signing">' in html
+    assert '<option selected value="size">' in html
+    assert "全部公司" in html  # "All companies"
 
 
 @pytest.mark.usefixtures("demo")
