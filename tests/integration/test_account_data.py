@@ -63,8 +63,8 @@ from services.submissions import lifecycle as submissions
 from tests.conftest import PASSWORD
 from tests.support import two_step
 from tests.support.forms import csrf_token, logged_in, login, submit
+from tests.support.web import EN, assert_redirects
 
-EN = {"Accept-Language": "en"}
 NAME = "Alice Zhang"
 PHONE = "13812345678"
 ALICE_NARRATIVE = f"I am {NAME}, call me on {PHONE}: WalletPro froze my balance after a top-up."
@@ -298,7 +298,7 @@ def test_the_export_and_data_page_need_a_login_and_are_per_member(app: Flask, wo
     visitor = app.test_client()
     for page in ("/me/data", "/me/data/export.json"):
         response = visitor.get(page, headers=EN)
-        assert response.status_code == 302
+        assert_redirects(response)
         assert "/account/login" in response.headers["Location"]
 
     bob = logged_in(app, "bob@example.org")
@@ -414,16 +414,15 @@ def test_deleting_the_account_leaves_open_cases_and_keeps_submitted_ones_pseudon
     assert world.open_case.member_count == 2
 
     response = _delete(client, PASSWORD)
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert_redirects(response, to="/")
     home = client.get("/", headers=EN).get_data(as_text=True)
     assert "Your account was deleted." in home
     db.session.expire_all()
 
     # the account: a tombstone nobody can reach or log in to; the address is free again
-    assert client.get("/me/", headers=EN).status_code == 302
+    assert_redirects(client.get("/me/", headers=EN))
     logged_out = other_device.get("/me/", headers=EN)  # its cookie names the old nonce
-    assert logged_out.status_code == 302
+    assert_redirects(logged_out)
     assert "/account/login" in logged_out.headers["Location"]
     assert login(app.test_client(), "alice@example.org", PASSWORD, headers=EN).status_code == 401
     tomb = db.session.get(User, alice_id)
@@ -538,7 +537,7 @@ def test_deleting_the_account_leaves_open_cases_and_keeps_submitted_ones_pseudon
         },
         headers=EN,
     )
-    assert again.status_code == 302
+    assert_redirects(again)
     assert (
         db.session.scalar(select(func.count(User.id)).where(User.email == "alice@example.org")) == 1
     )

@@ -37,14 +37,13 @@ from services.accounts import api_tokens
 from services.demo import load_demo
 from tests.conftest import PASSWORD
 from tests.integration.test_submission import (  # noqa: F401 - fixtures
-    EN,
-    _client,
     _regulator,
     _sign_third,
     _submit,
     signed_case,
 )
-from tests.support.forms import login
+from tests.support.forms import logged_in, login
+from tests.support.web import EN, assert_redirects
 
 ADMIN_EMAIL = "audit.admin@example.org"  # not the demo admin: some worlds load the demo
 ADMIN_NAME = "Root Operator"
@@ -71,11 +70,7 @@ def admin(make_user: Callable[..., User]) -> User:
 
 
 def _admin_client(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    response = login(client, ADMIN_EMAIL, PASSWORD, headers=EN)
-    assert response.status_code == 302
-    assert response.headers["Location"] == AUDIT  # an admin's home
-    return client
+    return logged_in(app, ADMIN_EMAIL, home=AUDIT)  # an admin's home
 
 
 def _ids(html: str) -> list[int]:
@@ -136,13 +131,13 @@ def test_a_realistic_run_is_in_the_log_and_no_personal_data_is(
 ) -> None:
     member = db.session.scalar(select(User).where(User.email == "m0@example.org"))
     assert member is not None
-    assert login(app.test_client(), "m0@example.org", PASSWORD).status_code == 302
+    assert_redirects(login(app.test_client(), "m0@example.org", PASSWORD))
     assert login(app.test_client(), "m1@example.org", "wrong password").status_code == 401
     assert login(app.test_client(), "nobody.known@example.org", PASSWORD).status_code == 401
     _sign_third(signed_case)
     _submit(app, signed_case)
     regulator = _regulator(make_user, authorities["nfra"], "nfra@example.org")
-    page_download = _client(app, "nfra@example.org").get(
+    page_download = logged_in(app, "nfra@example.org").get(
         f"/regulator/cases/{signed_case.public_id}/bundle.zip"
     )
     assert page_download.status_code == 200
@@ -353,7 +348,7 @@ def test_everyone_but_an_admin_gets_what_a_random_address_gets(
     _regulator(make_user, authority, "regulator@example.org")
 
     for email in ("member@example.org", "organizer@example.org", "regulator@example.org"):
-        client = _client(app, email)
+        client = logged_in(app, email)
         random = client.get("/admin/nothing-here-x7", headers=EN)
         assert random.status_code == 404
         for url in (AUDIT, f"{AUDIT}.csv", f"{AUDIT}?actor=abc"):
@@ -367,7 +362,7 @@ def test_everyone_but_an_admin_gets_what_a_random_address_gets(
     visitor = app.test_client()
     for url in (AUDIT, f"{AUDIT}.csv"):
         response = visitor.get(url)
-        assert response.status_code == 302
+        assert_redirects(response)
         assert response.headers["Location"].startswith("/account/login")
 
     client = _admin_client(app)
@@ -426,7 +421,7 @@ def test_role_changes_and_deactivation_from_the_command_line_are_audited(
     db.session.commit()
     user = make_user(email="wang@example.org", display_name="王芳", locale="en")
     before = app.test_client()
-    assert login(before, "wang@example.org", PASSWORD).status_code == 302
+    assert_redirects(login(before, "wang@example.org", PASSWORD))
 
     result = runner.invoke(args=["users", "set-role", "Wang@example.org", "regulator"])
     assert result.exit_code == 1
@@ -436,7 +431,7 @@ def test_role_changes_and_deactivation_from_the_command_line_are_audited(
     )
     assert result.exit_code == 0, result.output
     assert f"Account {user.id} is now regulator." in result.output
-    assert before.get("/me/").status_code == 302  # the old session ended with the old role
+    assert_redirects(before.get("/me/"))  # the old session ended with the old role
     result = runner.invoke(args=["users", "set-role", "wang@example.org", "admin"])
     assert result.exit_code == 0, result.output
     assert (

@@ -18,15 +18,14 @@ from models import ApiToken, Authority, GroupCase, Submission, SubmissionStatus,
 from services.accounts import api_tokens
 from services.bundle.verify import verify_bundle
 from tests.integration.test_submission import (  # noqa: F401 - fixtures
-    EN,
-    _client,
     _regulator,
     _sign_third,
     _submit,
     authorities,
     signed_case,
 )
-from tests.support.forms import csrf_token
+from tests.support.forms import csrf_token, logged_in
+from tests.support.web import EN
 
 
 @pytest.fixture
@@ -61,7 +60,7 @@ def test_a_regulator_creates_a_token_sees_it_once_and_revokes_it(
     make_user: Callable[..., User],
 ) -> None:
     _regulator(make_user, authorities["nfra"], "nfra@example.org")
-    client = _client(app, "nfra@example.org")
+    client = logged_in(app, "nfra@example.org")
     page = client.get("/regulator/tokens", headers=EN).get_data(as_text=True)
     created = client.post(
         "/regulator/tokens",
@@ -93,7 +92,7 @@ def test_a_regulator_creates_a_token_sees_it_once_and_revokes_it(
 
 def test_members_cannot_make_tokens(app: Flask, make_user: Callable[..., User]) -> None:
     make_user(email="member@example.org", locale="en")
-    client = _client(app, "member@example.org")
+    client = logged_in(app, "member@example.org")
     assert client.get("/regulator/tokens").status_code == 403
 
 

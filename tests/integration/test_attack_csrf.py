@@ -23,7 +23,6 @@ from flask import Flask
 
 from extensions import csrf
 from tests.integration.test_authorization_matrix import (
-    EN,
     PAYLOADS,
     POST,
     ROLES,
@@ -39,6 +38,7 @@ from tests.integration.test_authorization_matrix import (
     url_for_cell,
 )
 from tests.integration.test_authorization_matrix import world as world  # fixture
+from tests.support.web import EN
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: the only blueprint exempt from the check: it authenticates by bearer token, never by cookie

@@ -40,8 +40,7 @@ from services.petition import signing
 from services.reference.authorities import create_authority
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, logged_in, upload_evidence
-
-EN = {"Accept-Language": "en"}
+from tests.support.web import EN
 
 #: what a field of up to 80 characters can hold
 SHORT = '</title><script>alert(1)</script>"><img src=x onerror=alert(1)>'

@@ -101,8 +101,8 @@ from services.petition import drafting, signing
 from services.submissions import lifecycle as submission_service
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, login
+from tests.support.web import EN, assert_redirects, is_redirect
 
-EN = {"Accept-Language": "en"}
 NEW_PASSWORD = "another horse battery"
 
 V, OTH, M, G, RY, RX = "visitor", "other", "member", "organizer", "reg_other", "regulator"
@@ -623,7 +623,7 @@ class Actor:
         self.client = app.test_client()
         if key is not None:
             response = login(self.client, world.people[key].email, password, headers=EN)
-            assert response.status_code == 302, f"{key} could not log in"
+            assert is_redirect(response.status_code), f"{key} could not log in"
         self.csrf = csrf_token(self.client.get("/", headers=EN).get_data(as_text=True))
         self.token = world.tokens.get(key or "")
 
@@ -1142,7 +1142,7 @@ def test_matching_confirms_no_word_of_someone_elses_private_narrative(
     db.session.commit()
     guess = make_complaint(prober, shop, "Is narrmarkquillonsecret in there? Cancelled order.")
     client = app.test_client()
-    assert login(client, prober.email, PASSWORD, headers=EN).status_code == 302
+    assert_redirects(login(client, prober.email, PASSWORD, headers=EN))
     page = client.get(f"/complaints/{guess.public_id}", headers=EN).get_data(as_text=True)
     assert case.public_id in page  # the case is offered: the report is there to read
     shown = re.findall(r"<mark>([^<]*)</mark>", page)

@@ -19,8 +19,8 @@ from services.cases import membership as group_cases
 from services.cases import sharing as case_share
 from tests.conftest import PASSWORD
 from tests.support.forms import login
+from tests.support.web import EN, assert_redirects
 
-EN = {"Accept-Language": "en"}
 ZH = {"Accept-Language": "zh-CN"}
 TITLE = "WalletPro freezes balances after top-ups"
 NARRATIVE = (
@@ -221,7 +221,7 @@ def test_share_page_refuses_members_and_hides_from_others(
     share_url = f"/cases/{public_id}/share"
 
     anonymous = client.get(share_url)
-    assert anonymous.status_code == 302  # like every page that needs an account
+    assert_redirects(anonymous)  # like every page that needs an account
     assert anonymous.headers["Location"].startswith("/account/login")
     assert "Share this case" not in client.get(f"/cases/{public_id}").get_data(as_text=True)
 

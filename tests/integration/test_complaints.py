@@ -21,8 +21,8 @@ from models import (
 from services.matching import term_index
 from tests.conftest import PASSWORD
 from tests.support.forms import login, submit
+from tests.support.web import EN, assert_redirects
 
-EN = {"Accept-Language": "en"}
 NARRATIVE = (
     "On 14 August my Alipay account was logged in from an unknown phone at 3am and "
     "47 small payments went to a game top-up merchant. Customer service refused."
@@ -63,7 +63,7 @@ def member(client: FlaskClient, make_user: Callable[..., User]) -> User:
 @pytest.mark.usefixtures("demo")
 def test_filing_shows_ranked_matching_cases_with_reasons(client: FlaskClient, member: User) -> None:
     response = _file(client)
-    assert response.status_code == 302
+    assert_redirects(response)
     complaint = db.session.scalar(select(Complaint).where(Complaint.owner_id == member.id))
     assert complaint.company.slug == "alipay"  # 支付寶 (traditional) is an alias
     assert complaint.amount_minor == 486000
@@ -93,7 +93,7 @@ def test_unknown_company_is_refused_unless_proposed(client: FlaskClient, member:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
     proposed = _file(client, company="Totally New Wallet", propose_company="y")
-    assert proposed.status_code == 302
+    assert_redirects(proposed)
     company = db.session.scalar(select(Company).where(Company.name_en == "Totally New Wallet"))
     assert company.status is CompanyStatus.PROPOSED
     assert company.proposed_by_id == member.id
@@ -167,7 +167,7 @@ def test_owner_edits_and_others_cannot_see_or_touch(
         },
         headers=EN,
     )
-    assert edited.status_code == 302
+    assert_redirects(edited)
     db.session.refresh(complaint)
     assert (complaint.amount_minor, complaint.currency) == (10000, "USD")
     assert "flight" in term_index.complaint_terms(db.session, complaint.id)
@@ -205,7 +205,7 @@ def test_delete_leaves_the_case_and_refuses_after_submission(client: FlaskClient
 
     complaint_id, case_id = open_one.complaint_id, open_one.case_id
     response = submit(client, "/me/", action=f"/complaints/{open_one.complaint.public_id}/delete")
-    assert response.status_code == 302
+    assert_redirects(response)
     db.session.expire_all()
     assert db.session.get(Complaint, complaint_id) is None
     assert (
@@ -220,7 +220,7 @@ def test_delete_leaves_the_case_and_refuses_after_submission(client: FlaskClient
 
 def test_visitor_is_sent_to_login(client: FlaskClient) -> None:
     response = client.get("/complaints/new")
-    assert response.status_code == 302
+    assert_redirects(response)
     assert response.headers["Location"].startswith("/account/login")
 
 
@@ -228,7 +228,7 @@ def test_visitor_is_sent_to_login(client: FlaskClient) -> None:
 def test_the_narrative_is_redacted_once_when_written(client: FlaskClient, member: User) -> None:
     """What an authority will read is made when the complaint is written and kept in step."""
     narrative = f"我是{member.display_name}，手机 13812345678，支付宝账户被盗刷 4860 元，客服不理。"
-    assert _file(client, narrative=narrative).status_code == 302
+    assert_redirects(_file(client, narrative=narrative))
     complaint = db.session.scalar(select(Complaint).where(Complaint.owner_id == member.id))
     assert complaint.narrative == narrative
     assert (
@@ -240,7 +240,7 @@ def test_the_narrative_is_redacted_once_when_written(client: FlaskClient, member
     response = submit(
         client, f"/complaints/{complaint.public_id}/edit", data=_form(narrative=edited), headers=EN
     )
-    assert response.status_code == 302
+    assert_redirects(response)
     db.session.refresh(complaint)
     assert "[EMAIL]" in complaint.narrative_redacted
     assert "[PHONE]" not in complaint.narrative_redacted

@@ -37,11 +37,11 @@ from models import (
 from services.cases import membership as group_cases
 from services.evidence.files import current_storage
 from services.petition import drafting
-from tests.support.forms import csrf_token, logged_in, upload_evidence
+from tests.support.forms import csrf_token, logged_in, submit, upload_evidence
 from tests.support.stored import stored_objects
+from tests.support.web import EN, assert_redirects, is_redirect
 
 CORPUS = Path(__file__).parents[1] / "data" / "evidence"
-EN = {"Accept-Language": "en"}
 JSON = {"Accept": "application/json"}
 NARRATIVE = "WalletPro froze my balance after a top-up and support never answers my tickets."
 
@@ -87,11 +87,6 @@ def _upload(
     headers: dict[str, str] | None = None,
 ):
     return upload_evidence(client, case.public_id, name, data, words=words, headers=headers)
-
-
-def _post(client: FlaskClient, page: str, action: str, data: dict | None = None, **kwargs):
-    token = csrf_token(client.get(page, headers=EN).get_data(as_text=True))
-    return client.post(action, data={"csrf_token": token, **(data or {})}, headers=EN, **kwargs)
 
 
 def _stored_files(app: Flask) -> dict[str, bytes]:
@@ -213,7 +208,7 @@ def test_only_members_can_upload(app: Flask, case: GroupCase, people: dict[str, 
     assert db.session.scalar(select(func.count(Evidence.id))) == 0
     anonymous = app.test_client()
     response = anonymous.post(f"/cases/{case.public_id}/evidence", headers=EN)
-    assert response.status_code in (302, 400)
+    assert is_redirect(response.status_code) or response.status_code == 400
 
 
 def test_a_submitted_case_takes_no_new_evidence(
@@ -261,8 +256,8 @@ def test_text_preview_is_private_until_confirmed_then_the_original_is_gone(
     assert "我的说明" not in other.get(f"/cases/{case.public_id}/evidence").get_data(as_text=True)
     files_before = len(_stored_files(app))
 
-    response = _post(author, body["url"], f"/evidence/{item.public_id}/confirm")
-    assert response.status_code == 302
+    response = submit(author, body["url"], f"/evidence/{item.public_id}/confirm", headers=EN)
+    assert_redirects(response)
     item = _item(body["id"])
     assert item.status is EvidenceStatus.POOLED
     assert item.files == []  # original and the words to remove: deleted
@@ -291,8 +286,8 @@ def test_discarding_deletes_everything(
     client = logged_in(app, people["member"].email)
     body = _upload(client, case, "shot.png", _png()).get_json()
     assert _stored_files(app)
-    response = _post(client, body["url"], f"/evidence/{body['id']}/discard")
-    assert response.status_code == 302
+    response = submit(client, body["url"], f"/evidence/{body['id']}/discard", headers=EN)
+    assert_redirects(response)
     assert _item(body["id"]) is None
     assert _stored_files(app) == {}
 
@@ -317,17 +312,17 @@ def test_withdrawing_deletes_the_bytes_until_the_case_is_submitted(
 ) -> None:
     client = logged_in(app, people["member"].email)
     first = _upload(client, case, "a.png", _png("red")).get_json()
-    _post(client, first["url"], f"/evidence/{first['id']}/confirm")
+    submit(client, first["url"], f"/evidence/{first['id']}/confirm", headers=EN)
     pooled_key = _item(first["id"]).sha256
-    response = _post(client, first["url"], f"/evidence/{first['id']}/withdraw")
-    assert response.status_code == 302
+    response = submit(client, first["url"], f"/evidence/{first['id']}/withdraw", headers=EN)
+    assert_redirects(response)
     item = _item(first["id"])
     assert item.status is EvidenceStatus.WITHDRAWN
     assert pooled_key not in _stored_files(app)
     assert client.get(first["url"]).status_code == 404
 
     second = _upload(client, case, "b.png", _png("blue")).get_json()
-    _post(client, second["url"], f"/evidence/{second['id']}/confirm")
+    submit(client, second["url"], f"/evidence/{second['id']}/confirm", headers=EN)
     case.status = CaseStatus.SUBMITTED
     db.session.commit()
     page = client.get(second["url"], headers=EN).get_data(as_text=True)
@@ -336,7 +331,7 @@ def test_withdrawing_deletes_the_bytes_until_the_case_is_submitted(
     response = client.post(
         f"/evidence/{second['id']}/withdraw", data={"csrf_token": token}, headers=EN
     )
-    assert response.status_code == 302
+    assert_redirects(response)
     assert _item(second["id"]).status is EvidenceStatus.POOLED
 
 
@@ -349,8 +344,10 @@ def test_identical_files_are_stored_once_and_kept_while_anyone_holds_them(
     one = _upload(first, case, "same.png", data).get_json()
     two = _upload(second, case, "same.png", data).get_json()
     assert _item(one["id"]).sha256 == _item(two["id"]).sha256
-    _post(first, one["url"], f"/evidence/{one['id']}/confirm")
-    _post(second, two["url"], f"/evidence/{two['id']}/discard")  # must not take the pooled copy
+    submit(first, one["url"], f"/evidence/{one['id']}/confirm", headers=EN)
+    submit(
+        second, two["url"], f"/evidence/{two['id']}/discard", headers=EN
+    )  # must not take the pooled copy
     pooled = first.get(f"/evidence/{one['id']}/file")
     assert pooled.status_code == 200
     pooled.close()
@@ -361,7 +358,7 @@ def test_after_submission_the_receiving_authority_sees_the_pool_and_nobody_else(
 ) -> None:
     client = logged_in(app, people["member"].email)
     body = _upload(client, case, "a.png", _png("red")).get_json()
-    _post(client, body["url"], f"/evidence/{body['id']}/confirm")
+    submit(client, body["url"], f"/evidence/{body['id']}/confirm", headers=EN)
     receiving = Authority(slug="nfra", name_en="NFRA", name_zh="金融监管总局")
     other = Authority(slug="cca", name_en="CCA", name_zh="消协")
     db.session.add_all([receiving, other])
@@ -378,7 +375,7 @@ def test_after_submission_the_receiving_authority_sees_the_pool_and_nobody_else(
     response.close()
     assert logged_in(app, refused.email).get(file_url).status_code == 404
     assert logged_in(app, people["outsider"].email).get(file_url).status_code == 404
-    assert app.test_client().get(file_url).status_code == 302  # to the login page
+    assert_redirects(app.test_client().get(file_url))  # to the login page
 
 
 def _open_version(case: GroupCase) -> int:
@@ -401,10 +398,14 @@ def test_boxes_drawn_by_the_contributor_are_burned_into_the_pixels(
     item = _item(body["id"])
     assert item.removed.get("AREA", 0) == 0
     boxes = {"0": [{"left": 10, "top": 20, "width": 100, "height": 50}]}
-    response = _post(
-        client, body["url"], f"/evidence/{body['id']}/boxes", {"boxes": json.dumps(boxes)}
+    response = submit(
+        client,
+        body["url"],
+        f"/evidence/{body['id']}/boxes",
+        {"boxes": json.dumps(boxes)},
+        headers=EN,
     )
-    assert response.status_code == 302
+    assert_redirects(response)
     item = _item(body["id"])
     assert item.status is EvidenceStatus.PREVIEW
     assert item.removed["AREA"] == 1
@@ -437,12 +438,13 @@ def test_malformed_boxes_are_refused_without_losing_the_preview(
     client = logged_in(app, people["member"].email)
     body = _upload(client, case, "plain.png", _png()).get_json()
     key = _item(body["id"]).sha256
-    response = _post(
+    response = submit(
         client,
         body["url"],
         f"/evidence/{body['id']}/boxes",
         {"boxes": boxes},
         follow_redirects=True,
+        headers=EN,
     )
     assert response.status_code == 200
     assert "could not be read" in response.get_data(as_text=True)
@@ -467,7 +469,7 @@ def test_csv_columns_can_be_hashed_or_dropped(
     assert "h:" in text
     choices = {f"column-{n}": a for n, a in enumerate(item.options["columns"])}
     choices[f"column-{header.index('备注')}"] = "drop"
-    _post(client, body["url"], f"/evidence/{body['id']}/columns", choices)
+    submit(client, body["url"], f"/evidence/{body['id']}/columns", choices, headers=EN)
     item = _item(body["id"])
     assert item.removed.get("COLUMN_DROPPED") == 1
     pooled = client.get(f"/evidence/{body['id']}/file")
@@ -513,9 +515,9 @@ def test_leaving_the_case_deletes_unconfirmed_uploads_and_keeps_pooled_ones(
 ) -> None:
     client = logged_in(app, people["member"].email)
     kept = _upload(client, case, "kept.png", _png("red")).get_json()
-    _post(client, kept["url"], f"/evidence/{kept['id']}/confirm")
+    submit(client, kept["url"], f"/evidence/{kept['id']}/confirm", headers=EN)
     dropped = _upload(client, case, "dropped.png", _png("blue")).get_json()
-    _post(client, f"/cases/{case.public_id}", f"/cases/{case.public_id}/leave")
+    submit(client, f"/cases/{case.public_id}", f"/cases/{case.public_id}/leave", headers=EN)
     assert _item(dropped["id"]) is None
     item = _item(kept["id"])
     assert item.status is EvidenceStatus.POOLED

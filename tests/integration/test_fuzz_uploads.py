@@ -38,8 +38,7 @@ from services.errors import DomainError
 from services.evidence.contributions import UploadLimits, contribute
 from services.evidence.files import current_storage
 from services.platform.storage.local import STAGING_DIR, LocalStorage
-from tests.conftest import PASSWORD
-from tests.support.forms import csrf_token, login
+from tests.support.forms import csrf_token, logged_in
 from tests.support.fuzz import fuzz
 from tests.support.one_case import NARRATIVE
 from tests.support.one_case import organizer as organizer  # the fixture
@@ -263,11 +262,7 @@ page_payloads = st.one_of(
 
 @pytest.fixture
 def member_client(app: Flask, member: User) -> FlaskClient:
-    client = app.test_client()
-    assert (
-        login(client, member.email, PASSWORD, headers={"Accept-Language": "en"}).status_code == 302
-    )
-    return client
+    return logged_in(app, member.email)
 
 
 @fuzz(20)

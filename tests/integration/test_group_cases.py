@@ -25,8 +25,8 @@ from services.cases import membership as group_cases
 from services.matching import term_index
 from tests.conftest import PASSWORD
 from tests.support.forms import login, submit
+from tests.support.web import EN, assert_redirects
 
-EN = {"Accept-Language": "en"}
 FROZEN_WALLET = (
     "My {n} WalletPro balance was frozen after a routine top-up, customer service "
     "asks for documents again and again and never unfreezes the account."
@@ -94,7 +94,7 @@ def test_start_case_invites_similar_complaints_anonymously(
         action=f"/cases/{case.public_id}/join",
         data={"complaint": theirs.public_id},
     )
-    assert joined.status_code == 302
+    assert_redirects(joined)
     assert db.session.scalar(select(func.count(Membership.id))) == 2
 
 

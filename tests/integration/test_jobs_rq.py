@@ -49,10 +49,10 @@ from tests.support.forms import logged_in, submit, upload_evidence
 from tests.support.net import free_port
 from tests.support.one_case import case_id as case_id  # fixtures
 from tests.support.one_case import organizer as organizer
+from tests.support.web import assert_redirects
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).parent / "flask")  # the venv running the tests
-EN = {"Accept-Language": "en"}
 TEXT = "我是张伟明，手机 13812345678，退款被拒。Refund of 199.00 refused.".encode()
 
 Start = Callable[..., subprocess.Popen[bytes]]
@@ -262,7 +262,7 @@ def test_a_bundle_survives_the_sigkill_of_its_worker(
     first_worker = workers(env)
     client = logged_in(rq_app, regulator.email)
     page = f"/regulator/cases/{case_id}"
-    assert submit(client, page, f"{page}/bundle").status_code == 302
+    assert_redirects(submit(client, page, f"{page}/bundle"))
     job_id = db.session.scalar(select(Job.id).where(Job.kind == BUNDLE_JOB))
     assert job_id is not None
     wait_for(

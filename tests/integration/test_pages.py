@@ -14,6 +14,7 @@ from sqlalchemy import select
 from extensions import db
 from models import CaseStatus, GroupCase, Membership, Submission, User, UserRole
 from tests.support.forms import login, submit
+from tests.support.web import assert_redirects
 
 DEMO_PASSWORD = "chorus-demo-2026"
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
@@ -183,7 +184,7 @@ def test_regulator_inbox_shows_only_own_authority(client: FlaskClient) -> None:
 
 @pytest.mark.usefixtures("demo")
 def test_inbox_is_forbidden_to_members_and_asks_visitors_to_log_in(client: FlaskClient) -> None:
-    assert client.get("/regulator/").status_code == 302
+    assert_redirects(client.get("/regulator/"))
     login(client, "member@example.org", DEMO_PASSWORD)
     response = client.get("/regulator/", headers=EN)
     assert response.status_code == 403
@@ -195,8 +196,7 @@ def test_language_switch_changes_interface_and_returns(client: FlaskClient) -> N
     response = submit(
         client, "/cases/", action="/language", data={"lang": "zh", "next": "/cases/"}, headers=EN
     )
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/cases/"
+    assert_redirects(response, to="/cases/")
     assert '<html lang="zh-CN">' in client.get("/cases/", headers=EN).get_data(as_text=True)
     evil = submit(
         client, "/", action="/language", data={"lang": "en", "next": "https://evil.example/"}

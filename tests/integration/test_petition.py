@@ -27,9 +27,9 @@ from models import (
 from services.cases import membership as group_cases
 from services.reference.authorities import create_authority
 from tests.conftest import PASSWORD
-from tests.support.forms import csrf_token, login, submit
+from tests.support.forms import csrf_token, logged_in, login, submit
+from tests.support.web import EN, assert_redirects
 
-EN = {"Accept-Language": "en"}
 STORY = "WalletPro froze my balance after a top-up of {n} yuan and support never answers me."
 
 
@@ -69,9 +69,7 @@ def setup(
 
 
 def _as(app: Flask, index: int) -> FlaskClient:
-    client = app.test_client()
-    login(client, f"p{index}@example.org", PASSWORD)
-    return client
+    return logged_in(app, f"p{index}@example.org")
 
 
 def _draft(
@@ -135,7 +133,7 @@ def _signatures(case: GroupCase) -> int:
 def test_drafting_versions_history_and_diff(app: Flask, setup: dict[str, object]) -> None:
     case, authority = setup["case"], setup["authority"]
     organizer = _as(app, 0)
-    assert _draft(organizer, case, authority).status_code == 302
+    assert_redirects(_draft(organizer, case, authority))
     db.session.refresh(case)
     assert case.status is CaseStatus.DRAFTING
     _draft(
@@ -188,8 +186,8 @@ def test_only_organizers_draft_and_only_members_read(
     login(outsider, "outsider@example.org", PASSWORD)
     for path in ("petition", "signatures", "members", "petition/versions/1"):
         assert outsider.get(f"/cases/{case.public_id}/{path}").status_code == 403
-    assert client.get(f"/cases/{case.public_id}/petition").status_code == 302  # visitor
-    assert _draft(_as(app, 0), case, authority).status_code == 302
+    assert_redirects(client.get(f"/cases/{case.public_id}/petition"))  # visitor
+    assert_redirects(_draft(_as(app, 0), case, authority))
 
 
 def test_fill_from_case_respects_the_five_member_rule(app: Flask, setup: dict[str, object]) -> None:
@@ -406,7 +404,7 @@ def test_organizer_appoints_co_organizer_and_hands_over(
     db.session.refresh(alice_membership)
     assert alice_membership.role is MemberRole.CO_ORGANIZER
     alice = _as(app, 1)
-    assert _draft(alice, case, authority).status_code == 302  # co-organizers draft too
+    assert_redirects(_draft(alice, case, authority))  # co-organizers draft too
     refused = submit(
         alice,
         f"/cases/{case.public_id}/members",

@@ -42,11 +42,10 @@ from services.evidence.files import current_storage
 from services.platform.storage import s3 as storage_s3
 from services.platform.storage.local import CHUNK_SIZE, StoredFile, storage_for
 from services.platform.storage.s3 import ObjectStoreError, S3Settings, S3Storage
-from tests.conftest import PASSWORD
-from tests.support.forms import csrf_token, login, upload_evidence
+from tests.support.forms import logged_in, submit, upload_evidence
 from tests.support.seaweedfs import SeaweedS3  # its fixture ``seaweedfs``: see tests/conftest.py
+from tests.support.web import EN, assert_redirects
 
-EN = {"Accept-Language": "en"}
 EVIDENCE = "转账记录截图 / transfer screenshot".encode() * 1000
 
 
@@ -372,17 +371,6 @@ def _local_files(app: Flask) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
-def _client(app: Flask, email: str, password: str = PASSWORD) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, email, password, headers=EN).status_code == 302
-    return client
-
-
-def _post(client: FlaskClient, page: str, action: str) -> Any:
-    token = csrf_token(client.get(page, headers=EN).get_data(as_text=True))
-    return client.post(action, data={"csrf_token": token}, headers=EN)
-
-
 def _get(client: FlaskClient, url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
     response = client.get(url, headers=headers)
     data = response.get_data()
@@ -413,7 +401,7 @@ def test_evidence_lives_in_the_bucket_only(
     db.session.commit()
     bucket, prefix = app.config["S3_BUCKET"], app.config["S3_PREFIX"]
 
-    client = _client(app, member.email)
+    client = logged_in(app, member.email)
     text = ("我是李四，手机 13812345678，退款被拒。Refund of 199.00 refused.\n" * 40).encode()
     response = upload_evidence(
         client, case.public_id, "说明 13812345678.txt", text, words="退款被拒"
@@ -445,14 +433,14 @@ def test_evidence_lives_in_the_bucket_only(
     assert _get(client, url, Range=f"bytes={len(stored)}-")[0] == 416
     assert _get(client, url, **{"If-None-Match": f'"{item.sha256}"'})[0] == 304
 
-    response = _post(client, body["url"], f"/evidence/{item.public_id}/confirm")
-    assert response.status_code == 302
+    response = submit(client, body["url"], f"/evidence/{item.public_id}/confirm", headers=EN)
+    assert_redirects(response)
     db.session.expire_all()
     item = db.session.scalar(select(Evidence).where(Evidence.public_id == body["id"]))
     assert item.status is EvidenceStatus.POOLED
     # the original and the words to remove are gone, from the bucket too
     assert set(_objects(s3, bucket, prefix)) == {_name(item.sha256, prefix)}
-    status, _, pooled = _get(_client(app, organizer.email), url)
+    status, _, pooled = _get(logged_in(app, organizer.email), url)
     assert (status, pooled) == (200, stored)
     assert _local_files(app) == []
     purge = app.test_cli_runner().invoke(args=["evidence", "purge"])
@@ -492,7 +480,7 @@ def test_a_case_bundle_is_built_into_and_downloaded_from_the_bucket(
     regulator = make_user(
         email="reg@example.org", role=UserRole.REGULATOR, authority=submission.authority
     )
-    client = _client(app, regulator.email)
+    client = logged_in(app, regulator.email)
     url = f"/regulator/cases/{submission.case.public_id}/bundle.zip"
     status, headers, data = _get(client, url)
     assert status == 200

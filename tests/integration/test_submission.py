@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from extensions import db
@@ -28,10 +27,9 @@ from models import (
 )
 from services.cases import membership as group_cases
 from services.petition import drafting, signing
-from tests.conftest import PASSWORD
-from tests.support.forms import csrf_token, login
+from tests.support.forms import csrf_token, logged_in, submit
+from tests.support.web import EN
 
-EN = {"Accept-Language": "en"}
 NARRATIVE = "WalletPro froze my balance after a top-up and support never answers my tickets."
 
 
@@ -94,19 +92,6 @@ def signed_case(
     return case
 
 
-def _client(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, email, PASSWORD, headers=EN).status_code == 302
-    return client
-
-
-def _post(client: FlaskClient, page: str, action: str, data: dict | None = None):
-    token = csrf_token(client.get(page, headers=EN).get_data(as_text=True))
-    return client.post(
-        action, data={"csrf_token": token, **(data or {})}, headers=EN, follow_redirects=True
-    )
-
-
 def _sign_third(case: GroupCase) -> None:
     membership = sorted(case.memberships, key=lambda m: m.id)[2]
     signing.sign(
@@ -121,9 +106,9 @@ def _sign_third(case: GroupCase) -> None:
 
 
 def _submit(app: Flask, case: GroupCase):
-    organizer = _client(app, "org@example.org")
+    organizer = logged_in(app, "org@example.org")
     page = f"/cases/{case.public_id}/petition"
-    return _post(organizer, page, f"{page}/submit")
+    return submit(organizer, page, f"{page}/submit", headers=EN, follow_redirects=True)
 
 
 def _regulator(make_user: Callable[..., User], authority: Authority, email: str) -> User:
@@ -133,7 +118,7 @@ def _regulator(make_user: Callable[..., User], authority: Authority, email: str)
 def test_submitting_needs_the_authoritys_minimum_of_signatures(
     app: Flask, signed_case: GroupCase
 ) -> None:
-    organizer = _client(app, "org@example.org")
+    organizer = logged_in(app, "org@example.org")
     page = organizer.get(f"/cases/{signed_case.public_id}/petition", headers=EN)
     html = page.get_data(as_text=True)
     assert "NFRA Consumer Protection needs at least 3 signatures; this version has 2." in html
@@ -167,15 +152,19 @@ def test_the_organizer_submits_and_everything_freezes(app: Flask, signed_case: G
     )
 
     # the case page shows it on the timeline; nothing can change any more
-    member = _client(app, "m2@example.org")
+    member = logged_in(app, "m2@example.org")
     assert "Submitted to the authority" in member.get(
         f"/cases/{case.public_id}", headers=EN
     ).get_data(as_text=True)
     again = _submit(app, case)
     assert db.session.scalar(select(func.count(Submission.id))) == 1
     assert "already been submitted" in again.get_data(as_text=True)
-    withdraw = _post(
-        member, f"/cases/{case.public_id}/petition", f"/cases/{case.public_id}/petition/withdraw"
+    withdraw = submit(
+        member,
+        f"/cases/{case.public_id}/petition",
+        f"/cases/{case.public_id}/petition/withdraw",
+        headers=EN,
+        follow_redirects=True,
     )
     assert withdraw.status_code == 200
     assert len(signing.signing_state(db.session, case, submission.version).active) == 3
@@ -183,9 +172,9 @@ def test_the_organizer_submits_and_everything_freezes(app: Flask, signed_case: G
 
 def test_only_an_organizer_can_submit(app: Flask, signed_case: GroupCase) -> None:
     _sign_third(signed_case)
-    member = _client(app, "m0@example.org")
+    member = logged_in(app, "m0@example.org")
     page = f"/cases/{signed_case.public_id}/petition"
-    response = _post(member, page, f"{page}/submit")
+    response = submit(member, page, f"{page}/submit", headers=EN, follow_redirects=True)
     assert "Only the organizers of this case can submit it." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Submission.id))) == 0
 
@@ -200,7 +189,7 @@ def test_the_regulator_sees_only_their_authoritys_cases(
     _submit(app, signed_case)
     _regulator(make_user, authorities["nfra"], "nfra@example.org")
     _regulator(make_user, authorities["cca"], "cca@example.org")
-    own = _client(app, "nfra@example.org")
+    own = logged_in(app, "nfra@example.org")
     inbox = own.get("/regulator/", headers=EN).get_data(as_text=True)
     assert "WalletPro freezes balances" in inbox
     page = own.get(f"/regulator/cases/{signed_case.public_id}", headers=EN)
@@ -212,13 +201,13 @@ def test_the_regulator_sees_only_their_authoritys_cases(
     assert "org@example.org" not in html  # did not
     assert "m1@example.org" not in html
 
-    other = _client(app, "cca@example.org")
+    other = logged_in(app, "cca@example.org")
     assert "WalletPro freezes balances" not in other.get("/regulator/", headers=EN).get_data(
         as_text=True
     )
     assert other.get(f"/regulator/cases/{signed_case.public_id}").status_code == 404
     assert other.get("/regulator/cases/doesnotexist").status_code == 404
-    member = _client(app, "m0@example.org")
+    member = logged_in(app, "m0@example.org")
     assert member.get("/regulator/").status_code == 403
 
 
@@ -231,7 +220,7 @@ def test_inbox_filters(
     _sign_third(signed_case)
     _submit(app, signed_case)
     _regulator(make_user, authorities["nfra"], "nfra@example.org")
-    client = _client(app, "nfra@example.org")
+    client = logged_in(app, "nfra@example.org")
     company = signed_case.company_id
     submitted = db.session.scalar(select(Submission)).submitted_at.date()
     cases = {
@@ -261,7 +250,7 @@ def test_status_reports_reach_the_members_and_a_final_one_closes_the_case(
     _sign_third(signed_case)
     _submit(app, signed_case)
     _regulator(make_user, authorities["nfra"], "nfra@example.org")
-    client = _client(app, "nfra@example.org")
+    client = logged_in(app, "nfra@example.org")
     page = f"/regulator/cases/{signed_case.public_id}"
     action = f"{page}/status"
 
@@ -275,11 +264,16 @@ def test_status_reports_reach_the_members_and_a_final_one_closes_the_case(
     assert refused.status_code == 422
     assert "Choose what the resolution gave the members." in refused.get_data(as_text=True)
 
-    answered = _post(
-        client, page, action, {"status": "company_answered", "note": "WalletPro will refund."}
+    answered = submit(
+        client,
+        page,
+        action,
+        {"status": "company_answered", "note": "WalletPro will refund."},
+        headers=EN,
+        follow_redirects=True,
     )
     assert "The status was recorded" in answered.get_data(as_text=True)
-    member = _client(app, "m0@example.org")
+    member = logged_in(app, "m0@example.org")
     case_page = member.get(f"/cases/{signed_case.public_id}", headers=EN).get_data(as_text=True)
     assert "Company answered" in case_page
     assert "WalletPro will refund." in case_page
@@ -287,14 +281,28 @@ def test_status_reports_reach_the_members_and_a_final_one_closes_the_case(
     kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == user.id))
     assert "status_changed" in list(kinds)
 
-    _post(client, page, action, {"status": "resolved", "outcome": "refund", "note": "Refunded."})
+    submit(
+        client,
+        page,
+        action,
+        {"status": "resolved", "outcome": "refund", "note": "Refunded."},
+        headers=EN,
+        follow_redirects=True,
+    )
     db.session.expire_all()
     case = db.session.get(GroupCase, signed_case.id)
     assert case.status is CaseStatus.CLOSED
     submission = db.session.scalar(select(Submission))
     assert submission.status is SubmissionStatus.RESOLVED
     assert submission.outcome == "refund"
-    late = _post(client, page, action, {"status": "rejected", "note": "No."})
+    late = submit(
+        client,
+        page,
+        action,
+        {"status": "rejected", "note": "No."},
+        headers=EN,
+        follow_redirects=True,
+    )
     assert "This case is closed" in late.get_data(as_text=True)
     assert db.session.scalar(select(Submission)).status is SubmissionStatus.RESOLVED
 
@@ -309,7 +317,7 @@ def test_a_regulator_of_another_authority_cannot_report(
     _submit(app, signed_case)
     _regulator(make_user, authorities["nfra"], "nfra@example.org")
     _regulator(make_user, authorities["cca"], "cca@example.org")
-    other = _client(app, "cca@example.org")
+    other = logged_in(app, "cca@example.org")
     other_token = csrf_token(other.get("/regulator/", headers=EN).get_data(as_text=True))
     response = other.post(
         f"/regulator/cases/{signed_case.public_id}/status",
@@ -334,7 +342,7 @@ def test_the_bundle_is_built_on_submission_and_downloads_with_ranges(
     assert submission.bundle_sha256  # built by the job the submission started
     _regulator(make_user, authorities["nfra"], "nfra@example.org")
     _regulator(make_user, authorities["cca"], "cca@example.org")
-    client = _client(app, "nfra@example.org")
+    client = logged_in(app, "nfra@example.org")
     page = client.get(f"/regulator/cases/{signed_case.public_id}", headers=EN)
     assert "Download the bundle" in page.get_data(as_text=True)
 
@@ -356,5 +364,5 @@ def test_the_bundle_is_built_on_submission_and_downloads_with_ranges(
     )
     assert downloads == 1  # the resumed tail is the same download
 
-    assert _client(app, "cca@example.org").get(url).status_code == 404
-    assert _client(app, "m0@example.org").get(url).status_code == 403
+    assert logged_in(app, "cca@example.org").get(url).status_code == 404
+    assert logged_in(app, "m0@example.org").get(url).status_code == 403

@@ -18,8 +18,8 @@ from models import AuditEvent, Authority, User, UserRole
 from services.accounts import two_factor
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, submit
+from tests.support.web import EN, assert_redirects
 
-EN = {"Accept-Language": "en"}
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 SECRET_IN_PAGE = re.compile(r"data-totp-secret>([A-Z2-7 ]+)<")
 CODE_IN_PAGE = re.compile(r"<code>([A-Z2-9]{5}-[A-Z2-9]{5})</code>")
@@ -51,7 +51,7 @@ def _set_up_through_the_page(client: FlaskClient) -> tuple[str, list[str]]:
 
 def _log_in(client: FlaskClient, make_user: Callable[..., User], email: str) -> User:
     user = make_user(email=email)
-    assert _password_step(client, email).status_code == 302
+    assert_redirects(_password_step(client, email))
     return user
 
 
@@ -138,11 +138,11 @@ def test_a_code_opens_one_session_only(app: Flask, enrolled: tuple[User, str, li
     code = pyotp.TOTP(secret).now()
     first, second = app.test_client(), app.test_client()
     for client in (first, second):
-        assert _password_step(client, user.email).status_code == 302
-    assert submit(first, "/account/two-step", data={"code": code}).status_code == 302
+        assert_redirects(_password_step(client, user.email))
+    assert_redirects(submit(first, "/account/two-step", data={"code": code}))
     replayed = submit(second, "/account/two-step", data={"code": code}, headers=EN)
     assert replayed.status_code == 401
-    assert second.get("/me/").status_code == 302
+    assert_redirects(second.get("/me/"))
 
 
 def test_codes_from_a_clock_half_a_minute_off_work_but_not_older(
@@ -188,7 +188,7 @@ def test_the_second_step_expires(
         follow_redirects=True,
     )
     assert "Please log in again" in late.get_data(as_text=True)
-    assert client.get("/me/").status_code == 302
+    assert_redirects(client.get("/me/"))
 
 
 def test_guessing_codes_is_throttled_per_account(
@@ -266,12 +266,11 @@ def test_regulators_and_admins_must_enrol_before_anything_else(
     _password_step(client, user.email)
     for path in ("/regulator/", "/me/", "/cases/", "/account/", "/notifications/"):
         response = client.get(path, headers=ZH)
-        assert response.status_code == 302, path
-        assert response.headers["Location"] == "/account/two-step/setup", path
+        assert_redirects(response, to="/account/two-step/setup")
     page = client.get("/account/two-step/setup", headers=ZH).get_data(as_text=True)
     assert "现在设置才能继续" in page
     # they can still leave
-    assert submit(client, "/account/two-step/setup", "/account/logout").status_code == 302
+    assert_redirects(submit(client, "/account/two-step/setup", "/account/logout"))
     assert client.get("/me/").headers["Location"].startswith("/account/login")
 
     _password_step(client, user.email)

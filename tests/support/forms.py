@@ -53,10 +53,12 @@ def login(client: FlaskClient, email: str, password: str, **kwargs: Any) -> Test
     return submit(client, "/account/two-step", data={"code": two_step.current_code(user)}, **kwargs)
 
 
-def logged_in(app: Flask, email: str, password: str = PASSWORD) -> FlaskClient:
-    """A browser of its own, logged in as ``email``."""
+def logged_in(
+    app: Flask, email: str, password: str = PASSWORD, *, home: str | None = None
+) -> FlaskClient:
+    """A browser of its own, logged in as ``email`` (and sent to ``home`` when given)."""
     client = app.test_client()
-    assert_redirects(login(client, email, password, headers=EN))
+    assert_redirects(login(client, email, password, headers=EN), to=home)
     return client
 
 

@@ -27,12 +27,13 @@ def is_redirect(status: int, method: str = "POST") -> bool:
 def assert_redirects(response: Any, to: str | None = None) -> str:
     """Assert that ``response`` (a Flask test or a requests response) is a temporary redirect fit
     for its request, and that it leads to ``to`` when given; return where it leads."""
-    method = response.request.method
+    request = response.request
+    asked = f"{request.method} {getattr(request, 'path', None) or request.path_url}"
     location = response.headers.get("Location", "")
-    assert is_redirect(response.status_code, method), (
-        f"{method} answered {response.status_code}, not a redirect (to {location!r})"
+    assert is_redirect(response.status_code, request.method), (
+        f"{asked} answered {response.status_code}, not a redirect (Location {location!r})"
     )
-    assert location, f"{method} answered {response.status_code} without a Location"
+    assert location, f"{asked} answered {response.status_code} without a Location"
     if to is not None:
-        assert location == to, f"redirected to {location!r}, not {to!r}"
+        assert location == to, f"{asked} redirected to {location!r}, not {to!r}"
     return location
