@@ -136,7 +136,7 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 
 @pytest.fixture
-def make_user(app: Flask) -> Callable[..., User]:
+def make_user(app: Flask) -> Callable[..., User]:  # noqa: ARG001 - needed for its side effect
     """``make_user(email=..., role=..., authority=...)``: a committed account with PASSWORD."""
     counter = iter(range(1, 10_000))
 
@@ -156,7 +156,7 @@ def make_user(app: Flask) -> Callable[..., User]:
 
 
 @pytest.fixture
-def make_company(app: Flask) -> Callable[..., Company]:
+def make_company(app: Flask) -> Callable[..., Company]:  # noqa: ARG001 - needed for its side effect
     """``make_company("alipay", "Alipay", "支付宝", aliases=[...])``, committed."""
 
     def factory(slug: str, name_en: str, name_zh: str, aliases: tuple[str, ...] = ()) -> Company:
@@ -170,7 +170,7 @@ def make_company(app: Flask) -> Callable[..., Company]:
 
 
 @pytest.fixture
-def make_complaint(app: Flask) -> Callable[..., Complaint]:
+def make_complaint(app: Flask) -> Callable[..., Complaint]:  # noqa: ARG001 - needed for its side effect
     """``make_complaint(owner, company, narrative, category="refund", ...)``: filed through the
     service (so it is indexed), committed."""
 
@@ -207,7 +207,7 @@ def make_complaint(app: Flask) -> Callable[..., Complaint]:
 
 
 @pytest.fixture
-def demo(app: Flask) -> None:
+def demo(app: Flask) -> None:  # noqa: ARG001 - needed for its side effect
     from services.demo import load_demo
 
     load_demo(db.session)

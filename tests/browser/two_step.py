@@ -29,7 +29,7 @@ def _next_code(email: str) -> str:
 
 
 def pass_second_step(
-    page: Page, email: str, on_page: Callable[[str], None] = lambda label: None
+    page: Page, email: str, on_page: Callable[[str], None] = lambda _label: None
 ) -> bool:
     """After the password: set up or answer the second step if the site asks; True if it did.
     ``on_page`` is called on each page it shows (to check it). Leaves the browser on the page

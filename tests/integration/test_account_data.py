@@ -194,14 +194,14 @@ def build_world(
 
 @pytest.fixture
 def world(
-    app: Flask,
+    app: Flask,  # noqa: ARG001 - needed for its side effect
     make_user: Callable[..., User],
     make_company: Callable[..., Company],
     make_complaint: Callable[..., Complaint],
     monkeypatch: pytest.MonkeyPatch,
 ) -> World:
     # the bundle (seconds: its PDF) is built by the one test that reads it, after deleting
-    monkeypatch.setattr(submissions.bundle_job, "enqueue_build", lambda *a, **k: None)
+    monkeypatch.setattr(submissions.bundle_job, "enqueue_build", lambda *_a, **_k: None)
     return build_world(make_user, make_company, make_complaint)
 
 
@@ -294,7 +294,8 @@ def test_the_export_holds_the_members_data_and_no_secret_nor_anyone_elses(
     assert OTHER_NARRATIVE not in raw
 
 
-def test_the_export_and_data_page_need_a_login_and_are_per_member(app: Flask, world: World) -> None:
+@pytest.mark.usefixtures("world")
+def test_the_export_and_data_page_need_a_login_and_are_per_member(app: Flask) -> None:
     visitor = app.test_client()
     for page in ("/me/data", "/me/data/export.json"):
         response = visitor.get(page, headers=EN)
@@ -338,13 +339,14 @@ def test_a_wrong_password_deletes_nothing(app: Flask, world: World) -> None:
     assert client.get("/me/", headers=EN).status_code == 200  # still logged in
 
 
+@pytest.mark.usefixtures("app")
 def test_a_failure_midway_leaves_everything_as_it_was(
-    app: Flask, world: World, monkeypatch: pytest.MonkeyPatch
+    world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One transaction: cases left, evidence withdrawn and complaints deleted before the
     failure all come back, and no stored file is deleted."""
 
-    def broken(user: User) -> None:
+    def broken(_user: User) -> None:
         raise RuntimeError("the database went away")
 
     before = _snapshot()

@@ -54,7 +54,7 @@ IPV6 = re.compile(r"\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,7}\b", re.IGNORECASE)
 
 
 @pytest.fixture
-def authorities(app: Flask) -> dict[str, Authority]:
+def authorities(app: Flask) -> dict[str, Authority]:  # noqa: ARG001 - needed for its side effect
     """The demo's world, plus the authority :func:`signed_case` addresses: a realistic run
     has many named members who must not show up in the log."""
     load_demo(db.session)
@@ -122,11 +122,11 @@ def _values(event: AuditEvent) -> list[str]:
 ID_LIKE = re.compile(r"[A-Za-z0-9_.:-]{0,64}", re.ASCII)
 
 
+@pytest.mark.usefixtures("admin")
 def test_a_realistic_run_is_in_the_log_and_no_personal_data_is(
     app: Flask,
     signed_case: GroupCase,  # noqa: F811
     authorities: dict[str, Authority],
-    admin: User,
     make_user: Callable[..., User],
 ) -> None:
     member = db.session.scalar(select(User).where(User.email == "m0@example.org"))
@@ -200,7 +200,8 @@ DAY2 = datetime(2025, 3, 5, 23, 59, tzinfo=UTC)
 CASE_ID = "abcdefghjkmn"
 
 
-def test_each_filter_narrows_the_list_and_they_combine(app: Flask, admin: User) -> None:
+@pytest.mark.usefixtures("admin")
+def test_each_filter_narrows_the_list_and_they_combine(app: Flask) -> None:
     client = _admin_client(app)
     a = _record("login.failed", 101, "user", 101, at=DAY1).id
     b = _record("login.succeeded", 101, "user", 101, at=DAY2, second_step="app").id
@@ -248,7 +249,8 @@ def _older_link(html: str) -> str | None:
     return match.group(1).replace("&amp;", "&") if match else None
 
 
-def test_pages_go_back_fifty_at_a_time_without_overlap(app: Flask, admin: User) -> None:
+@pytest.mark.usefixtures("admin")
+def test_pages_go_back_fifty_at_a_time_without_overlap(app: Flask) -> None:
     client = _admin_client(app)
     db.session.add_all(
         AuditEvent(action="api_token.used", actor_user_id=7, target_type="api_token", target_id="3")
@@ -322,9 +324,9 @@ def _without_tokens(html: str) -> str:
     return re.sub(r'name="next" value="[^"]*"', "", html)
 
 
+@pytest.mark.usefixtures("admin")
 def test_everyone_but_an_admin_gets_what_a_random_address_gets(
     app: Flask,
-    admin: User,
     make_user: Callable[..., User],
     make_company: Callable[..., Any],
     make_complaint: Callable[..., Complaint],
@@ -393,7 +395,8 @@ BAD_FILTERS = [
 ]
 
 
-def test_bad_filter_values_are_refused_with_a_message(app: Flask, admin: User) -> None:
+@pytest.mark.usefixtures("admin")
+def test_bad_filter_values_are_refused_with_a_message(app: Flask) -> None:
     client = _admin_client(app)
     _record("login.failed", 101, "user", 101, at=DAY1)
     for params, message in BAD_FILTERS:
@@ -411,8 +414,9 @@ def test_bad_filter_values_are_refused_with_a_message(app: Flask, admin: User) -
 # -- role changes from the command line ------------------------------------------------------
 
 
+@pytest.mark.usefixtures("admin")
 def test_role_changes_and_deactivation_from_the_command_line_are_audited(
-    app: Flask, admin: User, make_user: Callable[..., User]
+    app: Flask, make_user: Callable[..., User]
 ) -> None:
     from flask.testing import FlaskCliRunner
 
@@ -497,7 +501,8 @@ def test_role_changes_and_deactivation_from_the_command_line_are_audited(
     ]
 
 
-def test_any_query_string_answers_the_page_or_a_400_never_an_error(app: Flask, admin: User) -> None:
+@pytest.mark.usefixtures("admin")
+def test_any_query_string_answers_the_page_or_a_400_never_an_error(app: Flask) -> None:
     """Whatever is typed or pasted into the address bar: a list or a message (a NUL character,
     for one, is refused before it reaches PostgreSQL, which would reject it)."""
     client = _admin_client(app)

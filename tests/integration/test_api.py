@@ -47,7 +47,7 @@ def _auth(secret: str) -> dict[str, str]:
 
 @pytest.fixture
 def nfra_token(
-    submitted: GroupCase,
+    submitted: GroupCase,  # noqa: ARG001 - needed for its side effect
     authorities: dict[str, Authority],  # noqa: F811
     make_user: Callable[..., User],
 ) -> str:
@@ -96,10 +96,9 @@ def test_members_cannot_make_tokens(app: Flask, make_user: Callable[..., User]) 
     assert client.get("/regulator/tokens").status_code == 403
 
 
+@pytest.mark.usefixtures("nfra_token")
 @pytest.mark.parametrize("header", [None, "Bearer ", "Bearer chorus_wrong", "Basic abc"])
-def test_requests_without_a_valid_token_are_refused(
-    app: Flask, nfra_token: str, header: str | None
-) -> None:
+def test_requests_without_a_valid_token_are_refused(app: Flask, header: str | None) -> None:
     headers = {"Authorization": header} if header else {}
     response = app.test_client().get("/api/v1/cases", headers=headers)
     assert response.status_code == 401

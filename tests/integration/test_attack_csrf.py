@@ -56,10 +56,10 @@ def _tampered(token: str) -> str:
 
 #: (what is sent instead of the session's token, None: no field at all; language shown)
 FORGERIES: list[tuple[str, Callable[[Actor, Actor], str | None], str]] = [
-    ("no token", lambda own, other: None, "en"),
-    ("another session's token", lambda own, other: other.csrf, "zh"),
-    ("a tampered token", lambda own, other: _tampered(own.csrf), "en"),
-    ("no token at all", lambda own, other: "not-a-csrf-token", "zh"),
+    ("no token", lambda _own, _other: None, "en"),
+    ("another session's token", lambda _own, other: other.csrf, "zh"),
+    ("a tampered token", lambda own, _other: _tampered(own.csrf), "en"),
+    ("no token at all", lambda _own, _other: "not-a-csrf-token", "zh"),
 ]
 
 
@@ -133,7 +133,7 @@ def test_forged_posts_are_refused_in_the_users_language_and_change_nothing(
     for endpoint, kinds in POST.items():
         if endpoint.split(".")[0] in EXEMPT_BLUEPRINTS:
             continue
-        payload = PAYLOADS.get(endpoint, lambda w, k: {})
+        payload = PAYLOADS.get(endpoint, lambda _w, _k: {})
         for kind, role, allowed in _tried_as(kinds):
             key = world.user(kind, role)
             actor = actor_for_row(app, world, actors, endpoint, key)

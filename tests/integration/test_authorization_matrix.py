@@ -965,7 +965,7 @@ def test_what_is_not_yours_answers_exactly_like_what_does_not_exist(
 Payload = Callable[[World, str], dict[str, Any]]
 
 
-def _new_complaint(world: World, kind: str) -> dict[str, Any]:
+def _new_complaint(world: World, _kind: str) -> dict[str, Any]:
     return {
         "company": "FreeCo",
         "category": str(world.category_id),
@@ -978,33 +978,33 @@ def _new_complaint(world: World, kind: str) -> dict[str, Any]:
 
 
 PAYLOADS: dict[str, Payload] = {
-    "main.set_language": lambda w, k: {"lang": "en"},
-    "auth.login": lambda w, k: {"email": w.people["spare"].email, "password": PASSWORD},
-    "auth.register": lambda w, k: {
+    "main.set_language": lambda _w, _k: {"lang": "en"},
+    "auth.login": lambda w, _k: {"email": w.people["spare"].email, "password": PASSWORD},
+    "auth.register": lambda w, _k: {
         "email": f"newcomer{w.serial()}.matrix@example.org",
         "display_name": "Newcomer",
         "password": PASSWORD,
         "confirm": PASSWORD,
         "locale": "en",
     },
-    "auth.preferences": lambda w, k: {"locale": "en"},
-    "auth.two_factor_setup": lambda w, k: {"code": "000000"},
-    "auth.two_step": lambda w, k: {"code": "000000"},
-    "auth.renew_recovery_codes": lambda w, k: {"password": PASSWORD},
-    "auth.disable_two_factor": lambda w, k: {"password": PASSWORD},
-    "me.delete_account": lambda w, k: {"password": "not the password"},
-    "auth.change_password": lambda w, k: {
+    "auth.preferences": lambda _w, _k: {"locale": "en"},
+    "auth.two_factor_setup": lambda _w, _k: {"code": "000000"},
+    "auth.two_step": lambda _w, _k: {"code": "000000"},
+    "auth.renew_recovery_codes": lambda _w, _k: {"password": PASSWORD},
+    "auth.disable_two_factor": lambda _w, _k: {"password": PASSWORD},
+    "me.delete_account": lambda _w, _k: {"password": "not the password"},
+    "auth.change_password": lambda _w, _k: {
         "current_password": PASSWORD,
         "new_password": NEW_PASSWORD,
         "confirm": NEW_PASSWORD,
     },
     "complaints.new": _new_complaint,
     "complaints.edit": lambda w, k: w.complaint_forms[k],
-    "complaints.start_case": lambda w, k: {"title": "Started by the matrix", "summary": ""},
-    "regulator.tokens": lambda w, k: {"name": "another system"},
-    "petition.comment": lambda w, k: {"body": "A word from the matrix."},
+    "complaints.start_case": lambda _w, _k: {"title": "Started by the matrix", "summary": ""},
+    "regulator.tokens": lambda _w, _k: {"name": "another system"},
+    "petition.comment": lambda _w, _k: {"body": "A word from the matrix."},
     "petition.members": lambda w, k: {"pseudonym": w.pseudonym(k, M), "action": "remove"},
-    "petition.edit": lambda w, k: {
+    "petition.edit": lambda w, _k: {
         "title": "Version from the matrix",
         "authority": str(w.authority_x),
         "facts": "Facts.",
@@ -1017,14 +1017,14 @@ PAYLOADS: dict[str, Payload] = {
         "share_identity": "pseudonym",
     },
     "petition.sign_again": lambda w, k: {"version_sha256": w.open_sha(k)},
-    "evidence.upload": lambda w, k: {
+    "evidence.upload": lambda _w, _k: {
         "files": (io.BytesIO(b"A note the matrix adds as evidence.\n"), "note.txt"),
         "words": "",
     },
-    "evidence.words": lambda w, k: {"words": "matrixword"},
-    "evidence.boxes": lambda w, k: {"boxes": "{}"},
-    "regulator.status": lambda w, k: {"status": "received", "outcome": "", "note": ""},
-    "api.post_status": lambda w, k: {"status": "under_review"},
+    "evidence.words": lambda _w, _k: {"words": "matrixword"},
+    "evidence.boxes": lambda _w, _k: {"boxes": "{}"},
+    "regulator.status": lambda _w, _k: {"status": "received", "outcome": "", "note": ""},
+    "api.post_status": lambda _w, _k: {"status": "under_review"},
 }
 
 
@@ -1057,7 +1057,7 @@ def test_every_post_by_every_role_and_refusals_change_nothing(
             failures.append(f"POST {url} as {key} with {data}: {answer.describe()}")
 
     for endpoint, kinds in POST.items():
-        payload = PAYLOADS.get(endpoint, lambda w, k: {})
+        payload = PAYLOADS.get(endpoint, lambda _w, _k: {})
         for kind, allowed in kinds.items():
             url = url_for_cell(app, endpoint, world.values(kind))
             before = fingerprint()
@@ -1090,8 +1090,8 @@ def _common_prefix(a: str, b: str) -> int:
     )
 
 
+@pytest.mark.usefixtures("app")
 def test_public_ids_are_long_random_and_unrelated(
-    app: Flask,
     make_user: Callable[..., User],
     make_company: Callable[..., Company],
     make_complaint: Callable[..., Complaint],

@@ -68,7 +68,7 @@ from tests.support.web import EN, assert_redirects, is_redirect
 
 
 @pytest.fixture
-def revisioned(app: Flask, database_url: str) -> Iterator[None]:
+def revisioned(app: Flask, database_url: str) -> Iterator[None]:  # noqa: ARG001 - needed for its side effect
     """The test database carries its schema revision, as a migrated one does (the fixtures
     create tables from the models, which the migration tests prove identical)."""
     stamp()
@@ -196,10 +196,9 @@ def build_world(app: Flask) -> str:
     return submission.case.public_id
 
 
+@pytest.mark.usefixtures("demo", "revisioned")
 def test_a_restored_instance_is_the_same_and_serves_and_its_bundle_verifies(
     app: Flask,
-    demo: None,
-    revisioned: None,
     database_url: str,
     service_config: dict[str, Any],
     tmp_path: Path,
@@ -260,9 +259,9 @@ def _count(engine: Engine, model: type[Base]) -> int:
 HISTORY = 15_000
 
 
+@pytest.mark.usefixtures("revisioned")
 def test_a_backup_taken_while_members_sign_restores_consistent(
     app: Flask,
-    revisioned: None,
     database_url: str,
     service_config: dict[str, Any],
     tmp_path: Path,
@@ -423,10 +422,9 @@ def _refused(result: Any, words: str) -> None:
     assert isinstance(result.exception, SystemExit)
 
 
+@pytest.mark.usefixtures("demo", "revisioned")
 def test_refusals_leave_the_target_as_it_was(
     app: Flask,
-    demo: None,
-    revisioned: None,
     database_url: str,
     service_config: dict[str, Any],
     tmp_path: Path,
@@ -469,10 +467,9 @@ def test_refusals_leave_the_target_as_it_was(
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
+@pytest.mark.usefixtures("demo", "revisioned")
 @SQLITE_ONLY
-def test_any_flipped_byte_anywhere_is_found(
-    app: Flask, demo: None, revisioned: None, tmp_path: Path
-) -> None:
+def test_any_flipped_byte_anywhere_is_found(app: Flask, tmp_path: Path) -> None:
     """Headers, data, padding, the manifest, its checksum, the end blocks: no byte escapes."""
     original = backup(app, tmp_path).read_bytes()
     damaged = tmp_path / "damaged.tar"

@@ -124,7 +124,7 @@ def prepare(session: Session) -> Submission:
 
 
 @pytest.fixture
-def submitted(app: Flask, demo: None) -> Submission:
+def submitted(app: Flask, demo: None) -> Submission:  # noqa: ARG001 - needed for its side effect
     return prepare(db.session)
 
 
@@ -401,24 +401,24 @@ def _case(
 TAMPERING = [
     _case(
         "payload-byte-same-size",
-        lambda f, ctx: f.update({bag.COMPLAINTS: _flip_middle(f[bag.COMPLAINTS])}),
+        lambda f, _ctx: f.update({bag.COMPLAINTS: _flip_middle(f[bag.COMPLAINTS])}),
         "data/complaints.csv: SHA-256 mismatch: manifest-sha256.txt says {old}, the file has {new}",
     ),
     _case(
         "file-added",
-        lambda f, ctx: f.update({"data/extra.txt": b"added later"}),
+        lambda f, _ctx: f.update({"data/extra.txt": b"added later"}),
         "data/extra.txt: not listed in manifest-sha256.txt (a file was added)",
         "Payload-Oxum mismatch: bag-info.txt says",
     ),
     _case(
         "file-removed",
-        lambda f, ctx: f.pop(_evidence_png(f)) and None,
+        lambda f, _ctx: f.pop(_evidence_png(f)) and None,
         "{png}: listed in manifest-sha256.txt but missing from the bag",
         "Payload-Oxum mismatch",
     ),
     _case(
         "manifest-line-edited",
-        lambda f, ctx: f.update(
+        lambda f, _ctx: f.update(
             {bag.MANIFEST: f[bag.MANIFEST].replace(_sha(f[bag.COMPLAINT_MD]).encode(), b"0" * 64)}
         ),
         f"data/complaint.md: SHA-256 mismatch: manifest-sha256.txt says {'0' * 64}",
@@ -426,44 +426,44 @@ TAMPERING = [
     ),
     _case(
         "tag-manifest-edited",
-        lambda f, ctx: f.update({bag.COMPLAINT_MD: _flip_middle(f[bag.COMPLAINT_MD])}),
+        lambda f, _ctx: f.update({bag.COMPLAINT_MD: _flip_middle(f[bag.COMPLAINT_MD])}),
         "tagmanifest-sha256.txt.sig: the signature does not match tagmanifest-sha256.txt "
         "under the included key",
         reseal="unsigned",
     ),
     _case(
         "signature-by-another-key",
-        lambda f, ctx: f.update({bag.COMPLAINT_MD: _flip_middle(f[bag.COMPLAINT_MD])}),
+        lambda f, _ctx: f.update({bag.COMPLAINT_MD: _flip_middle(f[bag.COMPLAINT_MD])}),
         "tagmanifest-sha256.txt.sig: the signature does not match",
         reseal="other-key",
     ),
     _case(
         "signature-missing",
-        lambda f, ctx: f.pop(bag.SIGNATURE) and None,
+        lambda f, _ctx: f.pop(bag.SIGNATURE) and None,
         "tagmanifest-sha256.txt.sig: missing: the bag is not signed",
     ),
     _case(
         "log-entry-edited-and-resigned",
-        lambda f, ctx: _edit_log_entry(f),
+        lambda f, _ctx: _edit_log_entry(f),
         "data/signature-log.jsonl: chain broken: entry 2 was altered",
         reseal="real-key",
     ),
     _case(
         "signatory-not-in-log",
-        lambda f, ctx: _bad_signatory(f),
+        lambda f, _ctx: _bad_signatory(f),
         f"data/signatories.csv line 2: signer {{first}} has entry hash {'f' * 64}, "
         "which is not their signature in data/signature-log.jsonl",
         reseal="real-key",
     ),
     _case(
         "bagit-version-0.97",
-        lambda f, ctx: f.update({bag.BAGIT: f[bag.BAGIT].replace(b"1.0", b"0.97")}),
+        lambda f, _ctx: f.update({bag.BAGIT: f[bag.BAGIT].replace(b"1.0", b"0.97")}),
         "bagit.txt: BagIt-Version is '0.97', expected '1.0'",
         reseal="real-key",
     ),
     _case(
         "uncovered-tag-file",
-        lambda f, ctx: f.update({"notes.txt": b"hello"}),
+        lambda f, _ctx: f.update({"notes.txt": b"hello"}),
         "notes.txt: tag file not covered by tagmanifest-sha256.txt",
     ),
 ]
@@ -630,7 +630,7 @@ def _stored_keys() -> set[str]:
 def test_a_crash_midway_leaves_no_bundle(
     submitted: Submission, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def dying_read(storage: Any, key: str) -> Iterator[bytes]:
+    def dying_read(_storage: Any, _key: str) -> Iterator[bytes]:
         yield b"half of a file"
         raise RuntimeError("the disk went away")
 
@@ -675,15 +675,16 @@ def test_missing_evidence_fails_the_job_at_once_naming_the_file(submitted: Submi
 # -- memory ----------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("app")
 @SQLITE_ONLY
-def test_memory_stays_flat_as_the_case_grows(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_memory_stays_flat_as_the_case_grows(monkeypatch: pytest.MonkeyPatch) -> None:
     """Ten times the signers and evidence files: the peak of traced memory barely moves (the
     only growth is one manifest line and one zip directory record per file). The PDF is left
     out: it holds the complaint text only (its font costs a constant ~50 MB, and time, under
     tracemalloc), so what is measured is everything that scales with the case."""
     from bench.bundle_build import seed_case
 
-    monkeypatch.setattr(bundle_contents, "complaint_pdf", lambda facts: b"%PDF-1.7 stand-in")
+    monkeypatch.setattr(bundle_contents, "complaint_pdf", lambda _facts: b"%PDF-1.7 stand-in")
     small = seed_case(db.session, signers=500, files=20, total_bytes=2 * 2**20, seed=1)
     large = seed_case(db.session, signers=5000, files=200, total_bytes=20 * 2**20, seed=2)
     db.session.commit()

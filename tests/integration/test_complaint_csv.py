@@ -98,7 +98,7 @@ def association(make_user: Callable[..., User]) -> User:
 
 
 @pytest.fixture
-def wallets(app: object) -> dict[str, Company]:
+def wallets(app: object) -> dict[str, Company]:  # noqa: ARG001 - needed for its side effect
     """A few companies with their Chinese names, without the whole demo."""
     companies = {
         slug: create_company(db.session, slug=slug, name_en=en, name_zh=zh)
@@ -333,11 +333,10 @@ TRICKY_NARRATIVES = (
 )
 
 
-@pytest.mark.usefixtures("association")
+@pytest.mark.usefixtures("association", "wallets")
 def test_export_then_import_reproduces_every_complaint_exactly(
     runner: FlaskCliRunner,
     make_user: Callable[..., User],
-    wallets: dict[str, Company],
     tmp_path: Path,
 ) -> None:
     member = make_user(email="member@example.org")
@@ -378,10 +377,10 @@ def test_export_then_import_reproduces_every_complaint_exactly(
     assert facts(owned_by(OWNER)) == facts(owned_by("member@example.org"))
 
 
+@pytest.mark.usefixtures("wallets")
 def test_export_filters_by_company_slug(
     runner: FlaskCliRunner,
     make_user: Callable[..., User],
-    wallets: dict[str, Company],
     tmp_path: Path,
 ) -> None:
     member = make_user()

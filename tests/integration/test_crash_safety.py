@@ -277,9 +277,9 @@ def _spooling(server: Server, spool: Path) -> bool:
     return False
 
 
+@pytest.mark.usefixtures("database_url")
 def test_an_upload_killed_mid_body_leaves_nothing_and_keeps_the_pool(
     app: Flask,
-    database_url: str,
     member: User,
     case_id: str,
     serve: Serve,
@@ -627,9 +627,8 @@ def _count_signatures(case_public_id: str) -> int:
         return 0
 
 
-def test_signatures_answered_before_a_kill_survive_it(
-    app: Flask, database_url: str, serve: Serve
-) -> None:
+@pytest.mark.usefixtures("database_url")
+def test_signatures_answered_before_a_kill_survive_it(app: Flask, serve: Serve) -> None:
     with app.test_request_context():
         case_id, emails = build_signing_case(db.session, SIGNERS, SIGNER_PASSWORD)
     server = serve(workers=2)

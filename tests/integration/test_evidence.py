@@ -73,7 +73,7 @@ def people(
 
 
 @pytest.fixture
-def case(people: dict[str, User]) -> GroupCase:
+def case(people: dict[str, User]) -> GroupCase:  # noqa: ARG001 - needed for its side effect
     return db.session.scalar(select(GroupCase))
 
 

@@ -153,7 +153,7 @@ def _really(kind: EvidenceKind, data: bytes) -> bool:
 def member(
     app: Flask,
     tmp_path: Path,
-    organizer: User,
+    organizer: User,  # noqa: ARG001 - needed for its side effect
     make_user: Callable[..., User],
     make_complaint: Callable[..., Complaint],
 ) -> User:

@@ -280,8 +280,8 @@ def test_figures_hidden_until_five_members_then_shown_with_charts(
         assert person.email not in page
 
 
+@pytest.mark.usefixtures("app")
 def test_case_page_query_count_does_not_grow_with_members(
-    app: Flask,
     client: FlaskClient,
     make_user: Callable[..., User],
     make_complaint: Callable[..., Complaint],

@@ -25,12 +25,12 @@ def _flaky(job: Job, report: jobs.Report) -> None:
         raise RuntimeError("crash")
 
 
-def _refused(job: Job, report: jobs.Report) -> None:
+def _refused(_job: Job, _report: jobs.Report) -> None:
     raise DomainError("This file could not be read.")
 
 
 jobs.register("test.flaky", _flaky)
-jobs.register("test.refused", _refused, on_failure=lambda job, message: FAILED.append(message))
+jobs.register("test.refused", _refused, on_failure=lambda _job, message: FAILED.append(message))
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +44,8 @@ def _job(public_id: str) -> Job:
     return db.session.scalar(db.select(Job).where(Job.public_id == public_id))
 
 
-def test_a_crashing_job_is_retried_until_it_succeeds(app: Flask) -> None:
+@pytest.mark.usefixtures("app")
+def test_a_crashing_job_is_retried_until_it_succeeds() -> None:
     job = jobs.enqueue("test.flaky", {"succeed_on": 3}, user_id=None)
     db.session.commit()
     done = _job(job.public_id)
@@ -53,7 +54,8 @@ def test_a_crashing_job_is_retried_until_it_succeeds(app: Flask) -> None:
     assert done.attempts == 3
 
 
-def test_a_job_that_keeps_crashing_fails_with_a_generic_reason(app: Flask) -> None:
+@pytest.mark.usefixtures("app")
+def test_a_job_that_keeps_crashing_fails_with_a_generic_reason() -> None:
     job = jobs.enqueue("test.flaky", {"succeed_on": 99}, user_id=None)
     db.session.commit()
     failed = _job(job.public_id)
@@ -62,7 +64,8 @@ def test_a_job_that_keeps_crashing_fails_with_a_generic_reason(app: Flask) -> No
     assert failed.error == jobs.GENERIC_FAILURE
 
 
-def test_a_refused_job_fails_at_once_with_its_message(app: Flask) -> None:
+@pytest.mark.usefixtures("app")
+def test_a_refused_job_fails_at_once_with_its_message() -> None:
     job = jobs.enqueue("test.refused", {}, user_id=None)
     db.session.commit()
     failed = _job(job.public_id)
@@ -72,7 +75,8 @@ def test_a_refused_job_fails_at_once_with_its_message(app: Flask) -> None:
     assert FAILED == ["This file could not be read."]
 
 
-def test_a_rolled_back_job_never_runs(app: Flask) -> None:
+@pytest.mark.usefixtures("app")
+def test_a_rolled_back_job_never_runs() -> None:
     jobs.enqueue("test.flaky", {"succeed_on": 1}, user_id=None)
     db.session.rollback()
     db.session.commit()
@@ -80,7 +84,8 @@ def test_a_rolled_back_job_never_runs(app: Flask) -> None:
     assert db.session.scalar(db.select(db.func.count(Job.id))) == 0
 
 
-def test_a_job_whose_runner_vanished_is_picked_up_again(app: Flask) -> None:
+@pytest.mark.usefixtures("app")
+def test_a_job_whose_runner_vanished_is_picked_up_again() -> None:
     job = Job(kind="test.flaky", payload={"succeed_on": 1}, status=JobStatus.RUNNING, attempts=1)
     job.heartbeat_at = utcnow() - timedelta(minutes=11)
     db.session.add(job)
@@ -96,7 +101,8 @@ def test_a_job_whose_runner_vanished_is_picked_up_again(app: Flask) -> None:
     assert not jobs.run(fresh.id)  # and nobody else can claim it
 
 
-def test_a_stale_job_without_attempts_left_is_failed(app: Flask) -> None:
+@pytest.mark.usefixtures("app")
+def test_a_stale_job_without_attempts_left_is_failed() -> None:
     job = Job(kind="test.flaky", payload={"succeed_on": 1}, status=JobStatus.RUNNING)
     job.attempts = jobs.MAX_ATTEMPTS
     job.heartbeat_at = utcnow() - timedelta(hours=1)

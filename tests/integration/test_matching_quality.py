@@ -3,6 +3,8 @@ must give exactly the same answers."""
 
 from __future__ import annotations
 
+import pytest
+
 from bench.matching_quality import evaluate, load_companies, load_dataset
 from extensions import db
 from services.matching.ranking import DEFAULT_WEIGHTS
@@ -12,7 +14,8 @@ from services.matching.ranking import DEFAULT_WEIGHTS
 EXPECTED = {"queries": 293, "at1": 280, "at3": 293, "twins": [134, 121]}
 
 
-def test_ranking_quality_and_identical_results_on_both_databases(app: object) -> None:
+@pytest.mark.usefixtures("app")
+def test_ranking_quality_and_identical_results_on_both_databases() -> None:
     load_companies(db.session)
     db.session.commit()
     report = evaluate(db.session, load_dataset(), {"default": DEFAULT_WEIGHTS})["default"]

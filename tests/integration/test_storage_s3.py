@@ -450,8 +450,9 @@ def test_evidence_lives_in_the_bucket_only(
     ]
 
 
+@pytest.mark.usefixtures("demo")
 def test_a_case_bundle_is_built_into_and_downloaded_from_the_bucket(
-    app: Flask, demo: None, s3: Any, make_user: Callable[..., User]
+    app: Flask, s3: Any, make_user: Callable[..., User]
 ) -> None:
     submission = db.session.scalars(
         select(Submission).where(Submission.bundle_sha256.is_(None)).order_by(Submission.id)

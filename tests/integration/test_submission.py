@@ -44,7 +44,7 @@ def authorities() -> dict[str, Authority]:
 
 @pytest.fixture
 def signed_case(
-    app: Flask,
+    app: Flask,  # noqa: ARG001 - needed for its side effect
     make_user: Callable[..., User],
     make_company: Callable[..., Company],
     make_complaint: Callable[..., Complaint],

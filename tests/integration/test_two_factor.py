@@ -145,8 +145,9 @@ def test_a_code_opens_one_session_only(app: Flask, enrolled: tuple[User, str, li
     assert_redirects(second.get("/me/"))
 
 
+@pytest.mark.usefixtures("app")
 def test_codes_from_a_clock_half_a_minute_off_work_but_not_older(
-    app: Flask, enrolled: tuple[User, str, list[str]]
+    enrolled: tuple[User, str, list[str]],
 ) -> None:
     user, secret, _codes = enrolled
     totp, now = pyotp.TOTP(secret), time.time()  # one instant: no step boundary in between

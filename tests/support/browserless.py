@@ -11,7 +11,7 @@ from tests.support.forms import csrf_token
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
+    def redirect_request(self, *_args: object, **_kwargs: object) -> None:
         return None
 
 

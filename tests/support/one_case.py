@@ -32,7 +32,7 @@ def organizer(
 
 
 @pytest.fixture
-def case_id(organizer: User) -> str:
+def case_id(organizer: User) -> str:  # noqa: ARG001 - needed for its side effect
     public_id = db.session.scalar(select(GroupCase.public_id))
     assert public_id is not None
     return public_id

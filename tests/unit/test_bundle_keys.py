@@ -36,7 +36,8 @@ def test_key_is_created_once_private_and_reused(instance: Path) -> None:
     assert first.startswith(b"-----BEGIN PUBLIC KEY-----")
 
 
-def test_signature_verifies_and_key_id_names_the_raw_key(instance: Path) -> None:
+@pytest.mark.usefixtures("instance")
+def test_signature_verifies_and_key_id_names_the_raw_key() -> None:
     signature = keys.sign(b"tag manifest bytes")
     public = keys.load_public_key(keys.public_key_pem())
     public.verify(signature, b"tag manifest bytes")  # raises if wrong

@@ -137,7 +137,7 @@ def test_failure_mid_write_leaves_no_final_file_and_no_temporary_file(tmp_path: 
 def test_failure_of_the_rename_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse(src: object, dst: object) -> None:
+    def refuse(_src: object, _dst: object) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(storage_module.os, "replace", refuse)
