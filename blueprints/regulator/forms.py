@@ -1,15 +1,38 @@
-"""The regulator's status report on a submitted case."""
+"""The regulator's inbox filters, and the status report on a submitted case.
+
+The inbox filters are a GET form read strictly, as the audit log's are: a filter that does not
+parse is shown next to its field with a 400, never silently dropped, for an inbox read with a
+filter quietly reset shows cases the regulator believes were excluded.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired
+from wtforms import (
+    Form,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, Optional
 
-from models import SubmissionStatus
+from blueprints.admin.forms import EARLIEST, LATEST
+from blueprints.cases.forms import one_of_the_choices
+from blueprints.complaints.forms import LocalDateField
+from blueprints.forms import QUERY_INT_MAX
+from models import Category, Company, SubmissionStatus
+from services.platform.i18n import localized
 from services.platform.labels import OUTCOME, SUBMISSION_STATUS
 from services.submissions.lifecycle import NOTE_MAX, OUTCOMES
+from services.submissions.regulator_inbox import InboxFilters
 
 #: every status but the first, which only submitting sets
 REPORTABLE = [s for s in SubmissionStatus if s is not SubmissionStatus.SUBMITTED]
@@ -43,3 +66,112 @@ class TokenForm(FlaskForm):
         validators=[DataRequired(message=_l("Give the token a name."))],
         render_kw={"maxlength": 80},
     )
+
+
+def _in_range(form: Form, field: LocalDateField) -> None:
+    if field.data is not None and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError(_l("Enter a date between 2000-01-01 and 2999-12-31."))
+
+
+class MemberCountField(IntegerField):
+    """A number of members whose parse error is a sentence in the regulator's language."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            message = _l("Enter the number of members as a whole number, e.g. 10.")
+            raise ValueError(str(message)) from error
+
+
+def _at_least_one(form: Form, field: IntegerField) -> None:
+    """Checks a number that parsed; one that did not already has its own message."""
+    if field.data is not None and not 0 < field.data <= QUERY_INT_MAX:
+        raise ValidationError(_l("Enter a number of members of 1 or more."))
+
+
+def _select(
+    label: str, choices: list[SelectChoice] | None = None, default: str = ""
+) -> SelectField:
+    return SelectField(
+        label,
+        choices=choices,
+        default=default,
+        validate_choice=False,
+        validators=[one_of_the_choices],
+    )
+
+
+class InboxFilterForm(Form):
+    """The inbox filters; the query string keeps its names (``from``, ``to``) for links
+    already shared."""
+
+    company = _select(_l("Company"))
+    category = _select(_l("Category"))
+    status = _select(
+        _l("Status"),
+        [
+            SelectChoice("", _l("Any status")),
+            *(SelectChoice(s.value, SUBMISSION_STATUS[s]) for s in SubmissionStatus),
+        ],
+    )
+    submitted_from = LocalDateField(
+        _l("Submitted from"), name="from", validators=[Optional(), _in_range]
+    )
+    submitted_to = LocalDateField(
+        _l("Submitted until"), name="to", validators=[Optional(), _in_range]
+    )
+    min_members = MemberCountField(
+        _l("At least this many members"),
+        validators=[Optional(), _at_least_one],
+        render_kw={"min": 1, "inputmode": "numeric"},
+    )
+    sort = _select(
+        _l("Order"),
+        [
+            SelectChoice("newest", _l("Newest first")),
+            SelectChoice("oldest", _l("Oldest first")),
+            SelectChoice("size", _l("Most members first")),
+        ],
+        default="newest",
+    )
+
+    def set_choices(self, companies: list[Company], categories: list[Category]) -> None:
+        """The companies and categories of this inbox, named in the user's language."""
+        self.company.choices = [
+            SelectChoice("", str(_l("Any company"))),
+            *(SelectChoice(str(c.id), localized(c, "name")) for c in companies),
+        ]
+        self.category.choices = [
+            SelectChoice("", str(_l("Any category"))),
+            *(SelectChoice(str(c.id), localized(c, "label")) for c in categories),
+        ]
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        start, end = self.submitted_from.data, self.submitted_to.data
+        if start and end and end < start:
+            self.submitted_to.errors = [str(_l("The end of the date range is before its start."))]
+            return False
+        return True
+
+    def filters(self) -> InboxFilters:
+        """The filters of a validated form."""
+        return InboxFilters(
+            company_id=int(self.company.data) if self.company.data else None,
+            category_id=int(self.category.data) if self.category.data else None,
+            status=SubmissionStatus(self.status.data) if self.status.data else None,
+            submitted_from=self.submitted_from.data,
+            submitted_to=self.submitted_to.data,
+            min_members=self.min_members.data,
+            sort=self.sort.data or "newest",
+        )
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as the query string of the page links (dates as YYYY-MM-DD)."""
+        return {
+            field.name: field.data.isoformat() if isinstance(field.data, date) else str(field.data)
+            for field in self
+            if field.data
+        }

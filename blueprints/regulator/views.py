@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response
 
 from blueprints.files import send_stored
 from blueprints.forms import EmptyForm, date_arg, page_arg, positive_int_arg, reported
-from blueprints.regulator.forms import StatusForm, TokenForm
+from blueprints.regulator.forms import InboxFilterForm, StatusForm, TokenForm
 from extensions import db
 from models import FINAL_SUBMISSION_STATUSES, Job, Submission, SubmissionStatus
 from services import audit
@@ -59,8 +59,9 @@ def regulator_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def inbox_filters(company_id: int | None, category_id: int | None) -> InboxFilters:
-    """The inbox filters of the query string (the pages and the API share them), read
-    leniently: a value that does not parse means "no filter"."""
+    """The inbox filters of the API's query string, read leniently: a value that does not parse
+    means "no filter" (the inbox page reads the same names strictly, with
+    :class:`InboxFilterForm`)."""
     status = request.args.get("status", "")
     sort = request.args.get("sort", "")
     return InboxFilters(
@@ -76,25 +77,24 @@ def inbox_filters(company_id: int | None, category_id: int | None) -> InboxFilte
 
 @bp.route("/")
 @regulator_required
-def inbox() -> str:
-    """Submissions to the regulator's authority, filtered and paginated."""
-    filters = inbox_filters(positive_int_arg("company"), positive_int_arg("category"))
-    page = regulator_inbox.inbox(
-        db.session,
-        current_user.authority_id,
-        filters,
-        page=page_arg(),
-    )
-    companies, categories = regulator_inbox.filter_choices(db.session, current_user.authority_id)
+def inbox() -> str | tuple[str, int]:
+    """Submissions to the regulator's authority, filtered and paginated; 400 with the reasons
+    when a filter is bad."""
+    authority_id = current_user.authority_id
+    form = InboxFilterForm(request.args)
+    form.set_choices(*regulator_inbox.filter_choices(db.session, authority_id))
+    if not form.validate():
+        return render_template(
+            "regulator/inbox.html", form=form, page=None, authority=current_user.authority
+        ), 400
+    page = regulator_inbox.inbox(db.session, authority_id, form.filters(), page=page_arg())
     return render_template(
         "regulator/inbox.html",
+        form=form,
         page=page,
         submissions=page.items,
-        filters=filters,
-        companies=companies,
-        categories=categories,
+        args=form.query_args(),
         authority=current_user.authority,
-        statuses=list(SubmissionStatus),
     )
 
 

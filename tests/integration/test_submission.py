@@ -234,11 +234,79 @@ def test_inbox_filters(
         f"from={submitted.isoformat()}": True,
         f"from={(submitted + timedelta(days=1)).isoformat()}": False,
         f"to={(submitted - timedelta(days=1)).isoformat()}": False,
-        "sort=size&from=not-a-date&status=bogus": True,  # unreadable filters are ignored
+        "company=&category=&status=&from=&to=&min_members=&sort=size": True,  # a blank form
     }
     for query, listed in cases.items():
         html = client.get(f"/regulator/?{query}", headers=EN).get_data(as_text=True)
         assert ("WalletPro freezes balances" in html) is listed, query
+
+
+INBOX_BAD_FILTERS = [
+    ("company=abc", "company", "Choose a value from the list."),
+    ("category=-1", "category", "Choose a value from the list."),
+    ("status=bogus", "status", "Choose a value from the list."),
+    ("sort=biggest", "sort", "Choose a value from the list."),
+    ("from=not-a-date", "from", "Please enter the date as YYYY-MM-DD."),
+    ("to=9999-12-31", "to", "Enter a date between 2000-01-01 and 2999-12-31."),
+    ("from=2025-03-05&to=2025-03-01", "to", "The end of the date range is before its start."),
+    ("min_members=ten", "min_members", "Enter the number of members as a whole number, e.g. 10."),
+    ("min_members=0", "min_members", "Enter a number of members of 1 or more."),
+    ("min_members=99999999999999999999", "min_members", "Enter a number of members of 1 or more."),
+]
+
+
+def test_inbox_refuses_unreadable_filters_next_to_their_fields(
+    app: Flask,
+    signed_case: GroupCase,
+    authorities: dict[str, Authority],
+    make_user: Callable[..., User],
+) -> None:
+    """A filter quietly reset would list cases the regulator believes were excluded."""
+    _sign_third(signed_case)
+    _submit(app, signed_case)
+    _regulator(make_user, authorities["nfra"], "nfra@example.org")
+    client = logged_in(app, "nfra@example.org")
+    for query, name, message in INBOX_BAD_FILTERS:
+        response = client.get(f"/regulator/?{query}", headers=EN)
+        assert response.status_code == 400, query
+        html = response.get_data(as_text=True)
+        assert f'<p class="field-error" id="{name}-error">{message}</p>' in html, query
+        assert html.count('class="field-error"') == 1, query
+        assert "WalletPro freezes balances" not in html, query
+    make_user(
+        email="nfra.zh@example.org",
+        role=UserRole.REGULATOR,
+        authority=authorities["nfra"],
+        locale="zh",
+    )
+    chinese = logged_in(app, "nfra.zh@example.org").get("/regulator/?min_members=ten")
+    assert chinese.status_code == 400
+    assert "请输入整数形式的成员人数，例如 10。" in chinese.get_data(as_text=True)
+
+
+def test_inbox_filters_keep_their_names_and_page_links(
+    app: Flask,
+    signed_case: GroupCase,
+    authorities: dict[str, Authority],
+    make_user: Callable[..., User],
+) -> None:
+    """Links already shared keep working: the query string's names and values are unchanged."""
+    _sign_third(signed_case)
+    _submit(app, signed_case)
+    _regulator(make_user, authorities["nfra"], "nfra@example.org")
+    client = logged_in(app, "nfra@example.org")
+    query = (
+        f"company={signed_case.company_id}&category={signed_case.category_id}&status=submitted"
+        "&from=2000-01-01&to=2999-12-31&min_members=2&sort=oldest"
+    )
+    html = client.get(f"/regulator/?{query}", headers=EN).get_data(as_text=True)
+    assert "WalletPro freezes balances" in html
+    for name in ("company", "category", "status", "from", "to", "min_members", "sort"):
+        assert f'<label for="{name}">' in html
+        assert f'name="{name}"' in html
+    assert 'value="2000-01-01"' in html
+    assert '<option selected value="oldest">' in html
+    assert f'<option selected value="{signed_case.company_id}">' in html
 
 
 def test_status_reports_reach_the_members_and_a_final_one_closes_the_case(
