@@ -65,10 +65,13 @@ class Outcome:
 
 
 @contextmanager
-def reported(form: FlaskForm | None = None) -> Iterator[Outcome]:
-    """Commit the service calls in the block. A refused operation (:class:`DomainError`) is
-    rolled back and its message shown next to its field of ``form``, or flashed when there is
-    no form; ``outcome.refused`` then tells the view, and nothing was saved."""
+def commit_or_show_error(form: FlaskForm | None = None) -> Iterator[Outcome]:
+    """Commit the service calls in the block, or show why they were refused.
+
+    A refused operation (:class:`DomainError`, :class:`NotFound` included) is rolled back and
+    its message shown next to its field of ``form``, or flashed when there is no form; it does
+    not reach the error handlers (:mod:`blueprints.errors`), for the view answers with its own
+    page. ``outcome.refused`` then tells the view, and nothing was saved."""
     outcome = Outcome()
     try:
         yield outcome

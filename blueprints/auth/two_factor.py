@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from blueprints.auth.forms import ConfirmPasswordForm, TwoFactorSetupForm
 from blueprints.auth.views import account_page, bp
-from blueprints.forms import invalid_status, reported
+from blueprints.forms import commit_or_show_error, invalid_status
 from extensions import db
 from services.accounts import two_factor
 
@@ -60,7 +60,7 @@ def two_factor_setup() -> str | Response | tuple[str, int]:
     session[SETUP_SECRET_KEY] = secret
     form = TwoFactorSetupForm()
     if form.validate_on_submit():
-        with reported(form) as outcome:
+        with commit_or_show_error(form) as outcome:
             codes = two_factor.enable(db.session, current_user, secret, form.code.data)
         if outcome.done:
             session.pop(SETUP_SECRET_KEY, None)
@@ -75,7 +75,7 @@ def renew_recovery_codes() -> str | tuple[str, int]:
     """New recovery codes; the old ones stop working."""
     form = ConfirmPasswordForm()
     if form.validate_on_submit():
-        with reported(form) as outcome:
+        with commit_or_show_error(form) as outcome:
             codes = two_factor.regenerate_recovery_codes(
                 db.session, current_user, form.password.data
             )
@@ -89,7 +89,7 @@ def renew_recovery_codes() -> str | tuple[str, int]:
 def disable_two_factor() -> Response | tuple[str, int]:
     form = ConfirmPasswordForm()
     if form.validate_on_submit():
-        with reported(form) as outcome:
+        with commit_or_show_error(form) as outcome:
             two_factor.disable(db.session, current_user, form.password.data)
         if outcome.done:
             flash(_("Two-step verification is off."), "success")

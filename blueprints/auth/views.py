@@ -31,7 +31,7 @@ from blueprints.auth.forms import (
     RegisterForm,
     TwoFactorLoginForm,
 )
-from blueprints.forms import EmptyForm, invalid_status, reported, safe_next
+from blueprints.forms import EmptyForm, commit_or_show_error, invalid_status, safe_next
 from extensions import db, limiter
 from services import audit
 from services.accounts import two_factor
@@ -114,7 +114,7 @@ def register() -> str | Response | tuple[str, int]:
         return redirect(_home_for(current_user))
     form = RegisterForm()
     if form.validate_on_submit():
-        with reported(form) as outcome:
+        with commit_or_show_error(form) as outcome:
             user = accounts.create_user(
                 db.session,
                 email=form.email.data,
@@ -273,7 +273,7 @@ def change_password() -> Response | tuple[str, int]:
     """Change the password; every other session of this account is logged out."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        with reported(form) as outcome:
+        with commit_or_show_error(form) as outcome:
             accounts.change_password(
                 db.session, current_user, form.current_password.data, form.new_password.data
             )

@@ -21,7 +21,7 @@ from wtforms import SelectChoice
 from blueprints.cases.forms import CaseFilterForm
 from blueprints.complaints.forms import JoinCaseForm
 from blueprints.errors import refuse
-from blueprints.forms import page_arg, reported
+from blueprints.forms import commit_or_show_error, page_arg
 from extensions import db
 from models import CaseEvent, GroupCase
 from services.cases import membership as group_cases
@@ -172,7 +172,7 @@ def join(public_id: str) -> Response:
     if form is None or not form.validate_on_submit():
         flash(_("Choose one of your complaints against this company to join."), "error")
         return redirect(url_for("cases.detail", public_id=public_id))
-    with reported() as outcome:
+    with commit_or_show_error() as outcome:
         complaint = complaints.owned_complaint(db.session, current_user, form.complaint.data)
         group_cases.join_case(db.session, current_user, case, complaint)
     if outcome.done:
@@ -188,7 +188,7 @@ def leave(public_id: str) -> Response:
     membership = group_cases.membership_in(db.session, current_user, case)
     if membership is None:
         abort(404)
-    with reported() as outcome:
+    with commit_or_show_error() as outcome:
         remaining = group_cases.leave_case(db.session, membership)
     if outcome.refused:
         return redirect(url_for("cases.detail", public_id=public_id))

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from blueprints.complaints.forms import ComplaintForm, StartCaseForm
-from blueprints.forms import invalid_status, reported
+from blueprints.forms import commit_or_show_error, invalid_status
 from extensions import db
 from models import Category, Company, CompanyStatus, Complaint
 from services.cases import membership as group_cases
@@ -63,7 +63,7 @@ def new() -> str | Response | tuple[str, int]:
     """File a complaint, then see who else had the same problem."""
     form = _form()
     if form.validate_on_submit():
-        with reported(form) as outcome:
+        with commit_or_show_error(form) as outcome:
             complaint = complaint_service.file_complaint(
                 db.session, current_user, form.to_input(), date.today()
             )
@@ -98,7 +98,7 @@ def edit(public_id: str) -> str | Response | tuple[str, int]:
     complaint = _own(public_id)
     form = _form(complaint)
     if form.validate_on_submit():
-        with reported(form) as outcome:
+        with commit_or_show_error(form) as outcome:
             complaint_service.update_complaint(db.session, complaint, form.to_input(), date.today())
         if outcome.done:
             flash(_("Your changes are saved."), "success")
@@ -118,7 +118,7 @@ def edit(public_id: str) -> str | Response | tuple[str, int]:
 def delete(public_id: str) -> Response:
     """Delete a complaint (leaving its case first). Refused after submission."""
     complaint = _own(public_id)
-    with reported() as outcome:
+    with commit_or_show_error() as outcome:
         complaint_service.delete_complaint(db.session, complaint)
     if outcome.refused:
         return redirect(url_for("complaints.detail", public_id=public_id))
@@ -133,7 +133,7 @@ def start_case(public_id: str) -> str | Response | tuple[str, int]:
     complaint = _own(public_id)
     form = StartCaseForm()
     if form.validate_on_submit():
-        with reported(form) as outcome:
+        with commit_or_show_error(form) as outcome:
             case = group_cases.start_case(
                 db.session,
                 current_user,

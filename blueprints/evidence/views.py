@@ -31,7 +31,7 @@ from werkzeug.wrappers import Response
 from blueprints.errors import refuse
 from blueprints.evidence.forms import BoxesForm, UploadForm, WordsForm
 from blueprints.files import send_stored
-from blueprints.forms import EmptyForm, reported
+from blueprints.forms import EmptyForm, commit_or_show_error
 from extensions import db
 from models import (
     Evidence,
@@ -208,7 +208,7 @@ def words(public_id: str) -> Response:
     found = _owned_action(public_id)
     form = WordsForm()
     if form.validate_on_submit():
-        with reported() as outcome:
+        with commit_or_show_error() as outcome:
             evidence.rescan_with_terms(
                 db.session, current_user, found, evidence.parse_terms(form.words.data or "")
             )
@@ -230,7 +230,7 @@ def boxes(public_id: str) -> Response:
         except ValueError:
             flash(_("The boxes could not be read. Reload the page and try again."), "error")
             return redirect(url_for("evidence.item", public_id=public_id))
-        with reported() as outcome:
+        with commit_or_show_error() as outcome:
             evidence.set_boxes(db.session, current_user, found, submitted)
         if outcome.done:
             flash(_("Your black-out boxes are being applied."), "success")
@@ -245,7 +245,7 @@ def columns(public_id: str) -> Response:
     if form.validate_on_submit():
         count = len(found.options.get("header") or [])
         actions = [request.form.get(f"column-{n}", "") for n in range(count)]
-        with reported() as outcome:
+        with commit_or_show_error() as outcome:
             evidence.set_columns(db.session, current_user, found, actions)
         if outcome.done:
             flash(_("The table is being anonymized again with your choices."), "success")
@@ -259,7 +259,7 @@ def _decide(
     found = _owned_action(public_id)
     case_id = found.case.public_id
     if EmptyForm().validate_on_submit():
-        with reported() as outcome:
+        with commit_or_show_error() as outcome:
             action(db.session, current_user, found)
         if outcome.done:
             flash(done, "success")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from blueprints.errors import refuse
-from blueprints.forms import reported
+from blueprints.forms import commit_or_show_error
 from blueprints.me.forms import DeleteAccountForm
 from extensions import db
 from models import Complaint, GroupCase, Membership, UserRole, utcnow
@@ -101,7 +101,7 @@ def delete_account() -> Response | tuple[str, int]:
     form = DeleteAccountForm()
     language = select_locale()  # the account's own setting is about to go
     if form.validate_on_submit():
-        with reported(form) as outcome:
+        with commit_or_show_error(form) as outcome:
             account_data.delete_account(db.session, current_user, form.password.data)
         if outcome.done:
             logout_user()

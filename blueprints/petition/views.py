@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from blueprints.forms import EmptyForm, flash_errors, invalid_status, reported
+from blueprints.forms import EmptyForm, commit_or_show_error, flash_errors, invalid_status
 from blueprints.petition.forms import CommentForm, DraftForm, MemberRoleForm, SignForm
 from extensions import db
 from models import Authority, GroupCase, Membership, Submission
@@ -80,7 +80,7 @@ def submit(public_id: str) -> Response:
     """The organizer sends the signed version to its authority; the case freezes."""
     case, _membership = _case_and_membership(public_id)
     if EmptyForm().validate_on_submit():
-        with reported() as outcome:
+        with commit_or_show_error() as outcome:
             submission = submissions.submit(db.session, current_user, case)
         if outcome.done:
             flash(
@@ -112,7 +112,7 @@ def edit(public_id: str) -> str | Response | tuple[str, int]:
         form.facts.data, form.demands.data = drafting.fill_from_case(db.session, case)
         return render_template("petition/edit.html", case=case, form=form, filled=True)
     if form.validate_on_submit():
-        with reported(form) as outcome:
+        with commit_or_show_error(form) as outcome:
             version = drafting.save_version(db.session, case, membership, form.to_input())
         if outcome.done:
             flash(_("Version %(number)d saved.", number=version.number), "success")
@@ -155,7 +155,7 @@ def open_signing(public_id: str, number: int) -> Response:
         shown = drafting.get_version(db.session, case, number)
     except NotFound:
         abort(404)
-    with reported() as outcome:
+    with commit_or_show_error() as outcome:
         drafting.open_for_signing(db.session, case, membership, shown)
     if outcome.done:
         flash(
@@ -174,7 +174,7 @@ def sign(public_id: str) -> Response:
     if not form.validate_on_submit():
         flash_errors(form)
         return _back(case)
-    with reported() as outcome:
+    with commit_or_show_error() as outcome:
         run_with_retries(
             db.session,
             lambda: signing.sign(
@@ -196,7 +196,7 @@ def sign(public_id: str) -> Response:
 def sign_again(public_id: str) -> Response:
     """One click from the notification: the new version, with the earlier signature's choices."""
     case, membership = _case_and_membership(public_id)
-    with reported() as outcome:
+    with commit_or_show_error() as outcome:
         run_with_retries(
             db.session,
             lambda: signing.sign_again(
@@ -212,7 +212,7 @@ def sign_again(public_id: str) -> Response:
 @login_required
 def withdraw(public_id: str) -> Response:
     case, membership = _case_and_membership(public_id)
-    with reported() as outcome:
+    with commit_or_show_error() as outcome:
         run_with_retries(db.session, lambda: signing.withdraw(db.session, case, membership))
     if outcome.done:
         flash(_("Your signature was withdrawn. You can sign again while signing is open."), "info")
@@ -240,7 +240,7 @@ def comment(public_id: str) -> Response:
     if not form.validate_on_submit():
         flash_errors(form)
         return _back(case)
-    with reported():
+    with commit_or_show_error():
         drafting.add_comment(db.session, case, membership, form.body.data or "")
     return redirect(url_for("petition.show", public_id=public_id, _anchor="discussion"))
 
@@ -255,7 +255,7 @@ def members(public_id: str) -> str | Response:
     form = MemberRoleForm()
     if form.validate_on_submit():
         target = next((m for m in case.memberships if m.pseudonym == form.pseudonym.data), None)
-        with reported() as outcome:
+        with commit_or_show_error() as outcome:
             if target is None:
                 raise NotFound(_("No such member."))
             if form.action.data == "hand_over":

@@ -25,7 +25,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from blueprints.files import send_stored
-from blueprints.forms import EmptyForm, date_arg, page_arg, positive_int_arg, reported
+from blueprints.forms import (
+    EmptyForm,
+    commit_or_show_error,
+    date_arg,
+    page_arg,
+    positive_int_arg,
+)
 from blueprints.regulator.forms import InboxFilterForm, StatusForm, TokenForm
 from extensions import db
 from models import FINAL_SUBMISSION_STATUSES, Job, Submission, SubmissionStatus
@@ -183,7 +189,7 @@ def status(public_id: str) -> Response | tuple[str, int]:
     form = StatusForm()
     if not form.validate_on_submit():
         return _render_case(submission, form), 422
-    with reported(form) as outcome:
+    with commit_or_show_error(form) as outcome:
         submissions.record_status(
             db.session,
             current_user,
@@ -208,7 +214,7 @@ def tokens() -> str | tuple[str, int]:
     if request.method == "POST":
         if not form.validate_on_submit():
             return _tokens_page(form), 422
-        with reported(form) as outcome:
+        with commit_or_show_error(form) as outcome:
             created = api_tokens.create_token(db.session, current_user, form.name.data or "")
         if outcome.refused:
             return _tokens_page(form), 422
@@ -231,7 +237,7 @@ def _tokens_page(form: TokenForm, secret: str | None = None) -> str:
 @regulator_required
 def revoke_token(token_id: int) -> Response:
     if EmptyForm().validate_on_submit():
-        with reported() as outcome:
+        with commit_or_show_error() as outcome:
             api_tokens.revoke(db.session, current_user, token_id)
         if outcome.done:
             flash(_("The token was revoked: it no longer works."), "success")
