@@ -6,9 +6,9 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from cli.errors import exit_on_refusal
 from extensions import db
 from models import Authority
-from services.errors import DomainError
 from services.reference.authorities import create_authority
 
 
@@ -26,6 +26,7 @@ def authorities() -> None:
 @click.option("--category", "categories", multiple=True, help="Category code; repeatable.")
 @click.option("--min-signatures", type=int, default=3, show_default=True)
 @with_appcontext
+@exit_on_refusal
 def create(
     slug: str,
     name_en: str,
@@ -36,20 +37,16 @@ def create(
     min_signatures: int,
 ) -> None:
     """Create an authority."""
-    try:
-        authority = create_authority(
-            db.session,
-            slug=slug,
-            name_en=name_en,
-            name_zh=name_zh,
-            jurisdiction_en=jurisdiction_en,
-            jurisdiction_zh=jurisdiction_zh,
-            category_codes=list(categories),
-            min_signatures=min_signatures,
-        )
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error.message)) from None
+    authority = create_authority(
+        db.session,
+        slug=slug,
+        name_en=name_en,
+        name_zh=name_zh,
+        jurisdiction_en=jurisdiction_en,
+        jurisdiction_zh=jurisdiction_zh,
+        category_codes=list(categories),
+        min_signatures=min_signatures,
+    )
     db.session.commit()
     click.echo(f"Created authority {authority.slug} ({authority.name_en}).")
 

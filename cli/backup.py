@@ -10,11 +10,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
+from cli.errors import exit_on_refusal
 from extensions import db
 from services.bundle.keys import key_path
 from services.evidence.files import current_storage
 from services.platform.backup.archive import (
-    BackupError,
     Summary,
     Target,
     check_target,
@@ -58,13 +58,11 @@ def _describe(summary: Summary) -> None:
     help="Archive file to write, or a directory to write chorus-backup-<UTC time>.tar in.",
 )
 @with_appcontext
+@exit_on_refusal
 def backup(output: Path) -> None:
     """Write a consistent snapshot of the database, its stored files and the signing key to one
     archive, while the app keeps serving."""
-    try:
-        summary = create_backup(_target(), output)
-    except BackupError as error:
-        raise click.ClickException(str(error)) from error
+    summary = create_backup(_target(), output)
     click.echo(f"Wrote {summary.path} ({summary.size} bytes, readable by its owner only):")
     _describe(summary)
 
@@ -76,20 +74,18 @@ def backup(output: Path) -> None:
     "--force", is_flag=True, help="Replace the rows (and signing key) of a non-empty instance."
 )
 @with_appcontext
+@exit_on_refusal
 def restore(archive: Path, yes: bool, force: bool) -> None:
     """Restore an archive of `flask backup` into this instance's (empty) database and storage."""
     target = _target()
-    try:
-        manifest = verify_archive(archive)
-        check_target(target, manifest, force=force)
-        click.echo(f"{archive} checked: every checksum matches.")
-        _describe(Summary.of(manifest, archive))
-        where = target.engine.url.render_as_string(hide_password=True)
-        if not yes:
-            click.confirm(f"Restore into {where}?", abort=True)
-        summary = restore_archive(target, archive, force=force, upgrade=upgrade, manifest=manifest)
-    except BackupError as error:
-        raise click.ClickException(str(error)) from error
+    manifest = verify_archive(archive)
+    check_target(target, manifest, force=force)
+    click.echo(f"{archive} checked: every checksum matches.")
+    _describe(Summary.of(manifest, archive))
+    where = target.engine.url.render_as_string(hide_password=True)
+    if not yes:
+        click.confirm(f"Restore into {where}?", abort=True)
+    summary = restore_archive(target, archive, force=force, upgrade=upgrade, manifest=manifest)
     click.echo(
         f"Restored {sum(summary.rows.values())} rows and {summary.objects} stored files into "
         f"{where}."

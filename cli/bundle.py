@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from cli.errors import exit_on_refusal
 from extensions import db
 from models import GroupCase, Submission
 from services.bundle import job as _job  # noqa: F401 - registers the bundle.build job
@@ -50,6 +51,7 @@ def verify(file: Path, public_key: Path | None) -> None:
     "--out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path)
 )
 @with_appcontext
+@exit_on_refusal
 def build(case_public_id: str, out: Path) -> None:
     """Write the bundle of a submitted case to a file."""
     submission = db.session.scalar(
@@ -60,9 +62,9 @@ def build(case_public_id: str, out: Path) -> None:
     try:
         with out.open("wb") as stream:
             result = build_bundle(db.session, submission, stream)
-    except BundleError as error:
-        out.unlink(missing_ok=True)
-        raise click.ClickException(str(error.message)) from error
+    except BundleError:
+        out.unlink(missing_ok=True)  # no partial bundle left behind; the refusal is reported
+        raise
     click.echo(
         f"Wrote {out} ({result.size} bytes, SHA-256 {result.sha256}): {result.files} payload "
         f"files, {result.signatures} signatures, signed by key {result.key_id}."

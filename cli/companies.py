@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from cli.errors import exit_on_refusal
 from extensions import db
-from services.errors import DomainError
 from services.reference import companies as service
 
 
@@ -28,19 +28,15 @@ def proposed() -> None:
 
 
 def _run(action: str, company_slug: str, **kwargs: str | None) -> None:
-    try:
-        company = service.get_company(db.session, company_slug)
-        if action == "approve":
-            service.approve_company(db.session, company, **kwargs)
-        elif action == "reject":
-            service.reject_company(db.session, company)
-        else:
-            target = service.get_company(db.session, kwargs["into"] or "")
-            moved = service.merge_company(db.session, company, target)
-            click.echo(f"{moved} complaints moved to {target.slug}.")
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error.message)) from None
+    company = service.get_company(db.session, company_slug)
+    if action == "approve":
+        service.approve_company(db.session, company, **kwargs)
+    elif action == "reject":
+        service.reject_company(db.session, company)
+    else:
+        target = service.get_company(db.session, kwargs["into"] or "")
+        moved = service.merge_company(db.session, company, target)
+        click.echo(f"{moved} complaints moved to {target.slug}.")
     db.session.commit()
     click.echo(f"{company_slug}: {action} done.")
 
@@ -51,6 +47,7 @@ def _run(action: str, company_slug: str, **kwargs: str | None) -> None:
 @click.option("--name-en")
 @click.option("--name-zh")
 @with_appcontext
+@exit_on_refusal
 def approve(slug: str, new_slug: str | None, name_en: str | None, name_zh: str | None) -> None:
     """Accept a proposed company (and give it proper names)."""
     _run("approve", slug, slug=new_slug, name_en=name_en, name_zh=name_zh)
@@ -60,6 +57,7 @@ def approve(slug: str, new_slug: str | None, name_en: str | None, name_zh: str |
 @click.argument("slug")
 @click.option("--into", required=True, help="Short name of the company it really is.")
 @with_appcontext
+@exit_on_refusal
 def merge(slug: str, into: str) -> None:
     """Fold a proposed duplicate into an existing company."""
     _run("merge", slug, into=into)
@@ -68,6 +66,7 @@ def merge(slug: str, into: str) -> None:
 @companies.command("reject")
 @click.argument("slug")
 @with_appcontext
+@exit_on_refusal
 def reject(slug: str) -> None:
     """Refuse a proposal; its name no longer resolves."""
     _run("reject", slug)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from cli.errors import exit_on_refusal
 from extensions import db
 from services.accounts.users import find_by_email
 from services.complaints import csv_exchange as complaint_csv
@@ -33,6 +34,7 @@ def reindex() -> None:
 @click.option("--owner", "owner_email", required=True, help="E-mail of the account to own them.")
 @click.option("--dry-run", is_flag=True, help="Check the file and report, without writing.")
 @with_appcontext
+@exit_on_refusal
 def import_(path: Path, owner_email: str, dry_run: bool) -> None:
     """Import complaints from a CFPB database CSV or a Chorus export, owned by --owner.
 
@@ -40,16 +42,9 @@ def import_(path: Path, owner_email: str, dry_run: bool) -> None:
     owner = find_by_email(db.session, owner_email)
     if owner is None:
         raise click.ClickException(f"No account with the e-mail {owner_email}.")
-    try:
-        result = complaint_csv.import_file(
-            db.session, path, owner=owner, today=date.today(), dry_run=dry_run
-        )
-    except complaint_csv.CsvRefused as error:
-        db.session.rollback()
-        raise click.ClickException(str(error.message)) from None
-    except Exception:
-        db.session.rollback()
-        raise
+    result = complaint_csv.import_file(
+        db.session, path, owner=owner, today=date.today(), dry_run=dry_run
+    )
     if dry_run:
         db.session.rollback()
     else:
@@ -63,10 +58,8 @@ def import_(path: Path, owner_email: str, dry_run: bool) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--company", "company_slug", help="Only complaints about this company (its slug).")
 @with_appcontext
+@exit_on_refusal
 def export(path: Path, company_slug: str | None) -> None:
     """Export complaints as CSV (UTF-8 with BOM, for Excel), re-importable with ``import``."""
-    try:
-        count = complaint_csv.export_file(db.session, path, company_slug=company_slug)
-    except complaint_csv.CsvRefused as error:
-        raise click.ClickException(str(error.message)) from None
+    count = complaint_csv.export_file(db.session, path, company_slug=company_slug)
     click.echo(f"Exported {count} complaints to {path}.")

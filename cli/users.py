@@ -9,12 +9,12 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from cli.errors import exit_on_refusal
 from extensions import db
 from models import User, UserRole
 from services.accounts import roles as account_roles
 from services.accounts import two_factor
 from services.accounts import users as accounts
-from services.errors import DomainError
 from services.reference.authorities import get_by_slug
 
 
@@ -36,6 +36,7 @@ def users() -> None:
     envvar="CHORUS_NEW_PASSWORD",
 )
 @with_appcontext
+@exit_on_refusal
 def create(
     email: str,
     display_name: str,
@@ -49,20 +50,16 @@ def create(
         raise click.ClickException(
             f"The password must be at least {accounts.PASSWORD_MIN} characters long."
         )
-    try:
-        authority = get_by_slug(db.session, authority_slug) if authority_slug else None
-        user = accounts.create_user(
-            db.session,
-            email=email,
-            display_name=display_name,
-            password=password,
-            role=UserRole(role),
-            authority=authority,
-            locale=locale,
-        )
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error.message)) from None
+    authority = get_by_slug(db.session, authority_slug) if authority_slug else None
+    user = accounts.create_user(
+        db.session,
+        email=email,
+        display_name=display_name,
+        password=password,
+        role=UserRole(role),
+        authority=authority,
+        locale=locale,
+    )
     db.session.commit()
     click.echo(f"Created {user.role.value} account {user.email} (id {user.id}).")
 
@@ -79,15 +76,12 @@ def _account(email: str) -> User:
 @click.argument("role", type=click.Choice([r.value for r in UserRole]))
 @click.option("--authority", "authority_slug", help="Authority short name (regulators only).")
 @with_appcontext
+@exit_on_refusal
 def set_role(email: str, role: str, authority_slug: str | None) -> None:
     """Change an account's role; a regulator needs --authority. Recorded as role.changed."""
     user = _account(email)
-    try:
-        authority = get_by_slug(db.session, authority_slug) if authority_slug else None
-        changed = account_roles.set_role(db.session, user, UserRole(role), authority)
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error.message)) from None
+    authority = get_by_slug(db.session, authority_slug) if authority_slug else None
+    changed = account_roles.set_role(db.session, user, UserRole(role), authority)
     db.session.commit()
     if changed:
         click.echo(f"Account {user.id} is now {user.role.value}.")
