@@ -1,13 +1,23 @@
-"""Error pages in the user's language, with the status code and never a stack trace."""
+"""Error pages in the user's language, with the status code and never a stack trace.
+
+The one place where a refused operation becomes an HTTP answer: services raise
+:mod:`services.errors`, views let them through, and the handler of each error type rolls back
+what the request wrote and answers JSON under the API, an error page elsewhere.
+"""
 
 from __future__ import annotations
 
 from typing import NoReturn
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import NotFound as HTTPNotFound
+from werkzeug.wrappers import Response
+
+from extensions import db
+from services.errors import Conflict, DomainError, NotAllowed, NotFound
 
 #: code -> (title, what to do next)
 ERROR_TEXTS = {
@@ -16,6 +26,7 @@ ERROR_TEXTS = {
     403: (_l("Not allowed"), _l("Your account may not open this page.")),
     404: (_l("Page not found"), _l("The address may be mistyped, or the page was removed.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Not allowed"), _l("Some values could not be accepted.")),
     413: (
         _l("File too large"),
         _l("The upload is larger than allowed. Choose a smaller file and try again."),
@@ -46,6 +57,8 @@ def refuse(code: int, message: str) -> NoReturn:
 
 
 def render_error(code: int, title: object = None, detail: object = None) -> tuple[str, int]:
+    """The error page of ``code`` in the user's language; ``title`` and ``detail`` replace the
+    standard texts of the code."""
     default_title, default_detail = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
     return (
         render_template(
@@ -58,7 +71,44 @@ def render_error(code: int, title: object = None, detail: object = None) -> tupl
     )
 
 
+#: the API blueprint's name: refusals there are answered in JSON
+API = "api"
+
+
+def _refused(error: DomainError, code: int) -> tuple[str | Response, int]:
+    """Roll back what the request wrote, then answer ``code``: under the API the JSON it has
+    always sent (``{"error", "field"}``), elsewhere the error page with the refusal's message."""
+    db.session.rollback()
+    if request.blueprint == API:
+        return jsonify(error=error.message, field=error.field), code
+    return render_error(code, detail=error.message)
+
+
 def register_error_handlers(app: Flask) -> None:
+    """Error pages for HTTP errors, and one handler per domain error type (the most specific
+    one wins, so :class:`DomainError` answers only for the refusals the others do not)."""
+
+    @app.errorhandler(NotFound)
+    def _not_found(_error: NotFound) -> tuple[str | Response, int]:
+        """404, as for an address that does not exist: the same generic page (and under the
+        API the same ``{"error": "Not Found"}``), so the answer reveals nothing."""
+        db.session.rollback()
+        if request.blueprint == API:
+            return jsonify(error=HTTPNotFound().name), 404
+        return render_error(404)
+
+    @app.errorhandler(NotAllowed)
+    def _not_allowed(error: NotAllowed) -> tuple[str | Response, int]:
+        return _refused(error, 403)
+
+    @app.errorhandler(Conflict)
+    def _conflict(error: Conflict) -> tuple[str | Response, int]:
+        return _refused(error, 409)
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> tuple[str | Response, int]:
+        return _refused(error, 422)
+
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:
         app.logger.info("CSRF refused on %s: %s", request.path, error.description)

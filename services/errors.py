@@ -1,10 +1,16 @@
-"""Domain errors that views turn into messages in the user's language."""
+"""Domain errors: what services raise when they refuse an operation.
+
+Views let them through; :mod:`blueprints.errors` turns each type into its HTTP answer (after
+rolling back), :func:`blueprints.forms.commit_or_show_error` into a message on a form, and
+:func:`cli.errors.exit_on_refusal` into a command's error.
+"""
 
 from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A refused operation. ``field`` names the form field the message belongs next to."""
+    """A refused operation (HTTP 422). ``field`` names the form field the message belongs next
+    to."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
         # A lazy string is rendered by Jinja as trusted HTML (Flask-Babel's LazyString has
@@ -17,11 +23,11 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    pass
+    """No such thing, or none the user may know of (HTTP 404, the same answer for both)."""
 
 
 class Conflict(DomainError):
-    pass
+    """The thing's state forbids the operation: already done, closed (HTTP 409)."""
 
 
 class NotAllowed(DomainError):

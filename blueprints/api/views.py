@@ -2,13 +2,15 @@
 
 It answers only about cases submitted to the token holder's authority; anything else is 404,
 as on the pages. No cookies, so no CSRF token: a request without a valid token is refused.
+A refusal of a service becomes JSON in :mod:`blueprints.errors`: ``{"error": "Not Found"}``
+with 404, or ``{"error": message, "field": name}`` with 403, 409 or 422.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import force_locale
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
@@ -24,7 +26,6 @@ from services import audit
 from services.accounts import api_tokens
 from services.bundle import job as bundle_job
 from services.cases.figures import case_figures
-from services.errors import Conflict, DomainError, NotFound
 from services.evidence import contributions as evidence
 from services.evidence.files import current_storage
 from services.submissions import lifecycle as submissions
@@ -89,10 +90,8 @@ def list_cases() -> Response:
 
 
 def _submission(case_id: str) -> Submission:
-    try:
-        return submissions.submission_for_regulator(db.session, _user(), case_id)
-    except NotFound:
-        abort(404)
+    """The case submitted to the token holder's authority; NotFound (404) otherwise."""
+    return submissions.submission_for_regulator(db.session, _user(), case_id)
 
 
 @bp.get("/cases/<case_id>")
@@ -171,6 +170,8 @@ def bundle(case_id: str) -> Response | tuple[Response, int]:
 
 @bp.post("/cases/<case_id>/status")
 def post_status(case_id: str) -> Response | tuple[Response, int]:
+    """Record the authority's next step: 404 for a case not submitted to it, 409 once the case
+    is closed, 422 with the field for a status the service refuses."""
     submission = _submission(case_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -182,25 +183,15 @@ def post_status(case_id: str) -> Response | tuple[Response, int]:
         return jsonify(error="Unknown status.", field="status"), 422
     if not isinstance(note, str) or (outcome is not None and not isinstance(outcome, str)):
         return jsonify(error="note and outcome are strings.", field=None), 422
-    try:
-        with force_locale("en"):
-            submissions.record_status(
-                db.session,
-                _user(),
-                submission,
-                SubmissionStatus(status),
-                note=note,
-                outcome=outcome,
-            )
-    except Conflict as error:
-        db.session.rollback()
-        return jsonify(error=error.message, field=error.field), 409
-    except NotFound:
-        db.session.rollback()
-        return jsonify(error="Not Found", field=None), 404
-    except DomainError as error:
-        db.session.rollback()
-        return jsonify(error=error.message, field=error.field), 422
+    with force_locale("en"):  # a refusal's message, answered by blueprints.errors
+        submissions.record_status(
+            db.session,
+            _user(),
+            submission,
+            SubmissionStatus(status),
+            note=note,
+            outcome=outcome,
+        )
     db.session.commit()
     return jsonify(_summary(submission))
 

@@ -29,18 +29,17 @@ from services.cases import sharing as case_share
 from services.cases.directory import filter_choices, search_cases
 from services.cases.figures import case_figures
 from services.complaints import filing as complaints
-from services.errors import NotFound
 from services.evidence import contributions as evidence
 from services.matching.ranking import JOINABLE
 
 bp = Blueprint("cases", __name__)
 
 TIMELINE_LIMIT = 50
+
+
 def _case_or_404(public_id: str) -> GroupCase:
-    try:
-        return group_cases.case_by_public_id(db.session, public_id)
-    except NotFound:
-        abort(404)
+    """The case; NotFound (the 404 page, from blueprints.errors) when there is none."""
+    return group_cases.case_by_public_id(db.session, public_id)
 
 
 @bp.route("/")
@@ -102,10 +101,8 @@ def detail(public_id: str) -> str:
 
 
 def _shareable_or_404(public_id: str) -> GroupCase:
-    try:
-        return case_share.shareable_case(db.session, public_id)
-    except NotFound:
-        abort(404)
+    """The case, if it may be shared; NotFound (the 404 page) otherwise."""
+    return case_share.shareable_case(db.session, public_id)
 
 
 def _png(data: bytes, filename: str | None = None) -> Response:

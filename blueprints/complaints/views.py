@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,7 +17,6 @@ from extensions import db
 from models import Category, Company, CompanyStatus, Complaint
 from services.cases import membership as group_cases
 from services.complaints import filing as complaint_service
-from services.errors import NotFound
 from services.matching.ranking import find_matches
 from services.platform.i18n import localized
 
@@ -51,10 +50,8 @@ def _company_names() -> list[str]:
 
 
 def _own(public_id: str) -> Complaint:
-    try:
-        return complaint_service.owned_complaint(db.session, current_user, public_id)
-    except NotFound:
-        abort(404)
+    """The user's own complaint; NotFound (the 404 page) for anyone else's."""
+    return complaint_service.owned_complaint(db.session, current_user, public_id)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -44,7 +44,7 @@ from models import (
     User,
 )
 from services.cases import membership as group_cases
-from services.errors import DomainError, NotAllowed, NotFound
+from services.errors import DomainError, NotAllowed
 from services.evidence import contributions as evidence
 from services.evidence import files as evidence_files
 from services.evidence.contributions import TooLarge
@@ -55,17 +55,13 @@ bp = Blueprint("evidence", __name__)
 
 
 def _case_or_404(public_id: str) -> GroupCase:
-    try:
-        return group_cases.case_by_public_id(db.session, public_id)
-    except NotFound:
-        abort(404)
+    """The case; NotFound (the 404 page, from blueprints.errors) when there is none."""
+    return group_cases.case_by_public_id(db.session, public_id)
 
 
 def _item_or_404(public_id: str) -> Evidence:
-    try:
-        return evidence.visible_evidence(db.session, current_user, public_id)
-    except NotFound:
-        abort(404)
+    """An item the user may see; NotFound (the 404 page) for any other."""
+    return evidence.visible_evidence(db.session, current_user, public_id)
 
 
 def _wants_json() -> bool:

@@ -12,14 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from blueprints.errors import refuse
 from blueprints.forms import commit_or_show_error
 from blueprints.me.forms import DeleteAccountForm
 from extensions import db
 from models import Complaint, GroupCase, Membership, UserRole, utcnow
 from services import audit
 from services.accounts import personal_data as account_data
-from services.errors import NotAllowed
 from services.platform.i18n import LOCALE_SESSION_KEY, select_locale
 
 bp = Blueprint("me", __name__)
@@ -94,10 +92,7 @@ def export_data() -> Response:
 def delete_account() -> Response | tuple[str, int]:
     """Delete the account after the password is given again; logs out everywhere. 403 for
     regulators and administrators, 422 (nothing changed) for a wrong password."""
-    try:
-        account_data.check_deletable(current_user)
-    except NotAllowed as refused:
-        refuse(403, refused.message)
+    account_data.check_deletable(current_user)
     form = DeleteAccountForm()
     language = select_locale()  # the account's own setting is about to go
     if form.validate_on_submit():

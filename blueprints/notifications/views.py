@@ -9,7 +9,6 @@ from werkzeug.wrappers import Response
 
 from blueprints.forms import EmptyForm
 from extensions import db
-from services.errors import NotFound
 from services.notifications import inbox as notifications
 
 bp = Blueprint("notifications", __name__)
@@ -29,13 +28,10 @@ def index() -> str:
 @bp.route("/<int:notification_id>/dismiss", methods=["POST"])
 @login_required
 def dismiss(notification_id: int) -> Response:
-    """Remove one notification (someone else's is "not found")."""
+    """Remove one notification; 400 without a valid form, 404 for someone else's."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        notifications.dismiss(db.session, current_user, notification_id)
-    except NotFound:
-        abort(404)
+    notifications.dismiss(db.session, current_user, notification_id)
     db.session.commit()
     flash(_("Notification removed."), "success")
     return redirect(url_for("notifications.index"))

@@ -24,10 +24,7 @@ bp = Blueprint("petition", __name__)
 
 def _case_and_membership(public_id: str) -> tuple[GroupCase, Membership]:
     """The case and the current user's membership; 404 for no case, 403 for non-members."""
-    try:
-        case = group_cases.case_by_public_id(db.session, public_id)
-    except NotFound:
-        abort(404)
+    case = group_cases.case_by_public_id(db.session, public_id)
     membership = group_cases.membership_in(db.session, current_user, case)
     if membership is None:
         abort(403)
@@ -123,24 +120,19 @@ def edit(public_id: str) -> str | Response | tuple[str, int]:
 @bp.route("/<public_id>/petition/versions/<int:number>")
 @login_required
 def version(public_id: str, number: int) -> str:
+    """One version of the joint complaint; 404 for a version that does not exist."""
     case, membership = _case_and_membership(public_id)
-    try:
-        shown = drafting.get_version(db.session, case, number)
-    except NotFound:
-        abort(404)
+    shown = drafting.get_version(db.session, case, number)
     return render_template("petition/version.html", case=case, membership=membership, version=shown)
 
 
 @bp.route("/<public_id>/petition/diff")
 @login_required
 def diff(public_id: str) -> str:
-    """What changed between two versions (?a=1&b=3)."""
+    """What changed between two versions (?a=1&b=3); 404 when either does not exist."""
     case, _membership = _case_and_membership(public_id)
-    try:
-        old = drafting.get_version(db.session, case, request.args.get("a", 0, type=int))
-        new = drafting.get_version(db.session, case, request.args.get("b", 0, type=int))
-    except NotFound:
-        abort(404)
+    old = drafting.get_version(db.session, case, request.args.get("a", 0, type=int))
+    new = drafting.get_version(db.session, case, request.args.get("b", 0, type=int))
     return render_template(
         "petition/diff.html", case=case, old=old, new=new, changes=drafting.diff_versions(old, new)
     )
@@ -149,12 +141,10 @@ def diff(public_id: str) -> str:
 @bp.route("/<public_id>/petition/versions/<int:number>/open", methods=["POST"])
 @login_required
 def open_signing(public_id: str, number: int) -> Response:
-    """Freeze a version and ask the members to sign it."""
+    """Freeze a version and ask the members to sign it; 404 for a version that does not
+    exist."""
     case, membership = _case_and_membership(public_id)
-    try:
-        shown = drafting.get_version(db.session, case, number)
-    except NotFound:
-        abort(404)
+    shown = drafting.get_version(db.session, case, number)
     with commit_or_show_error() as outcome:
         drafting.open_for_signing(db.session, case, membership, shown)
     if outcome.done:

@@ -39,7 +39,6 @@ from services import audit
 from services.accounts import api_tokens
 from services.bundle import job as bundle_job
 from services.cases.figures import case_figures
-from services.errors import NotFound
 from services.evidence import contributions as evidence
 from services.evidence.files import current_storage
 from services.submissions import lifecycle as submissions
@@ -105,10 +104,8 @@ def inbox() -> str | tuple[str, int]:
 
 
 def _submission(public_id: str) -> Submission:
-    try:
-        return submissions.submission_for_regulator(db.session, current_user, public_id)
-    except NotFound:
-        abort(404)
+    """The case submitted to this regulator's authority; NotFound (the 404 page) otherwise."""
+    return submissions.submission_for_regulator(db.session, current_user, public_id)
 
 
 @bp.route("/cases/<public_id>")
