@@ -42,12 +42,12 @@ class CursorField(IntegerField):
             raise ValueError(str(BROKEN_LINK)) from error
 
 
-def _one_of_the_choices(form: Form, field: SelectField) -> None:
+def _one_of_the_choices(_form: Form, field: SelectField) -> None:
     if field.data and field.data not in {value for value, _label in field.choices}:
         raise ValidationError(_l("Choose a value from the list."))
 
 
-def _in_range(form: Form, field: LocalDateField) -> None:
+def _in_range(_form: Form, field: LocalDateField) -> None:
     if field.data is not None and not EARLIEST <= field.data <= LATEST:
         raise ValidationError(_l("Enter a date between 2000-01-01 and 2999-12-31."))
 
@@ -55,7 +55,7 @@ def _in_range(form: Form, field: LocalDateField) -> None:
 def _positive(message: str) -> Callable[[Form, IntegerField], None]:
     """Checks a number that parsed; one that did not already has its own message."""
 
-    def check(form: Form, field: IntegerField) -> None:
+    def check(_form: Form, field: IntegerField) -> None:
         if field.data is not None and not 0 < field.data <= QUERY_INT_MAX:
             raise ValidationError(message)
 

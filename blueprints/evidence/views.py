@@ -306,7 +306,7 @@ def file(public_id: str) -> Response:
 @login_required
 def thumbnail(public_id: str) -> Response:
     found = _item_or_404(public_id)
-    return _send_record(found, evidence_files.file_of(found, FileRole.THUMBNAIL), "thumbnail")
+    return _send_record(evidence_files.file_of(found, FileRole.THUMBNAIL), "thumbnail")
 
 
 @bp.route("/evidence/<public_id>/pages/<int:page>")
@@ -314,9 +314,7 @@ def thumbnail(public_id: str) -> Response:
 def page(public_id: str, page: int) -> Response:
     """A page of a PDF item exactly as pooled, as a picture for the preview."""
     found = _item_or_404(public_id)
-    return _send_record(
-        found, evidence_files.file_of(found, FileRole.PAGE, page), f"page-{page + 1}"
-    )
+    return _send_record(evidence_files.file_of(found, FileRole.PAGE, page), f"page-{page + 1}")
 
 
 @bp.route("/evidence/<public_id>/work/<int:page>")
@@ -326,10 +324,10 @@ def work_page(public_id: str, page: int) -> Response:
     found = _owned_action(public_id)
     if found.status is EvidenceStatus.POOLED:
         abort(404)
-    return _send_record(found, evidence_files.file_of(found, FileRole.WORK_PAGE, page), "page")
+    return _send_record(evidence_files.file_of(found, FileRole.WORK_PAGE, page), "page")
 
 
-def _send_record(found: Evidence, record: EvidenceFile | None, stem: str) -> Response:
+def _send_record(record: EvidenceFile | None, stem: str) -> Response:
     if record is None:
         abort(404)
     return _send(record.key, record.media_type, f"{stem}.png")

@@ -35,7 +35,7 @@ def _back(case: GroupCase) -> Response:
     return redirect(url_for("petition.show", public_id=case.public_id))
 
 
-def _draft_form(case: GroupCase) -> DraftForm:
+def _draft_form() -> DraftForm:
     form = DraftForm()
     authorities = db.session.scalars(select(Authority).order_by(Authority.name_en)).all()
     form.set_authorities([(a.id, localized(a, "name")) for a in authorities])
@@ -99,7 +99,7 @@ def edit(public_id: str) -> str | Response | tuple[str, int]:
     case, membership = _case_and_membership(public_id)
     if not membership.organizes:
         abort(403)
-    form = _draft_form(case)
+    form = _draft_form()
     latest = drafting.latest_version(db.session, case)
     if request.method == "GET" and latest is not None:
         form.title.data, form.facts.data = latest.title, latest.facts
