@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import DateTime, Enum, MetaData, String
+from sqlalchemy import CursorResult, DateTime, Enum, Executable, MetaData, String
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, registry, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 #: stable constraint names, so Alembic can drop and alter them on every database
@@ -24,6 +24,18 @@ NAMING_CONVENTION = {
 #: no 0/o, 1/l/i: public ids get read aloud and typed from screenshots
 PUBLIC_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 PUBLIC_ID_LENGTH = 12
+
+#: the session a service works in: a plain one (scripts, jobs) or Flask-SQLAlchemy's
+#: ``db.session``, a scoped_session that stands for the current request's
+DbSession: TypeAlias = Session | scoped_session[Any]
+
+
+def rows_changed(session: DbSession, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and return how many rows it matched. Its result is a
+    CursorResult, the one kind with a row count, which ``Session.execute`` does not promise."""
+    result = session.execute(statement)
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def utcnow() -> datetime:

@@ -27,7 +27,8 @@ def new_session_nonce() -> str:
     return secrets.token_hex(8)
 
 
-class User(UserMixin, Base):
+# Flask-Login ships no types: to mypy its UserMixin is Any
+class User(UserMixin, Base):  # type: ignore[misc]
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,7 +59,7 @@ class User(UserMixin, Base):
     )
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     def get_id(self) -> str:

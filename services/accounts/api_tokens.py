@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from models import ApiToken, User, utcnow
+from models.base import DbSession
 from services import audit
 from services.errors import DomainError, NotFound
 
@@ -30,7 +30,7 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(session: Session, user: User, name: str) -> NewToken:
+def create_token(session: DbSession, user: User, name: str) -> NewToken:
     if not user.is_regulator:
         raise DomainError(_l("Only regulators can create API tokens."))
     name = name.strip()
@@ -46,7 +46,7 @@ def create_token(session: Session, user: User, name: str) -> NewToken:
     return NewToken(record, secret)
 
 
-def tokens_of(session: Session, user: User) -> list[ApiToken]:
+def tokens_of(session: DbSession, user: User) -> list[ApiToken]:
     return list(
         session.scalars(
             select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
@@ -54,7 +54,7 @@ def tokens_of(session: Session, user: User) -> list[ApiToken]:
     )
 
 
-def revoke(session: Session, user: User, token_id: int) -> None:
+def revoke(session: DbSession, user: User, token_id: int) -> None:
     record = session.get(ApiToken, token_id)
     if record is None or record.user_id != user.id:
         raise NotFound(_l("No such token."))
@@ -63,7 +63,7 @@ def revoke(session: Session, user: User, token_id: int) -> None:
         audit.record(session, "api_token.revoked", user.id, "api_token", record.id)
 
 
-def user_for(session: Session, secret: str) -> User | None:
+def user_for(session: DbSession, secret: str) -> User | None:
     """The active regulator a presented token belongs to, or None (unknown, revoked, or the
     account is no longer an active regulator)."""
     if not secret.startswith(PREFIX):

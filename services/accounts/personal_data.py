@@ -34,7 +34,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
     ApiToken,
@@ -50,6 +50,7 @@ from models import (
     UserRole,
     utcnow,
 )
+from models.base import DbSession
 from models.user import new_session_nonce
 from services import audit
 from services.accounts.passwords import verify_password
@@ -72,7 +73,7 @@ def _iso(moment: datetime | date | None) -> str | None:
 # -- export ------------------------------------------------------------------------------------
 
 
-def export(session: Session, user: User) -> dict[str, Any]:
+def export(session: DbSession, user: User) -> dict[str, Any]:
     """Everything the platform holds about ``user``, as :data:`EXPORT_FORMAT`."""
     memberships = list(
         session.scalars(
@@ -141,7 +142,7 @@ def _account(user: User) -> dict[str, Any]:
     }
 
 
-def _complaints_of(session: Session, user: User) -> list[Complaint]:
+def _complaints_of(session: DbSession, user: User) -> list[Complaint]:
     return list(
         session.scalars(
             select(Complaint)
@@ -152,7 +153,7 @@ def _complaints_of(session: Session, user: User) -> list[Complaint]:
     )
 
 
-def _complaint(session: Session, complaint: Complaint) -> dict[str, Any]:
+def _complaint(session: DbSession, complaint: Complaint) -> dict[str, Any]:
     membership = complaints.membership_of(session, complaint)
     return {
         "id": complaint.public_id,
@@ -184,7 +185,7 @@ def _membership(membership: Membership) -> dict[str, Any]:
     }
 
 
-def _evidence_of(session: Session, user: User) -> list[Evidence]:
+def _evidence_of(session: DbSession, user: User) -> list[Evidence]:
     return list(
         session.scalars(
             select(Evidence)
@@ -225,7 +226,7 @@ def _evidence(item: Evidence) -> dict[str, Any]:
     }
 
 
-def _of_memberships(session: Session, model: Any, membership_ids: list[int]) -> list[Any]:
+def _of_memberships(session: DbSession, model: Any, membership_ids: list[int]) -> list[Any]:
     if not membership_ids:
         return []
     return list(
@@ -258,7 +259,7 @@ def _comment(comment: CaseComment, cases: dict[int, str]) -> dict[str, Any]:
     }
 
 
-def _notification(session: Session, notification: Notification) -> dict[str, Any]:
+def _notification(session: DbSession, notification: Notification) -> dict[str, Any]:
     case = session.get(GroupCase, notification.case_id) if notification.case_id else None
     return {
         "kind": notification.kind,
@@ -305,7 +306,7 @@ def check_deletable(user: User) -> None:
         )
 
 
-def cases_of(session: Session, user: User) -> tuple[list[GroupCase], list[GroupCase]]:
+def cases_of(session: DbSession, user: User) -> tuple[list[GroupCase], list[GroupCase]]:
     """The member's cases: (not yet submitted, submitted), each by title."""
     cases = session.scalars(
         select(GroupCase)
@@ -316,7 +317,7 @@ def cases_of(session: Session, user: User) -> tuple[list[GroupCase], list[GroupC
     return [c for c in cases if not c.is_frozen], [c for c in cases if c.is_frozen]
 
 
-def delete_account(session: Session, user: User, password: str) -> DeletionReport:
+def delete_account(session: DbSession, user: User, password: str) -> DeletionReport:
     """Delete the member's account (see the module's docstring for what stays and why). Raises
     :class:`NotAllowed` for regulators and administrators and :class:`DomainError` when the
     password is wrong. Commits nothing: the caller commits once, so a failure anywhere leaves
@@ -357,7 +358,7 @@ def delete_account(session: Session, user: User, password: str) -> DeletionRepor
     return report
 
 
-def _keep_redacted_only(session: Session, complaint: Complaint, name: str) -> None:
+def _keep_redacted_only(session: DbSession, complaint: Complaint, name: str) -> None:
     """A submitted complaint keeps the text the authority received, and no more."""
     if complaint.narrative_redacted is None:  # written before redaction was stored
         complaint.narrative_redacted = redact(complaint.narrative, [name]).text

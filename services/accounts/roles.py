@@ -7,16 +7,16 @@ who made them (None when it came from the command line, which has no account).
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
 
 from models import Authority, User, UserRole
+from models.base import DbSession
 from models.user import new_session_nonce
 from services import audit
 from services.errors import DomainError
 
 
 def set_role(
-    session: Session,
+    session: DbSession,
     user: User,
     role: UserRole,
     authority: Authority | None = None,
@@ -58,7 +58,7 @@ def set_role(
 
 
 def set_active(
-    session: Session, user: User, active: bool, *, actor_user_id: int | None = None
+    session: DbSession, user: User, active: bool, *, actor_user_id: int | None = None
 ) -> bool:
     """Let the account log in again, or stop it; False when it already was so.
 

@@ -27,9 +27,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete
-from sqlalchemy.orm import Session
 
 from models import RecoveryCode, User, UserRole, utcnow
+from models.base import DbSession
 from models.user import new_session_nonce
 from services import audit
 from services.accounts.passwords import verify_password
@@ -119,7 +119,7 @@ def _matching_step(secret: str, code: str, now: float) -> int | None:
     return None
 
 
-def _new_recovery_codes(session: Session, user: User) -> list[str]:
+def _new_recovery_codes(session: DbSession, user: User) -> list[str]:
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     session.expire(user, ["recovery_codes"])
     codes = [
@@ -131,7 +131,7 @@ def _new_recovery_codes(session: Session, user: User) -> list[str]:
     return [f"{code[:5]}-{code[5:]}".upper() for code in codes]
 
 
-def enable(session: Session, user: User, secret: str, code: str) -> list[str]:
+def enable(session: DbSession, user: User, secret: str, code: str) -> list[str]:
     """Turn verification on once the app shows it has the secret; returns the recovery codes,
     which are shown once and never again."""
     step = _matching_step(secret, code, time.time())
@@ -148,7 +148,7 @@ def enable(session: Session, user: User, secret: str, code: str) -> list[str]:
     return codes
 
 
-def verify(session: Session, user: User, code: str, *, now: float | None = None) -> Verification:
+def verify(session: DbSession, user: User, code: str, *, now: float | None = None) -> Verification:
     """Check an authenticator code or, failing that, an unused recovery code (spent by use).
 
     A code already accepted is refused the second time, so one overheard code opens one session.
@@ -182,7 +182,7 @@ def _check_password(user: User, password: str) -> None:
         raise DomainError(_l("The password is not correct."), field="password")
 
 
-def regenerate_recovery_codes(session: Session, user: User, password: str) -> list[str]:
+def regenerate_recovery_codes(session: DbSession, user: User, password: str) -> list[str]:
     """New codes replace all old ones (used or not): for when the old list was lost or seen."""
     _check_password(user, password)
     if not user.two_factor_enabled:
@@ -192,7 +192,7 @@ def regenerate_recovery_codes(session: Session, user: User, password: str) -> li
     return codes
 
 
-def reset(session: Session, user: User, *, actor_user_id: int | None = None) -> bool:
+def reset(session: DbSession, user: User, *, actor_user_id: int | None = None) -> bool:
     """An operator's answer to a lost phone and lost recovery codes: the second step is removed
     and every session ends; whoever logs in next with the password enrols afresh (at once, for
     a regulator or admin). False when there was nothing to reset."""
@@ -204,7 +204,7 @@ def reset(session: Session, user: User, *, actor_user_id: int | None = None) -> 
     return True
 
 
-def _forget(session: Session, user: User) -> None:
+def _forget(session: DbSession, user: User) -> None:
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
@@ -212,7 +212,7 @@ def _forget(session: Session, user: User) -> None:
     session.expire(user, ["recovery_codes"])
 
 
-def disable(session: Session, user: User, password: str) -> None:
+def disable(session: DbSession, user: User, password: str) -> None:
     if required_for(user):
         raise DomainError(_l("Your role requires two-step verification; it cannot be turned off."))
     _check_password(user, password)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from models import Authority, User, UserRole, utcnow
+from models.base import DbSession
 from models.user import new_session_nonce
 from services import audit
 from services.accounts.passwords import (
@@ -25,12 +25,12 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def find_by_email(session: Session, email: str) -> User | None:
+def find_by_email(session: DbSession, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
 def create_user(
-    session: Session,
+    session: DbSession,
     *,
     email: str,
     display_name: str,
@@ -65,7 +65,7 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+def authenticate(session: DbSession, email: str, password: str) -> User | None:
     """The user when e-mail and password match an active account, else None.
 
     Unknown e-mails cost a full hash verification too, so timing does not reveal accounts.
@@ -87,12 +87,12 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def record_login(session: Session, user: User, **data: str) -> None:
+def record_login(session: DbSession, user: User, **data: str) -> None:
     user.last_login_at = utcnow()
     audit.record(session, "login.succeeded", user.id, "user", user.id, **data)
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
+def change_password(session: DbSession, user: User, current: str, new: str) -> None:
     """Replace the password and end every other session of this user."""
     if not verify_password(user.password_hash, current):
         raise DomainError(_l("The current password is not correct."), field="current_password")
@@ -101,14 +101,14 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     audit.record(session, "password.changed", user.id, "user", user.id)
 
 
-def end_every_session(session: Session, user: User) -> None:
+def end_every_session(session: DbSession, user: User) -> None:
     """Log the account out on every device, this one included: for a lost phone or a shared
     computer. Copies of the login cookie stop working too, since they carry the old nonce."""
     user.session_nonce = new_session_nonce()
     audit.record(session, "sessions.ended", user.id, "user", user.id)
 
 
-def load_user(session: Session, cookie_id: str) -> User | None:
+def load_user(session: DbSession, cookie_id: str) -> User | None:
     """Resolve the login cookie's "id:nonce"; a stale nonce (password changed) logs out."""
     user_id, _, nonce = cookie_id.partition(":")
     if not user_id.isdigit() or not nonce:

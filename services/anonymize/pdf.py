@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from PIL import Image
 
@@ -172,7 +173,7 @@ def images_to_pdf(images: Sequence[Image.Image], *, dpi: int = DEFAULT_DPI) -> b
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _open_failure(data: bytes) -> str:
+def _open_failure(data: bytes) -> LazyString:
     """Why PDFium refused ``data``, asked again through the raw API: pypdfium2 reports a
     document without pages with whatever error code the previous failure left behind (PDFium
     resets it on failure only), which made an empty PDF look password-protected."""

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from services.anonymize.sniff import UnreadableFile, table_delimiter
@@ -213,14 +214,14 @@ def _header_index(records: list[list[str]]) -> int:
     return next((i for i, count in enumerate(filled) if count >= needed), 0)
 
 
-def _too_many_rows(limit: int) -> str:
+def _too_many_rows(limit: int) -> LazyString:
     return _l(
         "This table has more than %(limit)s rows. Export a shorter period and upload it.",
         limit=limit,
     )
 
 
-def _too_many_columns(limit: int) -> str:
+def _too_many_columns(limit: int) -> LazyString:
     return _l(
         "This table has more than %(limit)s columns. Remove the columns you do not need, "
         "export it again and upload it.",

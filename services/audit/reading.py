@@ -15,9 +15,9 @@ from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
 
 from models import AuditEvent, User, UserRole
+from models.base import DbSession
 from services import audit
 from services.complaints.csv_exchange import neutralize
 from services.platform.day_range import within_days
@@ -67,12 +67,12 @@ class AuditPage:
     older_than: int | None
 
 
-def known_actions(session: Session) -> list[str]:
+def known_actions(session: DbSession) -> list[str]:
     """Every action the log holds, for the filter's choices."""
     return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
 
 
-def known_target_types(session: Session) -> list[str]:
+def known_target_types(session: DbSession) -> list[str]:
     return list(
         session.scalars(
             select(AuditEvent.target_type)
@@ -83,7 +83,7 @@ def known_target_types(session: Session) -> list[str]:
     )
 
 
-def _filtered(filters: AuditFilters) -> Select[tuple[AuditEvent]]:
+def _filtered(filters: AuditFilters) -> Select[AuditEvent]:
     stmt = select(AuditEvent)
     if filters.action:
         stmt = stmt.where(AuditEvent.action == filters.action)
@@ -99,7 +99,7 @@ def _filtered(filters: AuditFilters) -> Select[tuple[AuditEvent]]:
     return stmt.order_by(AuditEvent.id.desc())
 
 
-def page(session: Session, filters: AuditFilters, size: int = PAGE_SIZE) -> AuditPage:
+def page(session: DbSession, filters: AuditFilters, size: int = PAGE_SIZE) -> AuditPage:
     """Up to ``size`` events matching ``filters``, newest first (two queries: events, roles)."""
     events = list(session.scalars(_filtered(filters).limit(size + 1)))
     shown = events[:size]
@@ -107,11 +107,11 @@ def page(session: Session, filters: AuditFilters, size: int = PAGE_SIZE) -> Audi
     return AuditPage(rows=_rows(session, shown), older_than=older_than)
 
 
-def _rows(session: Session, events: Sequence[AuditEvent]) -> list[AuditRow]:
+def _rows(session: DbSession, events: Sequence[AuditEvent]) -> list[AuditRow]:
     """Events as shown, each actor's role looked up once per batch: a role is no personal data,
     and it tells an admin at a glance whether a regulator or a member acted."""
     actor_ids = {e.actor_user_id for e in events if e.actor_user_id is not None}
-    roles: dict[int, UserRole] = {}
+    roles: dict[int | None, UserRole] = {}
     if actor_ids:
         rows = session.execute(select(User.id, User.role).where(User.id.in_(actor_ids)))
         roles = {user_id: role for user_id, role in rows}  # noqa: C416 - Row to pair
@@ -131,7 +131,8 @@ def _rows(session: Session, events: Sequence[AuditEvent]) -> list[AuditRow]:
 
 
 def render_data(data: dict[str, Any] | None) -> str:
-    return " ".join(f"{key}={_value(data[key])}" for key in sorted(data or {}))
+    fields = data or {}
+    return " ".join(f"{key}={_value(fields[key])}" for key in sorted(fields))
 
 
 def _value(value: Any) -> str:
@@ -142,7 +143,7 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def export_rows(session: Session, filters: AuditFilters) -> Iterator[AuditRow]:
+def export_rows(session: DbSession, filters: AuditFilters) -> Iterator[AuditRow]:
     """Every event matching ``filters``, newest first, read in chunks by id."""
     cursor = filters
     while True:
@@ -153,7 +154,7 @@ def export_rows(session: Session, filters: AuditFilters) -> Iterator[AuditRow]:
         cursor = replace(filters, before_id=chunk[-1].id)
 
 
-def start_export(session: Session, actor_user_id: int, filters: AuditFilters) -> AuditFilters:
+def start_export(session: DbSession, actor_user_id: int, filters: AuditFilters) -> AuditFilters:
     """Record that ``actor_user_id`` exports the log, and return the filters of the export: the
     log as it stood when asked, without the export's own record or anything after it."""
     event = audit.record(session, "audit.exported", actor_user_id)
@@ -162,7 +163,7 @@ def start_export(session: Session, actor_user_id: int, filters: AuditFilters) ->
     return replace(filters, before_id=cursor)
 
 
-def export_csv(session: Session, filters: AuditFilters) -> Iterator[str]:
+def export_csv(session: DbSession, filters: AuditFilters) -> Iterator[str]:
     """The filtered log as CSV text, a header then one line per event. Every cell is
     formula-neutralized: an action or a target id is data, never a spreadsheet formula."""
     buffer = io.StringIO()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from models import AuditEvent
+from models.base import DbSession
 
 
 def record(
-    session: Session,
+    session: DbSession,
     action: str,
     actor_user_id: int | None,
     target_type: str | None = None,

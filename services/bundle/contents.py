@@ -16,9 +16,9 @@ from typing import Any
 
 from flask_babel import force_locale
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from models import Category, Complaint, GroupCase, Membership, Submission
+from models.base import DbSession
 from services.bundle import bag, evidence, pdf_process, tables
 from services.cases.figures import case_figures
 from services.complaints.csv_exchange import format_amount
@@ -57,7 +57,7 @@ class BundleFacts:
     demand_labels: dict[str, str] = field(default_factory=dict)
 
 
-def facts_for(session: Session, submission: Submission) -> BundleFacts:
+def facts_for(session: DbSession, submission: Submission) -> BundleFacts:
     case, version, authority = submission.case, submission.version, submission.authority
     with force_locale("en"):
         demand_labels = {code.value: str(label) for code, label in DEMAND.items()}
@@ -88,7 +88,7 @@ def _both(english: str, chinese: str) -> str:
 FIXED_FILES = 8  #: payload files besides the evidence files
 
 
-def payload(session: Session, facts: BundleFacts, storage: Storage) -> Iterator[PayloadFile]:
+def payload(session: DbSession, facts: BundleFacts, storage: Storage) -> Iterator[PayloadFile]:
     """Every payload file, in the order they go into the zip."""
     yield PayloadFile(bag.COMPLAINT_MD, lambda: iter([complaint_markdown(facts).encode()]))
     yield PayloadFile(bag.COMPLAINT_PDF, lambda: iter([complaint_pdf(facts)]), compress=False)
@@ -183,7 +183,7 @@ def complaint_pdf(facts: BundleFacts) -> bytes:
     return pdf_process.render(document, footer=f"Chorus case {facts.case_public_id}")
 
 
-def stats_json(session: Session, facts: BundleFacts) -> bytes:
+def stats_json(session: DbSession, facts: BundleFacts) -> bytes:
     """``data/stats.json``: the case's public figures (``services.cases.figures``, withheld below
     its privacy threshold exactly as on the case page) and the same figures over the signers,
     which the authority can recompute from ``complaints.csv`` anyway."""
@@ -216,7 +216,7 @@ def _total(currency: str, minor: int) -> dict[str, Any]:
     return {"currency": currency, "amount": format_amount(minor, currency), "minor": minor}
 
 
-def _signer_figures(session: Session, facts: BundleFacts) -> dict[str, Any]:
+def _signer_figures(session: DbSession, facts: BundleFacts) -> dict[str, Any]:
     """Totals per currency, incident range and categories over the signers: grouped queries,
     the same few whatever the number of signers."""
     signed = (

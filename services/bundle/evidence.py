@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from models import Evidence, EvidenceStatus
+from models.base import DbSession
 from services.bundle.bag import evidence_name
 from services.bundle.tables import csv_chunks, iso
 from services.platform.storage.local import CHUNK_SIZE, Storage
@@ -53,11 +53,11 @@ def _pooled(case_id: int) -> Any:
     )
 
 
-def count(session: Session, case_id: int) -> int:
+def count(session: DbSession, case_id: int) -> int:
     return session.scalar(select(func.count(Evidence.id)).where(*_pooled(case_id))) or 0
 
 
-def items(session: Session, case_id: int) -> Iterator[EvidenceItem]:
+def items(session: DbSession, case_id: int) -> Iterator[EvidenceItem]:
     """Every pooled item with its bag path, oldest first."""
     last_id, number = 0, 0
     while True:
@@ -101,7 +101,7 @@ def read(storage: Storage, key: str) -> Iterator[bytes]:
             yield chunk
 
 
-def listing(session: Session, case_id: int) -> Iterator[bytes]:
+def listing(session: DbSession, case_id: int) -> Iterator[bytes]:
     """``data/evidence.csv``: one row per file: what it is, who pooled it, what was removed."""
     rows = (
         (

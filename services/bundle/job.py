@@ -14,10 +14,9 @@ import tempfile
 from contextlib import suppress
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
 from extensions import db
 from models import Job, Submission
+from models.base import DbSession
 from services.bundle.writer import BundleError, build_bundle
 from services.evidence.files import current_storage
 from services.platform.jobs import runner as jobs
@@ -26,7 +25,7 @@ from services.platform.storage.local import Storage
 BUNDLE_JOB = "bundle.build"
 
 
-def bundle_for(session: Session, submission: Submission) -> str | None:
+def bundle_for(session: DbSession, submission: Submission) -> str | None:
     """The storage key of ``submission``'s bundle, if it was built and is stored."""
     key = submission.bundle_sha256
     if key and current_storage().exists(key):

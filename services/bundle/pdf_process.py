@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
+from typing import Any
 
 #: a complaint renders in about a second; a stuck child must not hold a build forever
 TIMEOUT_SECONDS = 120
@@ -41,7 +42,7 @@ def render(complaint: PdfComplaint, footer: str) -> bytes:
     return result.stdout
 
 
-def complaint_from_json(data: dict) -> PdfComplaint:
+def complaint_from_json(data: dict[str, Any]) -> PdfComplaint:
     return PdfComplaint(
         title=data["title"],
         metadata=[(label, value) for label, value in data["metadata"]],

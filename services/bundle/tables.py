@@ -20,7 +20,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, text
-from sqlalchemy.orm import Session
 
 from models import (
     CaseEvent,
@@ -32,6 +31,7 @@ from models import (
     SignatureEntry,
     User,
 )
+from models.base import DbSession
 from services.anonymize.text import _TERM_GAP_CHARS, _fold, redact
 from services.bundle.bag import SIGNATORIES_HEADER
 from services.complaints.csv_exchange import format_amount, neutralize
@@ -95,12 +95,12 @@ def signers(case_id: int, version_id: int, *columns: Any) -> Select[Any]:
     )
 
 
-def count_signers(session: Session, case_id: int, version_id: int) -> int:
+def count_signers(session: DbSession, case_id: int, version_id: int) -> int:
     inner = signers(case_id, version_id, SignatureEntry.id).subquery()
     return session.scalar(select(func.count()).select_from(inner)) or 0
 
 
-def stream(session: Session, statement: Select[Any]) -> Iterator[Any]:
+def stream(session: DbSession, statement: Select[*tuple[Any, ...]]) -> Iterator[Any]:
     """Rows of ``statement`` fetched ``BATCH`` at a time; the cursor is closed even when the
     consumer stops early.
 
@@ -146,7 +146,7 @@ def text_chunks(pieces: Iterable[str]) -> Iterator[bytes]:
     yield "".join(parts).encode()
 
 
-def signatories(session: Session, case_id: int, version_id: int) -> Iterator[bytes]:
+def signatories(session: DbSession, case_id: int, version_id: int) -> Iterator[bytes]:
     """``data/signatories.csv``: name and e-mail only for signers who chose to share them."""
     statement = (
         signers(
@@ -179,7 +179,7 @@ def signatories(session: Session, case_id: int, version_id: int) -> Iterator[byt
 
 
 def complaints(
-    session: Session,
+    session: DbSession,
     case_id: int,
     version_id: int,
     received: date,
@@ -264,7 +264,7 @@ def _name_terms(name: str | None, *texts: str) -> list[str]:
     return [name] if wanted <= present else []
 
 
-def signature_log(session: Session, case_id: int) -> Iterator[bytes]:
+def signature_log(session: DbSession, case_id: int) -> Iterator[bytes]:
     """``data/signature-log.jsonl``: every entry, with ``created_at`` exactly as
     :func:`services.petition.chain.entry_hash` hashes it, so anyone can recompute the chain."""
     statement = (
@@ -301,7 +301,7 @@ def signature_log(session: Session, case_id: int) -> Iterator[bytes]:
     return text_chunks(lines())
 
 
-def timeline(session: Session, case_id: int) -> Iterator[bytes]:
+def timeline(session: DbSession, case_id: int) -> Iterator[bytes]:
     """``data/timeline.json``: the case's events, under pseudonyms, as one JSON array written
     an element at a time."""
     statement = (

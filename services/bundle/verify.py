@@ -333,8 +333,8 @@ class _Checker:
             # read as a stream (it can be large), so a damaged member shows up only here
             self.fail(f"{bag.SIGNATURE_LOG}: unreadable ({error})")
             return {}
-        for error in errors:
-            self.fail(error)
+        for problem in errors:
+            self.fail(problem)
         if not report.ok:
             self.fail(f"{bag.SIGNATURE_LOG}: chain broken: {report.problem}")
         elif not errors:

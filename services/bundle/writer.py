@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO
 
-from sqlalchemy.orm import Session
-
 from models import Submission, utcnow
+from models.base import DbSession
 from services.bundle import bag, keys
 from services.bundle.contents import FIXED_FILES, BundleFacts, facts_for, payload
 from services.errors import DomainError
@@ -71,6 +70,9 @@ class _HashingSink:
     def flush(self) -> None:
         self._out.flush()
 
+    def close(self) -> None:
+        """Nothing to release: ``out`` is the caller's (zipfile never closes what it was given)."""
+
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
 
@@ -116,7 +118,7 @@ class _Progress:
 
 
 def build_bundle(
-    session: Session, submission: Submission, out: BinaryIO, report: Report | None = None
+    session: DbSession, submission: Submission, out: BinaryIO, report: Report | None = None
 ) -> BundleResult:
     """Write ``submission``'s bundle to ``out`` as a zip. ``report(percent, step)`` is called
     between files (never while one is being written), so it may commit.
@@ -132,7 +134,7 @@ def build_bundle(
     manifest: list[str] = []
     payload_bytes = 0
     timings: dict[str, float] = {}
-    with zipfile.ZipFile(sink, "w", allowZip64=True) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, "w", allowZip64=True) as archive:
         entries = _Entries(archive, top, when)
         for file in payload(session, facts, storage):
             started = time.perf_counter()

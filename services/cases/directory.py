@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import CaseStatus, Category, Company, CompanyAlias, GroupCase, Membership
+from models.base import DbSession
 from services.reference.company_names import normalize_name
 
 PAGE_SIZE = 20
@@ -36,7 +37,7 @@ class CasePage:
 
 
 def search_cases(
-    session: Session, filters: CaseFilters, page: int, per_page: int = PAGE_SIZE
+    session: DbSession, filters: CaseFilters, page: int, per_page: int = PAGE_SIZE
 ) -> CasePage:
     """Cases matching ``filters``, most recently active first."""
     stmt = select(GroupCase).options(joinedload(GroupCase.company), joinedload(GroupCase.category))
@@ -70,7 +71,7 @@ def _text_condition(query: str) -> ColumnElement[bool]:
     )
 
 
-def directory_totals(session: Session) -> dict[str, int]:
+def directory_totals(session: DbSession) -> dict[str, int]:
     """Headline numbers for the home page."""
     return {
         "cases": session.scalar(select(func.count(GroupCase.id))) or 0,
@@ -79,7 +80,7 @@ def directory_totals(session: Session) -> dict[str, int]:
     }
 
 
-def filter_choices(session: Session) -> tuple[list[Company], list[Category]]:
+def filter_choices(session: DbSession) -> tuple[list[Company], list[Category]]:
     companies = list(
         session.scalars(
             select(Company)

@@ -11,10 +11,10 @@ from datetime import date
 
 from sqlalchemy import case as case_when
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
 
 from models import ZERO_DECIMAL_CURRENCIES, Category, Complaint, GroupCase, Membership
+from models.base import DbSession
 
 #: below this many members only the member count is shown: one person's amount could be
 #: inferred from a total of two or three
@@ -59,7 +59,7 @@ def _as_date(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def case_figures(session: Session, case: GroupCase) -> CaseFigures:
+def case_figures(session: DbSession, case: GroupCase) -> CaseFigures:
     members = case.member_count
     if members < MIN_MEMBERS_FOR_FIGURES:
         return CaseFigures(members, False, [], None, None, [], [])
@@ -106,7 +106,7 @@ def case_figures(session: Session, case: GroupCase) -> CaseFigures:
     )
 
 
-def _amount_bands(session: Session, complaints: Subquery, currency: str) -> list[AmountBand]:
+def _amount_bands(session: DbSession, complaints: Subquery, currency: str) -> list[AmountBand]:
     """Members' complaints in ``currency`` counted per band of :data:`AMOUNT_BANDS`, in one query.
 
     The band number is computed in a subquery and grouped on outside: PostgreSQL would not see

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from models import (
     CaseEvent,
@@ -17,6 +16,7 @@ from models import (
     Notification,
     User,
 )
+from models.base import DbSession
 from services import audit
 from services.cases.pseudonyms import new_pseudonym
 from services.errors import Conflict, DomainError, NotFound
@@ -31,12 +31,12 @@ SUMMARY_MAX = 2000
 
 
 def _event(
-    session: Session, case: GroupCase, kind: CaseEventKind, actor: str | None, **data: object
+    session: DbSession, case: GroupCase, kind: CaseEventKind, actor: str | None, **data: object
 ) -> None:
     session.add(CaseEvent(case_id=case.id, kind=kind, actor_pseudonym=actor, data=data))
 
 
-def _check_free(session: Session, user: User, complaint: Complaint) -> None:
+def _check_free(session: DbSession, user: User, complaint: Complaint) -> None:
     if complaint.owner_id != user.id:
         raise NotFound(_l("No such complaint."), field="complaint")
     if session.scalar(select(Membership.id).where(Membership.complaint_id == complaint.id)):
@@ -44,7 +44,7 @@ def _check_free(session: Session, user: User, complaint: Complaint) -> None:
 
 
 def start_case(
-    session: Session,
+    session: DbSession,
     user: User,
     complaint: Complaint,
     *,
@@ -76,7 +76,7 @@ def start_case(
     return case
 
 
-def invite_similar_complaints(session: Session, case: GroupCase, complaint: Complaint) -> int:
+def invite_similar_complaints(session: DbSession, case: GroupCase, complaint: Complaint) -> int:
     """Notify each owner of a similar complaint with no case, once per case. Returns how many."""
     ids = similar_complaint_ids(session, complaint)[:SIMILAR_CAP]
     rows = session.execute(
@@ -96,7 +96,7 @@ def invite_similar_complaints(session: Session, case: GroupCase, complaint: Comp
     return len(rows)
 
 
-def join_case(session: Session, user: User, case: GroupCase, complaint: Complaint) -> Membership:
+def join_case(session: DbSession, user: User, case: GroupCase, complaint: Complaint) -> Membership:
     """Join ``case`` with one of the user's free complaints against the same company."""
     if case.status not in JOINABLE:
         raise DomainError(_l("This case has been submitted and no longer takes new members."))
@@ -120,7 +120,7 @@ def join_case(session: Session, user: User, case: GroupCase, complaint: Complain
 
 
 def _add_member(
-    session: Session, case: GroupCase, user: User, complaint: Complaint, role: MemberRole
+    session: DbSession, case: GroupCase, user: User, complaint: Complaint, role: MemberRole
 ) -> Membership:
     membership = Membership(
         case_id=case.id,
@@ -142,7 +142,7 @@ def _add_member(
     return membership
 
 
-def leave_case(session: Session, membership: Membership) -> GroupCase | None:
+def leave_case(session: DbSession, membership: Membership) -> GroupCase | None:
     """Leave before submission. An organizer hands the role to the longest-standing
     co-organizer, else member; the last member leaving deletes the case. Returns the case,
     or None when it was deleted."""
@@ -193,20 +193,22 @@ def leave_case(session: Session, membership: Membership) -> GroupCase | None:
     return case
 
 
-def membership_in(session: Session, user: User, case: GroupCase) -> Membership | None:
+def membership_in(session: DbSession, user: User, case: GroupCase) -> Membership | None:
     return session.scalar(
         select(Membership).where(Membership.case_id == case.id, Membership.user_id == user.id)
     )
 
 
-def case_by_public_id(session: Session, public_id: str) -> GroupCase:
+def case_by_public_id(session: DbSession, public_id: str) -> GroupCase:
     case = session.scalar(select(GroupCase).where(GroupCase.public_id == public_id))
     if case is None:
         raise NotFound(_l("No such case."))
     return case
 
 
-def free_complaints(session: Session, user: User, company_id: int | None = None) -> list[Complaint]:
+def free_complaints(
+    session: DbSession, user: User, company_id: int | None = None
+) -> list[Complaint]:
     """The user's complaints not yet in any case (optionally against one company)."""
     stmt = (
         select(Complaint)
@@ -219,7 +221,7 @@ def free_complaints(session: Session, user: User, company_id: int | None = None)
     return list(session.scalars(stmt))
 
 
-def _mark_invitations_done(session: Session, user: User, case: GroupCase) -> None:
+def _mark_invitations_done(session: DbSession, user: User, case: GroupCase) -> None:
     from models import utcnow
 
     for notification in session.scalars(
@@ -233,7 +235,7 @@ def _mark_invitations_done(session: Session, user: User, case: GroupCase) -> Non
         notification.read_at = utcnow()
 
 
-def refresh_counters(session: Session, case: GroupCase) -> None:
+def refresh_counters(session: DbSession, case: GroupCase) -> None:
     """Recompute the case's member count and incident period from its memberships (after a
     member leaves or edits a complaint; joining updates them incrementally)."""
     session.flush()

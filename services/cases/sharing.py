@@ -19,9 +19,9 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from PIL import Image, ImageDraw
-from sqlalchemy.orm import Session
 
 from models import GroupCase
+from models.base import DbSession
 from services.cases import membership as group_cases
 from services.platform.fonts import BOLD, REGULAR, PillowFont, pillow_font
 from services.platform.i18n import current_language, localized
@@ -65,7 +65,7 @@ class ShareKit:
     og: OpenGraph
 
 
-def shareable_case(session: Session, public_id: str) -> GroupCase:
+def shareable_case(session: DbSession, public_id: str) -> GroupCase:
     """The case behind a share link, QR code or preview image.
 
     Exactly the cases the public case page shows: a case is removed by deleting it, so what
@@ -81,7 +81,7 @@ def case_url(case: GroupCase) -> str:
 
 
 def members_text(case: GroupCase) -> str:
-    return ngettext("%(num)d member", "%(num)d members", case.member_count)
+    return str(ngettext("%(num)d member", "%(num)d members", case.member_count))
 
 
 def open_graph(case: GroupCase) -> OpenGraph:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from models import (
     CURRENCIES,
@@ -33,6 +32,7 @@ from models import (
     Demand,
     User,
 )
+from models.base import DbSession
 from models.complaint import NARRATIVE_MAX, NARRATIVE_MIN
 from services.complaints.filing import normalize_newlines
 from services.errors import DomainError
@@ -301,7 +301,7 @@ def _lookup_keys(names: list[str]) -> list[str]:
 class _Importer:
     """The state of one file's import: reference data, companies seen, sources seen."""
 
-    def __init__(self, session: Session, owner: User, today: date, result: ImportResult) -> None:
+    def __init__(self, session: DbSession, owner: User, today: date, result: ImportResult) -> None:
         self.session, self.owner, self.today, self.result = session, owner, today, result
         self.categories = dict(session.execute(select(Category.code, Category.id)).all())
         prefix = f"import:{result.layout}:"
@@ -398,7 +398,7 @@ def detect_layout(header: list[str]) -> tuple[str, dict[str, int]]:
 
 
 def import_file(
-    session: Session, path: Path, *, owner: User, today: date, dry_run: bool = False
+    session: DbSession, path: Path, *, owner: User, today: date, dry_run: bool = False
 ) -> ImportResult:
     """Import every good row of ``path`` for ``owner``; the caller commits.
 
@@ -430,7 +430,7 @@ def import_file(
     return importer.result
 
 
-def export_file(session: Session, path: Path, *, company_slug: str | None = None) -> int:
+def export_file(session: DbSession, path: Path, *, company_slug: str | None = None) -> int:
     """Write complaints in :data:`EXPORT_COLUMNS`, UTF-8 with a BOM so Excel reads Chinese;
     returns how many. Raises :class:`CsvRefused` for an unknown company slug."""
     query = (

@@ -8,7 +8,6 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from models import (
     FROZEN_STATUSES,
@@ -20,6 +19,7 @@ from models import (
     Membership,
     User,
 )
+from models.base import DbSession
 from services.anonymize.text import redact
 from services.errors import DomainError, NotFound
 from services.matching import term_index
@@ -43,7 +43,7 @@ class ComplaintInput:
 
 
 def resolve_company(
-    session: Session, text: str, *, user: User | None = None, propose: bool = False
+    session: DbSession, text: str, *, user: User | None = None, propose: bool = False
 ) -> Company:
     """The company ``text`` names, through any alias. An unknown name is refused unless the
     member asks to propose it: then it is created for admin review."""
@@ -85,7 +85,7 @@ def _validate(data: ComplaintInput, today: date) -> None:
         )
 
 
-def file_complaint(session: Session, owner: User, data: ComplaintInput, today: date) -> Complaint:
+def file_complaint(session: DbSession, owner: User, data: ComplaintInput, today: date) -> Complaint:
     """Create and index a complaint. Raises :class:`DomainError` on refused values."""
     _validate(data, today)
     company = resolve_company(session, data.company_text, user=owner, propose=data.propose_company)
@@ -116,11 +116,11 @@ def redacted_narrative(narrative: str, owner: User) -> str:
     return redact(narrative, [owner.display_name]).text
 
 
-def membership_of(session: Session, complaint: Complaint) -> Membership | None:
+def membership_of(session: DbSession, complaint: Complaint) -> Membership | None:
     return session.scalar(select(Membership).where(Membership.complaint_id == complaint.id))
 
 
-def owned_complaint(session: Session, user: User, public_id: str) -> Complaint:
+def owned_complaint(session: DbSession, user: User, public_id: str) -> Complaint:
     """The user's own complaint; anyone else's is reported as not found, revealing nothing."""
     complaint = session.scalar(select(Complaint).where(Complaint.public_id == public_id))
     if complaint is None or complaint.owner_id != user.id:
@@ -128,7 +128,7 @@ def owned_complaint(session: Session, user: User, public_id: str) -> Complaint:
     return complaint
 
 
-def _ensure_editable(session: Session, complaint: Complaint) -> Membership | None:
+def _ensure_editable(session: DbSession, complaint: Complaint) -> Membership | None:
     membership = membership_of(session, complaint)
     if membership is not None and membership.case.status in FROZEN_STATUSES:
         raise DomainError(
@@ -138,7 +138,7 @@ def _ensure_editable(session: Session, complaint: Complaint) -> Membership | Non
 
 
 def update_complaint(
-    session: Session, complaint: Complaint, data: ComplaintInput, today: date
+    session: DbSession, complaint: Complaint, data: ComplaintInput, today: date
 ) -> Complaint:
     """Apply edits; the company stays (a case is against one company: file anew instead)."""
     membership = _ensure_editable(session, complaint)
@@ -170,7 +170,7 @@ def update_complaint(
     return complaint
 
 
-def delete_complaint(session: Session, complaint: Complaint) -> None:
+def delete_complaint(session: DbSession, complaint: Complaint) -> None:
     """Delete the complaint; if it is in a case, its owner leaves that case first."""
     from services.cases.membership import leave_case
 

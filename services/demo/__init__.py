@@ -15,7 +15,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from models import (
     FINAL_SUBMISSION_STATUSES,
@@ -37,6 +36,7 @@ from models import (
     User,
     UserRole,
 )
+from models.base import DbSession
 from services.accounts.passwords import hash_password
 from services.cases.membership import refresh_counters
 from services.cases.pseudonyms import new_pseudonym
@@ -59,7 +59,7 @@ STATUS_PATH = (
 
 @dataclass
 class DemoContext:
-    session: Session
+    session: DbSession
     rng: random.Random
     now: datetime
     categories: dict[str, Category] = field(default_factory=dict)
@@ -75,7 +75,7 @@ class DemoContext:
         return min(at, self.now - timedelta(minutes=self.rng.randint(5, 600)))
 
 
-def load_demo(session: Session, content_path: Path = CONTENT) -> str:
+def load_demo(session: DbSession, content_path: Path = CONTENT) -> str:
     """Insert the demo data into an empty database (categories must exist). Returns a summary."""
     content = json.loads(content_path.read_text(encoding="utf-8"))
     ctx = DemoContext(session=session, rng=random.Random(2026), now=datetime.now(UTC))

@@ -12,7 +12,6 @@ import random
 from datetime import datetime, timedelta
 
 from PIL import Image, ImageDraw
-from sqlalchemy.orm import Session
 
 from models import (
     CaseEvent,
@@ -24,6 +23,7 @@ from models import (
     GroupCase,
     Membership,
 )
+from models.base import DbSession
 from services.anonymize.image import thumbnail_png
 from services.anonymize.text import redact
 from services.complaints.csv_exchange import format_amount
@@ -32,7 +32,7 @@ from services.platform.fonts import REGULAR, pillow_font
 
 
 def add_evidence(
-    session: Session,
+    session: DbSession,
     case: GroupCase,
     memberships: list[Membership],
     moment: datetime,
@@ -74,7 +74,7 @@ def add_evidence(
 
 
 def _pool(
-    session: Session,
+    session: DbSession,
     case: GroupCase,
     membership: Membership,
     moment: datetime,

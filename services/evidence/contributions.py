@@ -29,12 +29,11 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
 
 from models import (
     PRIVATE_ROLES,
@@ -52,6 +51,7 @@ from models import (
     UserRole,
     utcnow,
 )
+from models.base import DbSession
 from services import audit
 from services.anonymize import image, pdf, plaintext, table
 from services.anonymize.boxes import MAX_BOXES_PER_PAGE, Box
@@ -118,10 +118,10 @@ def parse_terms(text: str) -> list[str]:
 
 
 def contribute(
-    session: Session,
+    session: DbSession,
     user: User,
     case: GroupCase,
-    stream: BinaryIO,
+    stream: IO[bytes],
     filename: str,
     *,
     terms: Sequence[str] = (),
@@ -173,7 +173,7 @@ def contribute(
     return evidence
 
 
-def _contributing_membership(session: Session, user: User, case: GroupCase) -> Membership:
+def _contributing_membership(session: DbSession, user: User, case: GroupCase) -> Membership:
     membership = group_cases.membership_in(session, user, case)
     if membership is None:
         raise NotAllowed(_l("Only members of this case can contribute evidence. Join it first."))
@@ -182,7 +182,7 @@ def _contributing_membership(session: Session, user: User, case: GroupCase) -> M
     return membership
 
 
-def _read_limited(stream: BinaryIO, limit: int) -> bytes:
+def _read_limited(stream: IO[bytes], limit: int) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise TooLarge(
@@ -214,7 +214,7 @@ def _validate(data: bytes, detected: Detected, upload_limits: UploadLimits) -> i
     return 1
 
 
-def _start_job(session: Session, evidence: Evidence, user: User) -> None:
+def _start_job(session: DbSession, evidence: Evidence, user: User) -> None:
     evidence.status = EvidenceStatus.PROCESSING
     evidence.error = None
     evidence.job = jobs.enqueue(ANONYMIZE_JOB, {"evidence_id": evidence.id}, user_id=user.id)
@@ -235,7 +235,7 @@ def _editable(evidence: Evidence, user: User) -> Evidence:
     return evidence
 
 
-def rescan_with_terms(session: Session, user: User, evidence: Evidence, terms: list[str]) -> None:
+def rescan_with_terms(session: DbSession, user: User, evidence: Evidence, terms: list[str]) -> None:
     """Anonymize again with the contributor's words; box edits start over from the proposal."""
     _editable(evidence, user)
     if terms:
@@ -254,9 +254,13 @@ def terms_of(evidence: Evidence) -> list[str]:
 
 
 def set_boxes(
-    session: Session, user: User, evidence: Evidence, boxes: Mapping[int, list[dict]]
+    session: DbSession,
+    user: User,
+    evidence: Evidence,
+    boxes: Mapping[str, list[Mapping[str, Any]]],
 ) -> None:
-    """Replace the black-out boxes with the contributor's (validated) edit and burn them."""
+    """Replace the black-out boxes with the contributor's (validated) edit and burn them:
+    page number -> boxes, as the browser sent them (JSON)."""
     _editable(evidence, user)
     if evidence.kind not in (EvidenceKind.IMAGE, EvidenceKind.PDF):
         raise DomainError(_l("Only pictures and PDF pages have black-out boxes."))
@@ -276,7 +280,7 @@ def set_boxes(
     _start_job(session, evidence, user)
 
 
-def set_columns(session: Session, user: User, evidence: Evidence, actions: list[str]) -> None:
+def set_columns(session: DbSession, user: User, evidence: Evidence, actions: list[str]) -> None:
     """Keep, hash or drop each column of a CSV item, then anonymize it again."""
     _editable(evidence, user)
     header = evidence.options.get("header") or []
@@ -295,7 +299,7 @@ def set_columns(session: Session, user: User, evidence: Evidence, actions: list[
 # --- confirm, discard, withdraw -------------------------------------------------------------
 
 
-def confirm(session: Session, user: User, evidence: Evidence) -> None:
+def confirm(session: DbSession, user: User, evidence: Evidence) -> None:
     """Pool the previewed bytes and delete the original and every working file."""
     if evidence.contributor_id != user.id or evidence.status is not EvidenceStatus.PREVIEW:
         raise DomainError(_l("Only an anonymized item waiting for your check can be added."))
@@ -310,7 +314,7 @@ def confirm(session: Session, user: User, evidence: Evidence) -> None:
     audit.record(session, "evidence.pooled", user.id, "evidence", evidence.public_id)
 
 
-def _timeline(session: Session, evidence: Evidence, kind: CaseEventKind) -> None:
+def _timeline(session: DbSession, evidence: Evidence, kind: CaseEventKind) -> None:
     """The case timeline says that a kind of item came or went, and under which pseudonym."""
     session.add(
         CaseEvent(
@@ -322,7 +326,7 @@ def _timeline(session: Session, evidence: Evidence, kind: CaseEventKind) -> None
     )
 
 
-def discard(session: Session, user: User | None, evidence: Evidence) -> None:
+def discard(session: DbSession, user: User | None, evidence: Evidence) -> None:
     """Delete an unconfirmed item and all its files (``user`` None: the platform's sweep)."""
     if evidence.status not in UNCONFIRMED_STATUSES or (
         user is not None and evidence.contributor_id != user.id
@@ -331,14 +335,14 @@ def discard(session: Session, user: User | None, evidence: Evidence) -> None:
     _delete_item(session, evidence)
 
 
-def _delete_item(session: Session, evidence: Evidence) -> None:
+def _delete_item(session: DbSession, evidence: Evidence) -> None:
     keys = evidence_files.keys_of(evidence)
     session.delete(evidence)
     session.flush()
     evidence_files.release(session, keys)
 
 
-def withdraw(session: Session, user: User, evidence: Evidence) -> None:
+def withdraw(session: DbSession, user: User, evidence: Evidence) -> None:
     """Take a pooled item back out of the pool; its bytes are deleted."""
     if evidence.contributor_id != user.id or evidence.status is not EvidenceStatus.POOLED:
         raise DomainError(_l("Only items you added to the pool can be withdrawn."))
@@ -354,7 +358,7 @@ def withdraw(session: Session, user: User, evidence: Evidence) -> None:
     audit.record(session, "evidence.withdrawn", user.id, "evidence", evidence.public_id)
 
 
-def forget_member(session: Session, membership: Membership) -> None:
+def forget_member(session: DbSession, membership: Membership) -> None:
     """A member leaves: their unconfirmed items go; pooled ones stay under their pseudonym."""
     items = session.scalars(
         select(Evidence).where(
@@ -366,7 +370,7 @@ def forget_member(session: Session, membership: Membership) -> None:
         _delete_item(session, item)
 
 
-def forget_contributor(session: Session, user: User) -> int:
+def forget_contributor(session: DbSession, user: User) -> int:
     """An account is deleted: every item it contributed goes, except the pooled items of a
     submitted case, which the authority holds. A pooled item of a case still open is withdrawn
     first, so the case's timeline shows it leaving as when its contributor takes it back.
@@ -385,7 +389,7 @@ def forget_contributor(session: Session, user: User) -> int:
     return removed
 
 
-def forget_case(session: Session, case: GroupCase) -> None:
+def forget_case(session: DbSession, case: GroupCase) -> None:
     """A case is deleted: release every stored file of its evidence."""
     keys: list[str] = []
     for item in session.scalars(select(Evidence).where(Evidence.case_id == case.id)):
@@ -398,7 +402,7 @@ def forget_case(session: Session, case: GroupCase) -> None:
 _last_purge = 0.0
 
 
-def purge_if_due(session: Session, every_seconds: float = 3600.0) -> None:
+def purge_if_due(session: DbSession, every_seconds: float = 3600.0) -> None:
     """Run :func:`purge_abandoned` at most once an hour per process, from the upload path, so
     an installation without a scheduler still keeps the 24-hour promise while it is used."""
     global _last_purge
@@ -410,7 +414,7 @@ def purge_if_due(session: Session, every_seconds: float = 3600.0) -> None:
         session.commit()
 
 
-def purge_abandoned(session: Session, older_than: timedelta = ABANDONED_AFTER) -> int:
+def purge_abandoned(session: DbSession, older_than: timedelta = ABANDONED_AFTER) -> int:
     """Discard every item left unconfirmed for longer than ``older_than``; returns how many."""
     cutoff = utcnow() - older_than
     items = session.scalars(
@@ -424,7 +428,7 @@ def purge_abandoned(session: Session, older_than: timedelta = ABANDONED_AFTER) -
 
 
 def purge_unreferenced(
-    session: Session, storage: Storage, older_than: timedelta = ABANDONED_AFTER
+    session: DbSession, storage: Storage, older_than: timedelta = ABANDONED_AFTER
 ) -> int:
     """Delete stored files no row names, once they are ``older_than``; returns how many.
 
@@ -448,7 +452,7 @@ def purge_unreferenced(
 # --- reading ----------------------------------------------------------------------------------
 
 
-def visible_evidence(session: Session, user: User | None, public_id: str) -> Evidence:
+def visible_evidence(session: DbSession, user: User | None, public_id: str) -> Evidence:
     """The item if ``user`` may see it, else :class:`NotFound` (whether or not it exists)."""
     evidence = session.scalar(select(Evidence).where(Evidence.public_id == public_id))
     if evidence is None or user is None or not user.is_authenticated:
@@ -460,7 +464,7 @@ def visible_evidence(session: Session, user: User | None, public_id: str) -> Evi
     raise NotFound(_l("No such evidence."))
 
 
-def can_see_pool(session: Session, user: User, case: GroupCase) -> bool:
+def can_see_pool(session: DbSession, user: User, case: GroupCase) -> bool:
     """Members of the case; after submission, regulators of the receiving authority."""
     if group_cases.membership_in(session, user, case) is not None:
         return True
@@ -476,7 +480,7 @@ def can_see_pool(session: Session, user: User, case: GroupCase) -> bool:
     return False
 
 
-def pooled_items(session: Session, case: GroupCase) -> list[Evidence]:
+def pooled_items(session: DbSession, case: GroupCase) -> list[Evidence]:
     return list(
         session.scalars(
             select(Evidence)
@@ -486,15 +490,15 @@ def pooled_items(session: Session, case: GroupCase) -> list[Evidence]:
     )
 
 
-def pooled_count(session: Session, case: GroupCase) -> int:
-    return session.scalar(
+def pooled_count(session: DbSession, case: GroupCase) -> int:
+    return session.execute(
         select(func.count(Evidence.id)).where(
             Evidence.case_id == case.id, Evidence.status == EvidenceStatus.POOLED
         )
-    )
+    ).scalar_one()
 
 
-def my_unconfirmed(session: Session, user: User, case: GroupCase) -> list[Evidence]:
+def my_unconfirmed(session: DbSession, user: User, case: GroupCase) -> list[Evidence]:
     return list(
         session.scalars(
             select(Evidence)
@@ -508,14 +512,14 @@ def my_unconfirmed(session: Session, user: User, case: GroupCase) -> list[Eviden
     )
 
 
-def used_bytes(session: Session, user: User, case: GroupCase) -> int:
-    return session.scalar(
+def used_bytes(session: DbSession, user: User, case: GroupCase) -> int:
+    return session.execute(
         select(func.coalesce(func.sum(Evidence.original_size), 0)).where(
             Evidence.case_id == case.id,
             Evidence.contributor_id == user.id,
             Evidence.status.in_([*UNCONFIRMED_STATUSES, EvidenceStatus.POOLED]),
         )
-    )
+    ).scalar_one()
 
 
 def csv_hash_key(case: GroupCase) -> bytes:

@@ -19,6 +19,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from models import Base, Evidence, EvidenceFile, FileRole
+from models.base import DbSession
 from services.platform.storage.local import Storage, storage_for
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def current_storage() -> Storage:
 
 
 def attach(
-    session: Session,
+    session: DbSession,
     evidence: Evidence,
     role: FileRole,
     data: bytes,
@@ -65,7 +66,7 @@ def attach(
 
 
 def attach_json(
-    session: Session, evidence: Evidence, role: FileRole, value: Any, *, page: int = 0
+    session: DbSession, evidence: Evidence, role: FileRole, value: Any, *, page: int = 0
 ) -> EvidenceFile:
     data = json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
     return attach(session, evidence, role, data, "application/json", page=page)
@@ -90,7 +91,7 @@ def read_json(record: EvidenceFile | None, default: Any = None) -> Any:
     return json.loads(read(record.key))
 
 
-def drop(session: Session, evidence: Evidence, roles: Iterable[FileRole]) -> None:
+def drop(session: DbSession, evidence: Evidence, roles: Iterable[FileRole]) -> None:
     """Forget ``evidence``'s files in ``roles``; their bytes go if nobody else holds them."""
     wanted = set(roles)
     leaving = [f for f in evidence.files if f.role in wanted]
@@ -100,7 +101,7 @@ def drop(session: Session, evidence: Evidence, roles: Iterable[FileRole]) -> Non
     release(session, [f.key for f in leaving])
 
 
-def set_pooled_bytes(session: Session, evidence: Evidence, key: str | None) -> None:
+def set_pooled_bytes(session: DbSession, evidence: Evidence, key: str | None) -> None:
     """Point the item at new anonymized bytes (or none), letting go of the old ones."""
     old = evidence.sha256
     evidence.sha256 = key
@@ -116,7 +117,7 @@ def keys_of(evidence: Evidence) -> list[str]:
     return keys
 
 
-def release(session: Session, keys: Iterable[str]) -> None:
+def release(session: DbSession, keys: Iterable[str]) -> None:
     """Delete, after the commit, every key in ``keys`` no row refers to any more (call after
     the references were removed and flushed)."""
     candidates = set(keys)
@@ -127,7 +128,7 @@ def release(session: Session, keys: Iterable[str]) -> None:
         session.info.setdefault(UNUSED, set()).update(unused)
 
 
-def held_keys(session: Session, keys: set[str]) -> set[str]:
+def held_keys(session: DbSession, keys: set[str]) -> set[str]:
     """Which of ``keys`` some row still names."""
     held: set[str] = set()
     for table_name, columns in STORED_KEY_COLUMNS.items():
@@ -138,7 +139,7 @@ def held_keys(session: Session, keys: set[str]) -> set[str]:
 
 
 @event.listens_for(Session, "after_commit")
-def _delete_unused(session: Session) -> None:
+def _delete_unused(session: DbSession) -> None:
     keys = session.info.pop(UNUSED, None)
     if not keys:
         return
@@ -151,5 +152,5 @@ def _delete_unused(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_rollback")
-def _keep_on_rollback(session: Session) -> None:
+def _keep_on_rollback(session: DbSession) -> None:
     session.info.pop(UNUSED, None)

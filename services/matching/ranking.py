@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from models import (
     CaseStatus,
@@ -35,6 +35,7 @@ from models import (
     Membership,
     TermStat,
 )
+from models.base import DbSession
 from models.matching import INDEXED_COMPLAINTS
 from services.matching.text_terms import surface_forms
 
@@ -105,12 +106,12 @@ class MatchReport:
         return self.similar_without_case > SIMILAR_CAP
 
 
-def weighted_terms(session: Session, complaint_id: int) -> dict[str, float]:
+def weighted_terms(session: DbSession, complaint_id: int) -> dict[str, float]:
     """The complaint's most informative terms with their idf, ``log(1 + N / df)``."""
     return _weights(*_term_statistics(session, complaint_id))
 
 
-def _term_statistics(session: Session, complaint_id: int) -> tuple[dict[str, int], int]:
+def _term_statistics(session: DbSession, complaint_id: int) -> tuple[dict[str, int], int]:
     """(df of each of the complaint's terms, N). N is the number of indexed complaints, kept in
     ``term_stats`` (counting every row would cost a scan per query)."""
     frequency = dict(
@@ -164,7 +165,7 @@ class _Candidate:
 
 
 def find_matches(
-    session: Session,
+    session: DbSession,
     complaint: Complaint,
     limit: int = MAX_RESULTS,
     signals: SignalWeights = DEFAULT_WEIGHTS,
@@ -295,7 +296,7 @@ def _in_period(day: date, period: tuple[date | None, date | None]) -> bool:
 
 
 def similar_complaint_ids(
-    session: Session, complaint: Complaint, weights: dict[str, float] | None = None
+    session: DbSession, complaint: Complaint, weights: dict[str, float] | None = None
 ) -> list[int]:
     """Other people's complaints against the same company, in no case, that share the category
     or enough informative terms: at most :data:`SIMILAR_CAP` + 1 of them, so the cost stays
@@ -346,6 +347,6 @@ def similar_complaint_ids(
     return sorted(set(ids), reverse=True)[: SIMILAR_CAP + 1]
 
 
-def similar_without_case(session: Session, complaint: Complaint) -> int:
+def similar_without_case(session: DbSession, complaint: Complaint) -> int:
     """How many similar complaints have no case; above :data:`SIMILAR_CAP` means "more"."""
     return len(similar_complaint_ids(session, complaint))

@@ -7,21 +7,21 @@ written in sorted order so concurrent writers on PostgreSQL lock rows in the sam
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from models import CaseTerm, Complaint, ComplaintTerm, Membership, TermStat
+from models.base import Base, DbSession
 from models.matching import INDEXED_COMPLAINTS
 from services.matching.text_terms import extract_terms
 
 
 def _upsert_increment(
-    session: Session,
-    table: Table,
-    keys: list[dict[str, object]],
+    session: DbSession,
+    model: type[Base],
+    keys: Sequence[Mapping[str, object]],
     counter: str,
     **values: object,
 ) -> None:
@@ -31,14 +31,14 @@ def _upsert_increment(
         return
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     key_columns = list(keys[0])
-    statement = dialect.insert(table).values([{**key, **values, counter: 1} for key in keys])
+    statement = dialect.insert(model).values([{**key, **values, counter: 1} for key in keys])
     statement = statement.on_conflict_do_update(
-        index_elements=key_columns, set_={counter: table.c[counter] + 1}
+        index_elements=key_columns, set_={counter: model.__table__.c[counter] + 1}
     )
     session.execute(statement)
 
 
-def complaint_terms(session: Session, complaint_id: int) -> list[str]:
+def complaint_terms(session: DbSession, complaint_id: int) -> list[str]:
     return list(
         session.scalars(
             select(ComplaintTerm.term)
@@ -48,7 +48,7 @@ def complaint_terms(session: Session, complaint_id: int) -> list[str]:
     )
 
 
-def index_complaint(session: Session, complaint: Complaint, case_id: int | None = None) -> None:
+def index_complaint(session: DbSession, complaint: Complaint, case_id: int | None = None) -> None:
     """Write the complaint's terms (replacing earlier ones), and update the case profile of
     ``case_id`` (the case the complaint belongs to, if any) to match."""
     session.flush()
@@ -77,7 +77,7 @@ def index_complaint(session: Session, complaint: Complaint, case_id: int | None 
     )
     if added:
         session.execute(
-            ComplaintTerm.__table__.insert(),
+            insert(ComplaintTerm),
             [
                 {"complaint_id": complaint.id, "term": t, "company_id": complaint.company_id}
                 for t in added
@@ -85,13 +85,13 @@ def index_complaint(session: Session, complaint: Complaint, case_id: int | None 
         )
     if added or counted:
         keys = [{"term": t} for t in counted + added]
-        _upsert_increment(session, TermStat.__table__, keys, "complaints")
+        _upsert_increment(session, TermStat, keys, "complaints")
     if case_id is not None:
         remove_from_case(session, case_id, removed)
         add_to_case(session, case_id, complaint.company_id, added)
 
 
-def unindex_complaint(session: Session, complaint: Complaint, case_id: int | None = None) -> None:
+def unindex_complaint(session: DbSession, complaint: Complaint, case_id: int | None = None) -> None:
     """Forget the complaint's terms before it is deleted."""
     terms = complaint_terms(session, complaint.id)
     session.execute(delete(ComplaintTerm).where(ComplaintTerm.complaint_id == complaint.id))
@@ -100,14 +100,14 @@ def unindex_complaint(session: Session, complaint: Complaint, case_id: int | Non
         remove_from_case(session, case_id, terms)
 
 
-def add_to_case(session: Session, case_id: int, company_id: int, terms: Iterable[str]) -> None:
+def add_to_case(session: DbSession, case_id: int, company_id: int, terms: Iterable[str]) -> None:
     """A member's terms join the case profile (``company_id``: the case's company, copied so
     matching reads only that company's profiles)."""
     keys = [{"case_id": case_id, "term": t} for t in sorted(terms)]
-    _upsert_increment(session, CaseTerm.__table__, keys, "members", company_id=company_id)
+    _upsert_increment(session, CaseTerm, keys, "members", company_id=company_id)
 
 
-def remove_from_case(session: Session, case_id: int, terms: Iterable[str]) -> None:
+def remove_from_case(session: DbSession, case_id: int, terms: Iterable[str]) -> None:
     terms = sorted(terms)
     if not terms:
         return
@@ -119,7 +119,7 @@ def remove_from_case(session: Session, case_id: int, terms: Iterable[str]) -> No
     session.execute(delete(CaseTerm).where(CaseTerm.case_id == case_id, CaseTerm.members <= 0))
 
 
-def _decrement_stats(session: Session, terms: list[str]) -> None:
+def _decrement_stats(session: DbSession, terms: list[str]) -> None:
     if terms:
         session.execute(
             update(TermStat)
@@ -128,7 +128,7 @@ def _decrement_stats(session: Session, terms: list[str]) -> None:
         )
 
 
-def rebuild_term_index(session: Session) -> int:
+def rebuild_term_index(session: DbSession) -> int:
     """Rebuild every complaint's terms and every case profile from scratch (after an upgrade,
     or a change to how terms are extracted). Returns how many complaints were indexed."""
     for table in (CaseTerm, ComplaintTerm, TermStat):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from extensions import mail
 from models import GroupCase, Notification, User
+from models.base import DbSession
 
 INVITE = "case_invite"
 SIGNING_OPENED = "signing_opened"
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 def notify(
-    session: Session, user: User, kind: str, case: GroupCase | None, **data: Any
+    session: DbSession, user: User, kind: str, case: GroupCase | None, **data: Any
 ) -> Notification:
     notification = Notification(
         user_id=user.id, kind=kind, case_id=case.id if case else None, data=data
@@ -55,7 +56,7 @@ def _message(user: User, kind: str, case: GroupCase, data: dict[str, Any]) -> Me
 
 
 @event.listens_for(Session, "after_commit")
-def _send_outbox(session: Session) -> None:
+def _send_outbox(session: DbSession) -> None:
     for message in session.info.pop(OUTBOX, []):
         try:
             mail.send(message)
@@ -64,5 +65,5 @@ def _send_outbox(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_rollback")
-def _drop_outbox(session: Session) -> None:
+def _drop_outbox(session: DbSession) -> None:
     session.info.pop(OUTBOX, None)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from models import GroupCase, Notification, User, utcnow
+from models.base import DbSession
 from services.errors import NotFound
 
 PAGE = 50
 
 
-def unread_count(session: Session, user: User) -> int:
+def unread_count(session: DbSession, user: User) -> int:
     return (
         session.scalar(
             select(func.count(Notification.id)).where(
@@ -23,7 +24,7 @@ def unread_count(session: Session, user: User) -> int:
     )
 
 
-def recent(session: Session, user: User) -> list[tuple[Notification, GroupCase | None]]:
+def recent(session: DbSession, user: User) -> list[tuple[Notification, GroupCase | None]]:
     rows = session.execute(
         select(Notification, GroupCase)
         .outerjoin(GroupCase, GroupCase.id == Notification.case_id)
@@ -35,7 +36,7 @@ def recent(session: Session, user: User) -> list[tuple[Notification, GroupCase |
     return [(notification, case) for notification, case in rows]
 
 
-def mark_all_read(session: Session, user: User) -> None:
+def mark_all_read(session: DbSession, user: User) -> None:
     session.execute(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
@@ -43,7 +44,7 @@ def mark_all_read(session: Session, user: User) -> None:
     )
 
 
-def dismiss(session: Session, user: User, notification_id: int) -> None:
+def dismiss(session: DbSession, user: User, notification_id: int) -> None:
     notification = session.get(Notification, notification_id)
     if notification is None or notification.user_id != user.id:
         raise NotFound(_l("No such notification."))

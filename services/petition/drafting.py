@@ -16,7 +16,6 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from models import (
     Authority,
@@ -31,6 +30,7 @@ from models import (
     PetitionVersion,
     utcnow,
 )
+from models.base import DbSession
 from services import audit
 from services.cases.figures import case_figures
 from services.errors import DomainError, NotFound
@@ -39,7 +39,7 @@ from services.petition.chain import version_hash
 from services.petition.signing import open_version, signing_state
 from services.platform.formatting import money
 from services.platform.i18n import localized
-from services.platform.labels import DEMAND
+from services.platform.labels import label
 
 TITLE_MAX = 200
 TEXT_MAX = 50_000
@@ -62,7 +62,7 @@ def _require_organizer(membership: Membership | None) -> Membership:
     return membership
 
 
-def versions(session: Session, case: GroupCase) -> list[PetitionVersion]:
+def versions(session: DbSession, case: GroupCase) -> list[PetitionVersion]:
     return list(
         session.scalars(
             select(PetitionVersion)
@@ -72,7 +72,7 @@ def versions(session: Session, case: GroupCase) -> list[PetitionVersion]:
     )
 
 
-def get_version(session: Session, case: GroupCase, number: int) -> PetitionVersion:
+def get_version(session: DbSession, case: GroupCase, number: int) -> PetitionVersion:
     version = session.scalar(
         select(PetitionVersion).where(
             PetitionVersion.case_id == case.id, PetitionVersion.number == number
@@ -83,7 +83,7 @@ def get_version(session: Session, case: GroupCase, number: int) -> PetitionVersi
     return version
 
 
-def latest_version(session: Session, case: GroupCase) -> PetitionVersion | None:
+def latest_version(session: DbSession, case: GroupCase) -> PetitionVersion | None:
     return session.scalar(
         select(PetitionVersion)
         .where(PetitionVersion.case_id == case.id)
@@ -93,7 +93,7 @@ def latest_version(session: Session, case: GroupCase) -> PetitionVersion | None:
 
 
 def save_version(
-    session: Session, case: GroupCase, membership: Membership | None, data: DraftInput
+    session: DbSession, case: GroupCase, membership: Membership | None, data: DraftInput
 ) -> PetitionVersion:
     """Save the draft as a new version (organizers only, until submission)."""
     author = _require_organizer(membership)
@@ -138,11 +138,11 @@ def _clean(text: str) -> str:
 
 
 def open_for_signing(
-    session: Session, case: GroupCase, membership: Membership | None, version: PetitionVersion
+    session: DbSession, case: GroupCase, membership: Membership | None, version: PetitionVersion
 ) -> PetitionVersion:
     """Freeze ``version`` and ask the members to sign it. A version open before is superseded
     and each of its current signers is notified to sign the new one."""
-    _require_organizer(membership)
+    organizer = _require_organizer(membership)
     if case.is_frozen:
         raise DomainError(_l("The case was submitted: its complaint can no longer change."))
     if version.case_id != case.id:
@@ -171,7 +171,7 @@ def open_for_signing(
         CaseEvent(
             case_id=case.id,
             kind=CaseEventKind.SIGNING_OPENED,
-            actor_pseudonym=membership.pseudonym if membership else None,
+            actor_pseudonym=organizer.pseudonym,
             data={"number": version.number},
         )
     )
@@ -179,7 +179,7 @@ def open_for_signing(
     resign = {m.user_id for m in earlier_signers}
     for member in case.memberships:
         kind = notify.SIGN_AGAIN if member.user_id in resign else notify.SIGNING_OPENED
-        if member.id != membership.id or member.user_id in resign:
+        if member.id != organizer.id or member.user_id in resign:
             notify.notify(
                 session,
                 member.user,
@@ -222,10 +222,10 @@ def _field_text(version: PetitionVersion, field: str) -> str:
             if version.authority
             else ""
         )
-    return getattr(version, field)
+    return str(getattr(version, field))
 
 
-def fill_from_case(session: Session, case: GroupCase) -> tuple[str, str]:
+def fill_from_case(session: DbSession, case: GroupCase) -> tuple[str, str]:
     """Facts and demands written from the case's own figures, in the current language. Totals
     follow the same 5-member rule as the case page: an organizer must not learn one member's
     amount from a total of two."""
@@ -271,14 +271,12 @@ def fill_from_case(session: Session, case: GroupCase) -> tuple[str, str]:
         )
         for code in (row or [])
     )
-    demand_lines = [
-        f"- {DEMAND.get(code, code)} ({count})" for code, count in demands.most_common()
-    ]
+    demand_lines = [f"- {label('demand', code)} ({count})" for code, count in demands.most_common()]
     return "\n".join(lines), "\n".join(demand_lines)
 
 
 def add_comment(
-    session: Session, case: GroupCase, membership: Membership | None, body: str
+    session: DbSession, case: GroupCase, membership: Membership | None, body: str
 ) -> CaseComment:
     if membership is None:
         raise DomainError(_l("Only members of this case can take part in the discussion."))
@@ -293,7 +291,7 @@ def add_comment(
     return comment
 
 
-def comments(session: Session, case: GroupCase) -> list[CaseComment]:
+def comments(session: DbSession, case: GroupCase) -> list[CaseComment]:
     return list(
         session.scalars(
             select(CaseComment)
@@ -304,7 +302,7 @@ def comments(session: Session, case: GroupCase) -> list[CaseComment]:
 
 
 def set_co_organizer(
-    session: Session,
+    session: DbSession,
     case: GroupCase,
     organizer: Membership | None,
     target: Membership,
@@ -328,7 +326,7 @@ def set_co_organizer(
 
 
 def hand_over(
-    session: Session, case: GroupCase, organizer: Membership | None, target: Membership
+    session: DbSession, case: GroupCase, organizer: Membership | None, target: Membership
 ) -> None:
     """The organizer passes the role on and stays as a co-organizer."""
     acting = _require_organizer(organizer)

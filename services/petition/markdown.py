@@ -11,11 +11,19 @@ from markupsafe import Markup
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
 
+class _SafeLinksMarkdown(MarkdownIt):
+    """Links and images only to web and mail addresses: no ``javascript:``, no ``data:``."""
+
+    def validateLink(self, url: str) -> bool:
+        return url.strip().lower().startswith(SAFE_SCHEMES)
+
+
 @cache
 def _parser() -> MarkdownIt:
-    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    parser = _SafeLinksMarkdown(
+        "commonmark", {"html": False, "linkify": False, "typographer": False}
+    )
     parser.enable("table")
-    parser.validateLink = lambda url: url.strip().lower().startswith(SAFE_SCHEMES)
     return parser
 
 

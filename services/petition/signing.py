@@ -7,7 +7,6 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from models import (
     CaseEvent,
@@ -20,6 +19,7 @@ from models import (
     SignatureEntry,
     utcnow,
 )
+from models.base import DbSession
 from services.errors import Conflict, DomainError
 from services.petition.chain import GENESIS, ChainReport, hash_of, verify_chain
 
@@ -42,7 +42,7 @@ class SigningState:
         return len(self.active)
 
 
-def open_version(session: Session, case: GroupCase) -> PetitionVersion | None:
+def open_version(session: DbSession, case: GroupCase) -> PetitionVersion | None:
     """The version currently open for signing (the latest opened, not superseded)."""
     return session.scalar(
         select(PetitionVersion)
@@ -57,7 +57,7 @@ def open_version(session: Session, case: GroupCase) -> PetitionVersion | None:
 
 
 def signing_state(
-    session: Session, case: GroupCase, version: PetitionVersion | None = None
+    session: DbSession, case: GroupCase, version: PetitionVersion | None = None
 ) -> SigningState:
     """Who currently signs ``version`` (default: the open one): each current member whose last
     entry for that version is a signature."""
@@ -87,7 +87,7 @@ def signing_state(
 
 
 def _append(
-    session: Session,
+    session: DbSession,
     case: GroupCase,
     membership: Membership,
     version: PetitionVersion,
@@ -141,7 +141,7 @@ def _append(
 
 
 def sign(
-    session: Session,
+    session: DbSession,
     case: GroupCase,
     membership: Membership,
     *,
@@ -183,7 +183,7 @@ def sign(
 
 
 def sign_again(
-    session: Session, case: GroupCase, membership: Membership, *, version_sha256: str
+    session: DbSession, case: GroupCase, membership: Membership, *, version_sha256: str
 ) -> SignatureEntry:
     """One click after a new version: sign it with the choices of the member's signature on
     the version it replaced (the facts of their own complaint are unchanged)."""
@@ -211,7 +211,7 @@ def sign_again(
     )
 
 
-def withdraw(session: Session, case: GroupCase, membership: Membership) -> SignatureEntry:
+def withdraw(session: DbSession, case: GroupCase, membership: Membership) -> SignatureEntry:
     """Withdraw one's signature, until the case is submitted."""
     if case.is_frozen:
         raise DomainError(_l("The case was submitted: signatures can no longer be withdrawn."))
@@ -221,7 +221,7 @@ def withdraw(session: Session, case: GroupCase, membership: Membership) -> Signa
     return _append(session, case, membership, version, SignatureAction.WITHDRAW)
 
 
-def signature_log(session: Session, case: GroupCase) -> list[SignatureEntry]:
+def signature_log(session: DbSession, case: GroupCase) -> list[SignatureEntry]:
     return list(
         session.scalars(
             select(SignatureEntry)
@@ -231,5 +231,5 @@ def signature_log(session: Session, case: GroupCase) -> list[SignatureEntry]:
     )
 
 
-def verify_case_chain(session: Session, case: GroupCase) -> ChainReport:
+def verify_case_chain(session: DbSession, case: GroupCase) -> ChainReport:
     return verify_chain(case.public_id, signature_log(session, case))

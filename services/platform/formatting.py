@@ -10,4 +10,4 @@ from models import ZERO_DECIMAL_CURRENCIES
 def money(amount_minor: int, currency: str) -> str:
     """Minor units to a localized amount: 12345, CNY -> CN¥123.45 (en) / ¥123.45 (zh)."""
     amount = amount_minor if currency in ZERO_DECIMAL_CURRENCIES else amount_minor / 100
-    return format_currency(amount, currency)
+    return str(format_currency(amount, currency))

@@ -14,19 +14,21 @@ def select_locale() -> str:
 
     Browsers send ``zh-CN``, ``zh-TW``, ``zh-Hans``... all of which mean the Chinese interface.
     """
-    languages = current_app.config["LANGUAGES"]
+    languages: list[str] = current_app.config["LANGUAGES"]
+    default: str = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return default
     chosen = session.get(LOCALE_SESSION_KEY)
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     if current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+        account_locale: str = current_user.locale
+        return account_locale
     for tag, _quality in request.accept_languages:
         primary = tag.split("-")[0].split("_")[0].lower()
         if primary in languages:
             return primary
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return default
 
 
 def current_language() -> str:
@@ -36,4 +38,5 @@ def current_language() -> str:
 def localized(obj: object, field: str) -> str:
     """``obj.<field>_zh`` or ``obj.<field>_en`` for the current language, the other if empty."""
     first, second = ("zh", "en") if current_language() == "zh" else ("en", "zh")
-    return getattr(obj, f"{field}_{first}", "") or getattr(obj, f"{field}_{second}", "")
+    value: str = getattr(obj, f"{field}_{first}", "") or getattr(obj, f"{field}_{second}", "")
+    return value

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 from models import (
@@ -109,7 +112,7 @@ JOB_STEP = {
     "bundling": _l("Packing the case bundle"),
 }
 
-LABELS = {
+LABELS: dict[str, Mapping[Any, object]] = {
     "case_status": CASE_STATUS,
     "submission_status": SUBMISSION_STATUS,
     "member_role": MEMBER_ROLE,
@@ -126,4 +129,4 @@ LABELS = {
 def label(kind: str, code: object) -> str:
     """``label("case_status", case.status)``; unknown codes show as themselves."""
     table = LABELS[kind]
-    return str(table.get(code, code))  # type: ignore[call-overload]
+    return str(table.get(code, code))

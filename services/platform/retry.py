@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+
+from models.base import DbSession
 
 T = TypeVar("T")
 ATTEMPTS = 30
@@ -32,7 +33,7 @@ def is_retryable(error: Exception) -> bool:
     )
 
 
-def run_with_retries(session: Session, work: Callable[[], T], attempts: int = ATTEMPTS) -> T:
+def run_with_retries(session: DbSession, work: Callable[[], T], attempts: int = ATTEMPTS) -> T:
     """Run ``work`` and commit; on a lost race roll back and run it again (with jitter).
     Other errors, and the last failure, propagate after a rollback."""
     for attempt in range(1, attempts + 1):

@@ -6,16 +6,16 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from models import Authority, Category
+from models.base import DbSession
 from services.errors import Conflict, DomainError, NotFound
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
 
 def create_authority(
-    session: Session,
+    session: DbSession,
     *,
     slug: str,
     name_en: str,
@@ -57,7 +57,7 @@ def create_authority(
     return authority
 
 
-def get_by_slug(session: Session, slug: str) -> Authority:
+def get_by_slug(session: DbSession, slug: str) -> Authority:
     authority = session.scalar(select(Authority).where(Authority.slug == slug))
     if authority is None:
         raise NotFound(_l("No authority with the short name %(slug)s.", slug=slug))

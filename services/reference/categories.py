@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from models import Category
+from models.base import DbSession
 
 #: (code, English label, Chinese label), in display order; from complaints about digital wallets
 CATEGORIES: tuple[tuple[str, str, str], ...] = (
@@ -23,7 +23,7 @@ CATEGORIES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def ensure_categories(session: Session) -> int:
+def ensure_categories(session: DbSession) -> int:
     """Insert missing categories and refresh labels; returns how many were added. Idempotent."""
     existing = {c.code: c for c in session.scalars(select(Category))}
     added = 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from models import (
     CaseTerm,
@@ -15,12 +14,13 @@ from models import (
     ComplaintTerm,
     GroupCase,
 )
+from models.base import DbSession, rows_changed
 from services.errors import Conflict, DomainError, NotFound
 from services.reference.company_names import normalize_name
 
 
 def create_company(
-    session: Session,
+    session: DbSession,
     *,
     slug: str,
     name_en: str,
@@ -63,7 +63,7 @@ def create_company(
     return company
 
 
-def proposed_companies(session: Session) -> list[Company]:
+def proposed_companies(session: DbSession) -> list[Company]:
     return list(
         session.scalars(
             select(Company)
@@ -73,7 +73,7 @@ def proposed_companies(session: Session) -> list[Company]:
     )
 
 
-def get_company(session: Session, slug: str) -> Company:
+def get_company(session: DbSession, slug: str) -> Company:
     company = session.scalar(select(Company).where(Company.slug == slug))
     if company is None:
         raise NotFound(_l("No company with the short name %(slug)s.", slug=slug))
@@ -81,7 +81,7 @@ def get_company(session: Session, slug: str) -> Company:
 
 
 def approve_company(
-    session: Session,
+    session: DbSession,
     company: Company,
     *,
     slug: str | None = None,
@@ -100,19 +100,20 @@ def approve_company(
     return company
 
 
-def reject_company(session: Session, company: Company) -> None:
+def reject_company(session: DbSession, company: Company) -> None:
     """Refuse a proposal: its names stop resolving, its complaints keep it for the record."""
     company.status = CompanyStatus.REJECTED
 
 
-def merge_company(session: Session, source: Company, target: Company) -> int:
+def merge_company(session: DbSession, source: Company, target: Company) -> int:
     """Fold a proposed duplicate ("Alipay Ltd") into the real company: its complaints, cases
     and names move over. Returns how many complaints moved."""
     if source.id == target.id:
         raise DomainError(_l("A company cannot be merged into itself."))
-    moved = session.execute(
-        update(Complaint).where(Complaint.company_id == source.id).values(company_id=target.id)
-    ).rowcount
+    moved = rows_changed(
+        session,
+        update(Complaint).where(Complaint.company_id == source.id).values(company_id=target.id),
+    )
     session.execute(
         update(GroupCase).where(GroupCase.company_id == source.id).values(company_id=target.id)
     )
@@ -135,7 +136,7 @@ def merge_company(session: Session, source: Company, target: Company) -> int:
     return moved or 0
 
 
-def _add_alias(session: Session, company: Company, name: str) -> None:
+def _add_alias(session: DbSession, company: Company, name: str) -> None:
     normalized = normalize_name(name)
     if not normalized:
         return

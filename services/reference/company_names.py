@@ -14,7 +14,7 @@ def _to_simplified() -> OpenCC:
 
 
 def to_simplified(text: str) -> str:
-    return _to_simplified().convert(text)
+    return str(_to_simplified().convert(text))
 
 
 def normalize_name(name: str) -> str:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from models import (
     FINAL_SUBMISSION_STATUSES,
@@ -29,6 +28,7 @@ from models import (
     User,
     utcnow,
 )
+from models.base import DbSession
 from services import audit
 from services.bundle import job as bundle_job
 from services.cases import membership as group_cases
@@ -56,7 +56,7 @@ class Readiness:
         return self.problem is None
 
 
-def readiness(session: Session, case: GroupCase) -> Readiness:
+def readiness(session: DbSession, case: GroupCase) -> Readiness:
     version = signing.open_version(session, case)
     if case.is_frozen:
         return Readiness(0, 0, None, str(_l("This case has already been submitted.")))
@@ -92,7 +92,7 @@ def readiness(session: Session, case: GroupCase) -> Readiness:
     return Readiness(count, authority.min_signatures, name, None)
 
 
-def submit(session: Session, user: User, case: GroupCase) -> Submission:
+def submit(session: DbSession, user: User, case: GroupCase) -> Submission:
     """Send the version open for signing to its authority (organizers only)."""
     membership = group_cases.membership_in(session, user, case)
     if membership is None or not membership.organizes:
@@ -138,7 +138,7 @@ def submit(session: Session, user: User, case: GroupCase) -> Submission:
     return submission
 
 
-def submission_for_regulator(session: Session, user: User, case_public_id: str) -> Submission:
+def submission_for_regulator(session: DbSession, user: User, case_public_id: str) -> Submission:
     """The submission of a case to the regulator's own authority; "not found" otherwise, so a
     regulator of another authority cannot even learn that the case was submitted."""
     submission = session.scalar(
@@ -157,7 +157,7 @@ def submission_for_regulator(session: Session, user: User, case_public_id: str) 
 
 
 def record_status(
-    session: Session,
+    session: DbSession,
     user: User,
     submission: Submission,
     status: SubmissionStatus,
@@ -204,5 +204,5 @@ def record_status(
     audit.record(session, "submission.status", user.id, "case", case.public_id, status=status.value)
 
 
-def _members(session: Session, case: GroupCase) -> list[Membership]:
+def _members(session: DbSession, case: GroupCase) -> list[Membership]:
     return list(session.scalars(select(Membership).where(Membership.case_id == case.id)))

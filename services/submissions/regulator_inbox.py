@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import UnaryExpression, select
+from sqlalchemy.orm import joinedload
 
 from extensions import db
 from models import (
@@ -21,6 +22,7 @@ from models import (
     Submission,
     SubmissionStatus,
 )
+from models.base import DbSession
 from services.petition import signing
 from services.platform.day_range import within_days
 
@@ -39,7 +41,7 @@ class InboxFilters:
     sort: str = "newest"  #: "newest", "oldest", "size"
 
 
-def inbox(session: Session, authority_id: int, filters: InboxFilters, page: int) -> Pagination:
+def inbox(session: DbSession, authority_id: int, filters: InboxFilters, page: int) -> Pagination:
     stmt = (
         select(Submission)
         .join(GroupCase, GroupCase.id == Submission.case_id)
@@ -60,14 +62,15 @@ def inbox(session: Session, authority_id: int, filters: InboxFilters, page: int)
     )
     if filters.min_members:
         stmt = stmt.where(GroupCase.member_count >= filters.min_members)
-    order = {
+    orders: dict[str, tuple[UnaryExpression[Any], ...]] = {
         "oldest": (Submission.submitted_at.asc(), Submission.id.asc()),
         "size": (GroupCase.member_count.desc(), Submission.id.desc()),
-    }.get(filters.sort, (Submission.submitted_at.desc(), Submission.id.desc()))
+    }
+    order = orders.get(filters.sort, (Submission.submitted_at.desc(), Submission.id.desc()))
     return db.paginate(stmt.order_by(*order), page=page, per_page=PAGE_SIZE, error_out=False)
 
 
-def filter_choices(session: Session, authority_id: int) -> tuple[list[Company], list[Category]]:
+def filter_choices(session: DbSession, authority_id: int) -> tuple[list[Company], list[Category]]:
     """Only the companies and categories that occur in this authority's inbox."""
     case_ids = select(Submission.case_id).where(Submission.authority_id == authority_id)
     companies = list(
@@ -100,7 +103,7 @@ class Signatory:
     email: str | None
 
 
-def signatories(session: Session, submission: Submission) -> tuple[int, list[Signatory]]:
+def signatories(session: DbSession, submission: Submission) -> tuple[int, list[Signatory]]:
     """How many signed the submitted version, and the first :data:`SIGNATORIES_SHOWN` of them
     (all of them are in the bundle)."""
     state = signing.signing_state(session, submission.case, submission.version)
@@ -132,7 +135,7 @@ def signatories(session: Session, submission: Submission) -> tuple[int, list[Sig
     return len(entries), rows
 
 
-def timeline(session: Session, case: GroupCase) -> list[CaseEvent]:
+def timeline(session: DbSession, case: GroupCase) -> list[CaseEvent]:
     return list(
         session.scalars(
             select(CaseEvent)

@@ -51,7 +51,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -61,6 +61,9 @@ from sqlalchemy.pool import NullPool
 from models import Base
 from services.platform.backup import rows as backup_rows
 from services.platform.storage.local import CHUNK_SIZE, Storage, validate_key
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRead
 
 FORMAT = "chorus-backup"
 FORMAT_VERSION = 1
@@ -151,7 +154,8 @@ def create_backup(target: Target, output: Path) -> Summary:
 
 
 def _write_archive(target: Target, out: BinaryIO, scratch: Path) -> dict[str, Any]:
-    tables, keys = [], set()
+    tables: list[dict[str, Any]] = []
+    keys: set[str] = set()
     with (
         tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tar,
         tempfile.TemporaryDirectory(prefix=".chorus-backup-", dir=scratch) as work,
@@ -247,7 +251,7 @@ def _add_objects(
     return objects, missing
 
 
-def _add(tar: tarfile.TarFile, name: str, stream: IO[bytes], size: int) -> None:
+def _add(tar: tarfile.TarFile, name: str, stream: SupportsRead[bytes], size: int) -> None:
     info = tarfile.TarInfo(name)
     info.size, info.mode, info.mtime = size, 0o600, int(datetime.now(UTC).timestamp())
     tar.addfile(info, stream)  # copies exactly ``size`` bytes, in chunks
@@ -313,7 +317,7 @@ def _verify(path: Path) -> dict[str, Any]:
                 raise ValueError("bytes after the end of the archive")
     if not manifest_body or manifest_sum != f"{digests[MANIFEST]}\n".encode():
         raise ValueError("the manifest does not match its checksum")
-    manifest = json.loads(manifest_body)
+    manifest: dict[str, Any] = json.loads(manifest_body)
     if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
         raise ValueError("not a Chorus backup of a known format version")
     expected = {MANIFEST: digests[MANIFEST], MANIFEST_SUM: digests[MANIFEST_SUM]}

@@ -151,7 +151,7 @@ class SweepingWorker(Worker):
         self.flask_app = app
 
     def run_maintenance_tasks(self) -> None:
-        super().run_maintenance_tasks()
+        super().run_maintenance_tasks()  # type: ignore[no-untyped-call]  # unannotated in rq
         sweep(self.flask_app)
 
 

@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from extensions import db
 from models import Job, JobStatus, utcnow
+from models.base import DbSession, rows_changed
 from services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def enqueue(kind: str, payload: dict[str, Any], *, user_id: int | None) -> Job:
 
 
 @listens_for(Session, "after_commit")
-def _dispatch_committed(session: Session) -> None:
+def _dispatch_committed(session: DbSession) -> None:
     job_ids = session.info.pop(PENDING, [])
     if job_ids:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -99,7 +100,7 @@ def _dispatch_committed(session: Session) -> None:
 
 
 @listens_for(Session, "after_rollback")
-def _forget_rolled_back(session: Session) -> None:
+def _forget_rolled_back(session: DbSession) -> None:
     session.info.pop(PENDING, None)
 
 
@@ -157,8 +158,7 @@ def run(job_id: int) -> bool:
     """Claim and run one job; False when someone else holds it or it is finished."""
     if not _claim(job_id):
         return False
-    job = db.session.get(Job, job_id)
-    assert job is not None
+    job = db.session.get_one(Job, job_id)
     entry = _HANDLERS[job.kind]
 
     def report(percent: int, step: str) -> None:
@@ -176,8 +176,7 @@ def run(job_id: int) -> bool:
     except Exception:
         db.session.rollback()
         log.exception("job %s (%s) failed", job_id, job.kind)
-        job = db.session.get(Job, job_id)
-        assert job is not None
+        job = db.session.get_one(Job, job_id)
         if job.attempts >= MAX_ATTEMPTS:
             _fail(job_id, GENERIC_FAILURE, entry)
         else:
@@ -194,7 +193,8 @@ def run(job_id: int) -> bool:
 
 def _claim(job_id: int) -> bool:
     now = utcnow()
-    result = db.session.execute(
+    claimed = rows_changed(
+        db.session,
         update(Job)
         .where(
             Job.id == job_id,
@@ -210,10 +210,10 @@ def _claim(job_id: int) -> bool:
             started_at=now,
             heartbeat_at=now,
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     db.session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return claimed == 1
 
 
 def _fail(job_id: int, message: str, entry: Handler | None) -> None:
@@ -271,14 +271,15 @@ def _revive(job_id: int) -> bool:
     """Take the revival of a stale job with one conditional UPDATE (queued again, heartbeat
     now), so of several sweeps and pollers one hands it over, once per stale period."""
     now = utcnow()
-    result = db.session.execute(
+    revived = rows_changed(
+        db.session,
         update(Job)
         .where(Job.id == job_id, _stale(now))
         .values(status=JobStatus.QUEUED, heartbeat_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     db.session.commit()
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if revived != 1:
         return False  # revived by someone else meanwhile
     job = db.session.get(Job, job_id)
     assert job is not None

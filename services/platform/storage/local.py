@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, runtime_checkable
+from typing import IO, Any, BinaryIO, Protocol, runtime_checkable
 
 #: bytes read, hashed and written at a time: memory use does not grow with the file
 CHUNK_SIZE = 1024 * 1024
@@ -56,7 +56,7 @@ class StoredFile:
 class Storage(Protocol):
     """Where evidence files live. Keys are SHA-256 hex digests of the content."""
 
-    def put(self, data: bytes | BinaryIO) -> StoredFile:
+    def put(self, data: bytes | IO[bytes]) -> StoredFile:
         """Store ``data`` (bytes or a binary file object, read in chunks); identical content is
         stored once and gets the same key."""
         ...
@@ -127,7 +127,7 @@ class LocalStorage:
         key = validate_key(key)
         return self.root / key[:2] / key[2:4] / key
 
-    def put(self, data: bytes | BinaryIO) -> StoredFile:
+    def put(self, data: bytes | IO[bytes]) -> StoredFile:
         staging = self.staging_dir
         staging.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(dir=staging, prefix="put-", suffix=".part")
@@ -258,7 +258,7 @@ def storage_for(config: Mapping[str, Any]) -> Storage:
     return LocalStorage(Path(directory))
 
 
-def chunks(data: bytes | BinaryIO) -> Iterator[bytes | memoryview]:
+def chunks(data: bytes | IO[bytes]) -> Iterator[bytes | memoryview]:
     """``data`` in pieces of at most :data:`CHUNK_SIZE` bytes, never read whole."""
     if isinstance(data, bytes | bytearray | memoryview):
         view = memoryview(data).cast("B")

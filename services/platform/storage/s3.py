@@ -34,7 +34,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 import boto3
 from boto3.exceptions import Boto3Error
@@ -136,7 +136,7 @@ class S3Storage:
         key = validate_key(key)
         return f"{self.prefix}{key[:2]}/{key[2:4]}/{key}"
 
-    def put(self, data: bytes | BinaryIO) -> StoredFile:
+    def put(self, data: bytes | IO[bytes]) -> StoredFile:
         with _Spool(self.staging_dir) as spool:
             digest = hashlib.sha256()
             for chunk in chunks(data):
