@@ -32,7 +32,7 @@ def _run(action: str, company_slug: str, **kwargs: str | None) -> None:
     if action == "approve":
         service.approve_company(db.session, company, **kwargs)
     elif action == "reject":
-        service.reject_company(db.session, company)
+        service.reject_company(company)
     else:
         target = service.get_company(db.session, kwargs["into"] or "")
         moved = service.merge_company(db.session, company, target)

@@ -61,7 +61,7 @@ def run_migrations_offline():
         context.run_migrations()
 
 
-def render_item(type_, obj, autogen_context):
+def render_item(type_, obj, _autogen_context):
     """Write the app's column types as the plain SQLAlchemy types they store as, so
     migrations never import application code."""
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
@@ -80,7 +80,7 @@ def run_migrations_online():
     # this callback is used to prevent an auto-migration from being generated
     # when there are no changes to the schema
     # reference: http://alembic.zzzcomputing.com/en/latest/cookbook.html
-    def process_revision_directives(context, revision, directives):
+    def process_revision_directives(_context, _revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False):
             script = directives[0]
             if script.upgrade_ops.is_empty():

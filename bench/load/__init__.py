@@ -77,7 +77,7 @@ def _seed(database_url: str, instance: Path, people: int) -> dict[str, Any]:
         submission = db.session.scalar(
             select(Submission).where(Submission.authority_id == regulator.authority_id)
         )
-        if bundle_for(db.session, submission) is None:
+        if bundle_for(submission) is None:
             enqueue_build(submission, user_id=None)
         regulators = _enrolled_regulators(regulator, people, password_hash)
         db.session.commit()

@@ -148,7 +148,7 @@ def case_detail(case_id: str) -> Response:
 @bp.get("/cases/<case_id>/bundle")
 def bundle(case_id: str) -> Response | tuple[Response, int]:
     submission = _submission(case_id)
-    key = bundle_job.bundle_for(db.session, submission)
+    key = bundle_job.bundle_for(submission)
     if key is None:
         bundle_job.enqueue_build(submission, user_id=_user().id)
         db.session.commit()
@@ -198,7 +198,7 @@ def post_status(case_id: str) -> Response | tuple[Response, int]:
 
 def _summary(submission: Submission, signatures: int | None = None) -> dict[str, Any]:
     case = submission.case
-    key = bundle_job.bundle_for(db.session, submission)
+    key = bundle_job.bundle_for(submission)
     summary: dict[str, Any] = {
         "id": case.public_id,
         "title": case.title,

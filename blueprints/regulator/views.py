@@ -120,7 +120,7 @@ def case(public_id: str) -> str:
 def _render_case(submission: Submission, form: StatusForm) -> str:
     count, shown = regulator_inbox.signatories(db.session, submission)
     watched = request.args.get("job", "")
-    bundle_key = bundle_job.bundle_for(db.session, submission)
+    bundle_key = bundle_job.bundle_for(submission)
     return render_template(
         "regulator/case.html",
         submission=submission,
@@ -155,7 +155,7 @@ def build_bundle(public_id: str) -> Response:
     submission = _submission(public_id)
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("regulator.case", public_id=public_id))
-    if bundle_job.bundle_for(db.session, submission) is not None:
+    if bundle_job.bundle_for(submission) is not None:
         return redirect(url_for("regulator.case", public_id=public_id))
     job = bundle_job.enqueue_build(submission, user_id=current_user.id)
     db.session.commit()
@@ -167,7 +167,7 @@ def build_bundle(public_id: str) -> Response:
 def download_bundle(public_id: str) -> Response:
     """The bundle, with ranges: an interrupted download resumes where it stopped."""
     submission = _submission(public_id)
-    key = bundle_job.bundle_for(db.session, submission)
+    key = bundle_job.bundle_for(submission)
     if key is None:
         abort(404)
     if request.range is None or request.range.ranges[0][0] == 0:  # a download, not its tail

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from extensions import db
 from models import Job, Submission
-from models.base import DbSession
 from services.bundle.writer import BundleError, build_bundle
 from services.evidence.files import current_storage
 from services.platform.jobs import runner as jobs
@@ -25,7 +24,7 @@ from services.platform.storage.local import Storage
 BUNDLE_JOB = "bundle.build"
 
 
-def bundle_for(session: DbSession, submission: Submission) -> str | None:
+def bundle_for(submission: Submission) -> str | None:
     """The storage key of ``submission``'s bundle, if it was built and is stored."""
     key = submission.bundle_sha256
     if key and current_storage().exists(key):
@@ -56,7 +55,7 @@ def build(job: Job, report: jobs.Report) -> None:
     submission = db.session.get(Submission, job.payload.get("submission_id"))
     if submission is None:
         raise BundleError("The submission no longer exists.")
-    if bundle_for(db.session, submission) is not None:
+    if bundle_for(submission) is not None:
         return  # built already: a submitted case's bundle never changes
     storage = current_storage()
     fd, temp = tempfile.mkstemp(dir=_staging(storage), prefix="put-bundle-", suffix=".part")

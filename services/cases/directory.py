@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from extensions import db
 from models import CaseStatus, Category, Company, CompanyAlias, GroupCase, Membership
 from models.base import DbSession
 from services.reference.company_names import normalize_name
@@ -53,7 +52,14 @@ def search_cases(
         stmt = stmt.where(GroupCase.status == filters.status)
     if filters.query.strip():
         stmt = stmt.where(_text_condition(filters.query))
-    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    pagination = SelectPagination(
+        select=stmt,
+        session=session,
+        page=page,
+        per_page=per_page,
+        max_per_page=None,
+        error_out=False,
+    )
     return CasePage(pagination, [(case, case.member_count) for case in pagination.items])
 
 

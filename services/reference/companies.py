@@ -100,7 +100,7 @@ def approve_company(
     return company
 
 
-def reject_company(session: DbSession, company: Company) -> None:
+def reject_company(company: Company) -> None:
     """Refuse a proposal: its names stop resolving, its complaints keep it for the record."""
     company.status = CompanyStatus.REJECTED
 

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import UnaryExpression, select
 from sqlalchemy.orm import joinedload
 
-from extensions import db
 from models import (
     CaseEvent,
     Category,
@@ -67,7 +66,14 @@ def inbox(session: DbSession, authority_id: int, filters: InboxFilters, page: in
         "size": (GroupCase.member_count.desc(), Submission.id.desc()),
     }
     order = orders.get(filters.sort, (Submission.submitted_at.desc(), Submission.id.desc()))
-    return db.paginate(stmt.order_by(*order), page=page, per_page=PAGE_SIZE, error_out=False)
+    return SelectPagination(
+        select=stmt.order_by(*order),
+        session=session,
+        page=page,
+        per_page=PAGE_SIZE,
+        max_per_page=None,
+        error_out=False,
+    )
 
 
 def filter_choices(session: DbSession, authority_id: int) -> tuple[list[Company], list[Category]]:

@@ -535,7 +535,7 @@ def build_world(
     for case, regulator in ((case_a, "reg_x"), (case_c, "reg_y")):
         submission = db.session.scalar(select(Submission).where(Submission.case_id == case.id))
         assert submission is not None
-        key = bundle_for(db.session, submission)
+        key = bundle_for(submission)
         assert key is not None, "the bundle was not built"
         bundles[evidence_files.read(key)] = regulator
 

@@ -604,7 +604,7 @@ def _job(job_id: int) -> Job:
 
 
 def test_the_job_stores_the_bundle_and_records_it_last(submitted: Submission) -> None:
-    assert bundle_for(db.session, submitted) is None
+    assert bundle_for(submitted) is None
     job_id = enqueue_build(submitted, user_id=None).id
     db.session.commit()  # eager: runs now, committing progress between files
     job = _job(job_id)
@@ -613,7 +613,7 @@ def test_the_job_stores_the_bundle_and_records_it_last(submitted: Submission) ->
     submission = db.session.get(Submission, submitted.id)
     assert submission is not None
     assert submission.bundle_sha256
-    key = bundle_for(db.session, submission)
+    key = bundle_for(submission)
     assert key == submission.bundle_sha256
     with current_storage().open(key) as stream:
         data = stream.read()
@@ -645,7 +645,7 @@ def test_a_crash_midway_leaves_no_bundle(
     submission = db.session.get(Submission, submitted.id)
     assert submission is not None
     assert submission.bundle_sha256 is None
-    assert bundle_for(db.session, submission) is None
+    assert bundle_for(submission) is None
     assert _stored_keys() == before  # nothing half-built was stored
     assert not list(current_storage().staging_dir.glob("put-bundle-*"))
 

@@ -275,7 +275,7 @@ def test_a_bundle_survives_the_sigkill_of_its_worker(
     job = _job(job_id)
     assert job.status is JobStatus.RUNNING
     assert job.attempts == 1
-    assert bundle_for(db.session, submission) is None
+    assert bundle_for(submission) is None
     assert client.get(f"{page}/bundle.zip").status_code == 404
     # ten minutes without a heartbeat pass
     db.session.execute(
