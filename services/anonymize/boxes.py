@@ -7,7 +7,7 @@ They are plain data so they can be stored as JSON between the proposal and the c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,10 +68,3 @@ class Box:
         if width <= 0 or height <= 0:
             raise ValueError("a box has a positive width and height")
         return cls(left, top, width, height)
-
-
-def union_all(boxes: Iterable[Box]) -> Box | None:
-    result: Box | None = None
-    for box in boxes:
-        result = box if result is None else result.union(box)
-    return result

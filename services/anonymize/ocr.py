@@ -125,18 +125,6 @@ def find_pii_boxes(lines: list[OcrLine], extra_terms: Sequence[str] = ()) -> Pag
     return PageFindings(boxes=_unique(boxes), counts=_count(page_findings + only_in_lines))
 
 
-def read_pii_boxes(
-    image: Image.Image, engine: OcrEngine, extra_terms: Sequence[str] = ()
-) -> tuple[PageFindings, list[OcrLine]]:
-    """Read ``image`` and propose boxes, clamped to the image (a padded box at the edge would
-    otherwise stick out, and the browser form only accepts boxes of positive size on the page).
-    The lines come back too, to show what was read."""
-    lines = engine.read(image.convert("RGB") if image.mode != "RGB" else image)
-    found = find_pii_boxes(lines, extra_terms)
-    clamped = (box.clamped(image.width, image.height) for box in found.boxes)
-    return PageFindings(_unique(b for b in clamped if b is not None), found.counts), lines
-
-
 def _find(
     text: str, char_boxes: Sequence[Box | None], extra_terms: Sequence[str]
 ) -> tuple[list[Finding], list[Box]]:

@@ -29,7 +29,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import IO, Any, BinaryIO
+from typing import IO, Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -548,7 +548,3 @@ def preview_text(evidence: Evidence) -> str:
 def boxes_for_editor(evidence: Evidence) -> str:
     """The current boxes per page as JSON for the browser editor."""
     return json.dumps(evidence.options.get("boxes", {}))
-
-
-def open_bytes(key: str) -> BinaryIO:
-    return evidence_files.current_storage().open(key)
