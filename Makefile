@@ -35,6 +35,7 @@ worker: $(VENV)/.installed $(CATALOGS)
 test: system-packages $(VENV)/.installed-test $(AXE) $(CATALOGS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## make bench: matching quality and latency on SQLite and PostgreSQL (tables + bench/results/*.json)
@@ -48,6 +49,7 @@ system-packages:
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .

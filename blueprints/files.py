@@ -40,10 +40,11 @@ def send_stored(key: str, media_type: str, download_name: str) -> Response:
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-cache"
     try:
-        return response.make_conditional(request, accept_ranges=True, complete_length=size)
+        response.make_conditional(request, accept_ranges=True, complete_length=size)
     except Exception:  # 416 for a range past the end: the stream is never sent, nor closed
         stream.close()
         raise
+    return response
 
 
 def _body(stream: BinaryIO) -> Iterable[bytes]:

@@ -31,7 +31,7 @@ def is_safe_next(target: str | None) -> bool:
 
 
 def safe_next(target: str | None, fallback: str) -> str:
-    return target if is_safe_next(target) else fallback
+    return target if target is not None and is_safe_next(target) else fallback
 
 
 def attach_error(form: FlaskForm, error: DomainError) -> None:

@@ -91,7 +91,7 @@ class AuditFilterForm(Form):
         self.action.choices = [("", str(_l("Any action"))), *((a, a) for a in actions)]
         self.target_type.choices = [("", str(_l("Any type"))), *((t, t) for t in target_types)]
 
-    def validate(self, extra_validators: dict | None = None) -> bool:  # type: ignore[type-arg]
+    def validate(self, extra_validators: dict | None = None) -> bool:
         if not super().validate(extra_validators):
             return False
         if self.since.data and self.until.data and self.until.data < self.since.data:

@@ -80,7 +80,9 @@ def list_cases() -> Response:
         )
         category_id = category_id or -1
     filters = inbox_filters(company_id, category_id)
-    page = regulator_inbox.inbox(db.session, _user().authority_id, filters, page=page_arg())
+    authority_id = _user().authority_id
+    assert authority_id is not None  # api_tokens.user_for admits regulators of an authority only
+    page = regulator_inbox.inbox(db.session, authority_id, filters, page=page_arg())
     return jsonify(
         cases=[_summary(s) for s in page.items],
         page=page.page,
@@ -179,7 +181,7 @@ def post_status(case_id: str) -> Response | tuple[Response, int]:
     status = body.get("status")
     note = body.get("note", "")
     outcome = body.get("outcome")
-    if status not in SubmissionStatus._value2member_map_:
+    if not isinstance(status, str) or status not in SubmissionStatus._value2member_map_:
         return jsonify(error="Unknown status.", field="status"), 422
     if not isinstance(note, str) or (outcome is not None and not isinstance(outcome, str)):
         return jsonify(error="note and outcome are strings.", field=None), 422

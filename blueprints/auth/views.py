@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import (
     Blueprint,
@@ -33,6 +33,7 @@ from blueprints.auth.forms import (
 )
 from blueprints.forms import EmptyForm, commit_or_show_error, invalid_status, safe_next
 from extensions import db, limiter
+from models import User
 from services import audit
 from services.accounts import two_factor
 from services.accounts import users as accounts
@@ -54,7 +55,7 @@ def _home_for(user: object) -> str:
     return url_for("me.dashboard")
 
 
-def _start_session(user: accounts.User, remember: bool) -> None:
+def _start_session(user: User, remember: bool) -> None:
     """A fresh session on login: nothing from before the login carries over but the language."""
     _keep_only_language()
     login_user(user, remember=remember)
@@ -102,7 +103,8 @@ def throttled_like_login(account_key: Callable[[], str]) -> Callable[[View], Vie
             methods=["POST"],
             deduct_when=_failed_login,
         )
-        return per_address(per_account(view))
+        # the limiter wraps the view as it is; its types only say "some callable"
+        return cast(View, per_address(per_account(view)))
 
     return decorate
 
@@ -155,7 +157,7 @@ def login() -> str | Response | tuple[str, int]:
     return render_template("auth/login.html", form=form), invalid_status(form)
 
 
-def _begin_second_step(user: accounts.User, *, remember: bool, next_url: str | None) -> None:
+def _begin_second_step(user: User, *, remember: bool, next_url: str | None) -> None:
     """The password was right: remember who is half-way in, but log no one in yet."""
     _keep_only_language()
     session[SECOND_STEP_KEY] = {
@@ -166,7 +168,7 @@ def _begin_second_step(user: accounts.User, *, remember: bool, next_url: str | N
     }
 
 
-def _half_way_user() -> tuple[accounts.User | None, dict[str, object]]:
+def _half_way_user() -> tuple[User | None, dict[str, object]]:
     """Whoever passed the password step on this browser in the last few minutes, if anyone."""
     pending = session.get(SECOND_STEP_KEY)
     if not isinstance(pending, dict) or time.time() - pending.get("since", 0) > SECOND_STEP_SECONDS:

@@ -24,7 +24,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
@@ -43,6 +42,7 @@ from models import (
     Job,
     User,
 )
+from models.base import DbSession
 from services.cases import membership as group_cases
 from services.errors import DomainError, NotAllowed
 from services.evidence import contributions as evidence
@@ -249,7 +249,7 @@ def columns(public_id: str) -> Response:
 
 
 def _decide(
-    public_id: str, action: Callable[[Session, User, Evidence], None], done: str
+    public_id: str, action: Callable[[DbSession, User, Evidence], None], done: str
 ) -> Response:
     """Confirm, discard or withdraw: the contributor's final word on an item, then the pool."""
     found = _owned_action(public_id)
