@@ -16,7 +16,7 @@ from services.platform.labels import CASE_STATUS
 QUERY_MAX = 100
 
 
-def one_of_the_choices(form: Form, field: SelectField) -> None:
+def one_of_the_choices(_form: Form, field: SelectField) -> None:
     """Checks a select against its choices, with a message in the user's language (WTForms' own
     check speaks English only, hence ``validate_choice=False`` on the fields using this)."""
     listed: list[SelectChoice] = list(field.choices or [])

@@ -68,7 +68,7 @@ class TokenForm(FlaskForm):
     )
 
 
-def _in_range(form: Form, field: LocalDateField) -> None:
+def _in_range(_form: Form, field: LocalDateField) -> None:
     if field.data is not None and not EARLIEST <= field.data <= LATEST:
         raise ValidationError(_l("Enter a date between 2000-01-01 and 2999-12-31."))
 
@@ -84,7 +84,7 @@ class MemberCountField(IntegerField):
             raise ValueError(str(message)) from error
 
 
-def _at_least_one(form: Form, field: IntegerField) -> None:
+def _at_least_one(_form: Form, field: IntegerField) -> None:
     """Checks a number that parsed; one that did not already has its own message."""
     if field.data is not None and not 0 < field.data <= QUERY_INT_MAX:
         raise ValidationError(_l("Enter a number of members of 1 or more."))

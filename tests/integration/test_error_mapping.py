@@ -52,7 +52,7 @@ def refusing_app(app: Flask) -> Flask:
 
 
 @pytest.fixture
-def token(app: Flask, make_user: Callable[..., User]) -> str:
+def token(app: Flask, make_user: Callable[..., User]) -> str:  # noqa: ARG001 - app first
     authority = Authority(slug="nfra", name_en="NFRA", name_zh="金融监管总局")
     db.session.add(authority)
     db.session.commit()
