@@ -239,7 +239,7 @@ def test_static_assets_are_served_locally(client: FlaskClient) -> None:
     assert "://" not in "".join(re.findall(r"<(?:link|script)[^>]+>", html))
 
 
-def test_health_endpoints(client: FlaskClient) -> None:
+def test_health_and_liveness_answer_ok(client: FlaskClient) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.get("/livez").get_json() == {"status": "ok"}
 

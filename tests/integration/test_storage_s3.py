@@ -118,7 +118,7 @@ def _count_requests(store: S3Storage) -> list[Any]:
 # -- the protocol ----------------------------------------------------------------------------
 
 
-def test_round_trip(store: S3Storage, s3: Any) -> None:
+def test_a_stored_object_reads_back_with_its_key_and_size(store: S3Storage, s3: Any) -> None:
     stored = store.put(EVIDENCE)
     key = hashlib.sha256(EVIDENCE).hexdigest()
     assert stored == StoredFile(key=key, size=len(EVIDENCE))

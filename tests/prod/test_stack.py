@@ -166,7 +166,7 @@ def _files_on_the_web_host(stack: Stack) -> list[Path]:
     return [p for p in files.rglob("*") if p.is_file() and STAGING_DIR not in p.parts]
 
 
-def test_health_and_liveness(stack: Stack) -> None:
+def test_health_and_liveness_answer_ok_through_gunicorn(stack: Stack) -> None:
     assert requests.get(f"{stack.url}/livez", timeout=5).json() == {"status": "ok"}
     assert requests.get(f"{stack.url}/healthz", timeout=5).json() == {"status": "ok"}
 

@@ -163,7 +163,7 @@ def test_ocr_screenshot_with_odd_spacing() -> None:
         "19912345678",
     ],
 )
-def test_mainland_mobile_numbers(number: str) -> None:
+def test_mainland_mobile_numbers_become_phone_placeholders(number: str) -> None:
     assert redact(f"手机{number}，请回电").text == "手机[PHONE]，请回电"
     assert redact(f"Call me at {number}.").text == "Call me at [PHONE]."
 
@@ -179,7 +179,7 @@ def test_mainland_mobile_numbers(number: str) -> None:
         "SN:X13800138000",
     ],
 )
-def test_not_mobile_numbers(text: str) -> None:
+def test_numbers_that_are_not_mobiles_are_kept(text: str) -> None:
     assert find_pii(text) == []
 
 
@@ -187,7 +187,7 @@ def test_not_mobile_numbers(text: str) -> None:
     "number",
     ["010-62345678", "0755-8888 9999", "(0755) 88889999", "021 6888 8888", "(010)62345678"],
 )
-def test_landlines(number: str) -> None:
+def test_landlines_become_high_confidence_phones(number: str) -> None:
     assert redact(f"家里电话{number}。").text == "家里电话[PHONE]。"
     assert _only(number) == (PiiKind.PHONE, "high")
 
@@ -259,12 +259,12 @@ def test_unclear_foreign_numbers_are_left(text: str) -> None:
         ("Write to Chen_XM-88@QQ.COM.", "Write to [EMAIL]."),
     ],
 )
-def test_email_addresses(text: str, expected: str) -> None:
+def test_email_addresses_are_replaced(text: str, expected: str) -> None:
     assert redact(text).text == expected
 
 
 @pytest.mark.parametrize("text", ["user@localhost", "支付宝@小助手", "@alipay 官方", "a@b"])
-def test_not_email_addresses(text: str) -> None:
+def test_text_that_only_looks_like_an_email_is_kept(text: str) -> None:
     assert find_pii(text) == []
 
 
@@ -317,7 +317,7 @@ def test_old_fifteen_digit_id() -> None:
         "11010519491231002Y",
     ],
 )
-def test_not_resident_ids(text: str) -> None:
+def test_numbers_that_are_not_resident_ids_are_not_taken_for_ids(text: str) -> None:
     assert [f.kind for f in find_pii(text)] != [PiiKind.ID]
     assert PiiKind.ID.value not in redact(text).counts
 
@@ -375,7 +375,7 @@ def test_numbers_without_a_card_issuer_prefix_are_not_cards(text: str) -> None:
         (f"账户{IBAN_DE}转账", "账户[IBAN]转账"),
     ],
 )
-def test_valid_ibans(text: str, expected: str) -> None:
+def test_valid_ibans_are_replaced(text: str, expected: str) -> None:
     assert redact(text).text == expected
 
 
@@ -407,7 +407,7 @@ def test_alipay_ids_and_account_hints(text: str, expected: str) -> None:
     "text",
     ["支付宝账户被冻结了", "Alipay (China) Network Technology", "Alipay account was frozen"],
 )
-def test_not_alipay_accounts(text: str) -> None:
+def test_text_that_is_no_alipay_account_is_kept(text: str) -> None:
     assert find_pii(text) == []
 
 
@@ -424,7 +424,7 @@ def test_not_alipay_accounts(text: str) -> None:
         ("微信：13800138000", "微信：[WECHAT]"),
     ],
 )
-def test_wechat_ids(text: str, expected: str) -> None:
+def test_wechat_ids_are_replaced(text: str, expected: str) -> None:
     assert redact(text).text == expected
 
 
@@ -432,7 +432,7 @@ def test_wechat_ids(text: str, expected: str) -> None:
     "text",
     ["微信支付 customer service", "WeChat Pay refund denied", "微信号被封了", "wechat: abc"],
 )
-def test_not_wechat_ids(text: str) -> None:
+def test_text_that_is_no_wechat_id_is_kept(text: str) -> None:
     assert find_pii(text) == []
 
 
@@ -677,7 +677,7 @@ def test_terms_that_spell_a_placeholder_leave_it_alone() -> None:
     assert redact("[PHONE] 和 [REDACTED]", ["phone", "redacted"]).text == "[PHONE] 和 [REDACTED]"
 
 
-def test_empty_text() -> None:
+def test_empty_text_finds_nothing_and_stays_empty() -> None:
     assert find_pii("") == []
     assert redact("", ["陈晓梅"]).text == ""
     assert redact("").counts == {}

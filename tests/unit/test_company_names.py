@@ -18,5 +18,5 @@ from services.reference.company_names import normalize_name
         ("WeChat·Pay", "wechatpay"),
     ],
 )
-def test_normalize_name(typed: str, expected: str) -> None:
+def test_every_spelling_of_a_name_normalizes_to_one_key(typed: str, expected: str) -> None:
     assert normalize_name(typed) == expected
