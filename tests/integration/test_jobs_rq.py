@@ -163,6 +163,10 @@ def kill_worker(process: subprocess.Popen[bytes]) -> None:
         time.sleep(0.02)
 
 
+#: seconds a burst worker may take to start and run one anonymization under a full suite
+BURST_TIMEOUT = 120
+
+
 def _logs(tmp_path: Path) -> str:
     return "\n".join(p.read_text(errors="replace") for p in sorted(tmp_path.glob("worker-*.log")))
 
@@ -350,7 +354,13 @@ def test_a_job_created_while_redis_is_down_runs_after_a_sweep(
     assert Queue(rq_app.config["RQ_QUEUE"], connection=Redis.from_url(redis_url)).count == 1
 
     worker = workers(worker_env(rq_app, redis_url), burst=True)
-    assert worker.wait(30) == 0, _logs(tmp_path)
+    # a cold worker process loads the app and the OCR models, then anonymizes the upload: on
+    # two cores busy with the rest of the suite this took over 30 s (it passed alone in 6 s)
+    try:
+        code = worker.wait(BURST_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the burst worker ran over {BURST_TIMEOUT} s\n{_logs(tmp_path)}")
+    assert code == 0, _logs(tmp_path)
     assert _evidence(body["id"]).status is EvidenceStatus.PREVIEW
     job = _job(job_id)
     assert job.status is JobStatus.DONE
