@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_sqlalchemy.pagination import Pagination, SelectPagination
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from models import CaseStatus, Category, Company, CompanyAlias, GroupCase, Membership
 from models.base import DbSession
+from services.platform.pagination import paginate
 from services.reference.company_names import normalize_name
 
 PAGE_SIZE = 20
@@ -52,14 +53,7 @@ def search_cases(
         stmt = stmt.where(GroupCase.status == filters.status)
     if filters.query.strip():
         stmt = stmt.where(_text_condition(filters.query))
-    pagination = SelectPagination(
-        select=stmt,
-        session=session,
-        page=page,
-        per_page=per_page,
-        max_per_page=None,
-        error_out=False,
-    )
+    pagination = paginate(session, stmt, page=page, per_page=per_page)
     return CasePage(pagination, [(case, case.member_count) for case in pagination.items])
 
 

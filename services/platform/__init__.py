@@ -5,6 +5,7 @@
 - :mod:`.backup`: ``flask backup`` and ``flask restore``;
 - :mod:`.i18n`, :mod:`.labels`, :mod:`.formatting`, :mod:`.fonts`: the user's language,
   labels of stored codes, money, and the CJK font;
+- :mod:`.pagination`: one page of a query in the caller's session;
 - :mod:`.hashing`, :mod:`.retry`, :mod:`.day_range`: canonical hashes, retried transactions,
   whole-UTC-day filters.
 """
@@ -15,6 +16,7 @@ from .formatting import money
 from .hashing import canonical_json, content_hash, sha256_hex
 from .i18n import current_language, localized, select_locale
 from .labels import label
+from .pagination import paginate
 from .retry import is_retryable, run_with_retries
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "label",
     "localized",
     "money",
+    "paginate",
     "pillow_font",
     "run_with_retries",
     "select_locale",

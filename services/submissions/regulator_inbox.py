@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask_sqlalchemy.pagination import Pagination, SelectPagination
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import UnaryExpression, select
 from sqlalchemy.orm import joinedload
 
@@ -24,6 +24,7 @@ from models import (
 from models.base import DbSession
 from services.petition import signing
 from services.platform.day_range import within_days
+from services.platform.pagination import paginate
 
 PAGE_SIZE = 25
 SIGNATORIES_SHOWN = 200
@@ -66,14 +67,7 @@ def inbox(session: DbSession, authority_id: int, filters: InboxFilters, page: in
         "size": (GroupCase.member_count.desc(), Submission.id.desc()),
     }
     order = orders.get(filters.sort, (Submission.submitted_at.desc(), Submission.id.desc()))
-    return SelectPagination(
-        select=stmt.order_by(*order),
-        session=session,
-        page=page,
-        per_page=PAGE_SIZE,
-        max_per_page=None,
-        error_out=False,
-    )
+    return paginate(session, stmt.order_by(*order), page=page, per_page=PAGE_SIZE)
 
 
 def filter_choices(session: DbSession, authority_id: int) -> tuple[list[Company], list[Category]]:
