@@ -1,5 +1,5 @@
 """``flask backup`` and ``flask restore``: the whole instance into one archive and back
-(:mod:`services.platform.backup.archive` says what is in it and why)."""
+(:mod:`services.backup.archive` says what is in it and why)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ from flask_migrate import upgrade
 
 from cli.errors import exit_on_refusal
 from extensions import db
-from services.bundle.keys import key_path
-from services.evidence.files import current_storage
-from services.platform.backup.archive import (
+from services.backup.archive import (
     Summary,
     Target,
     check_target,
@@ -22,6 +20,8 @@ from services.platform.backup.archive import (
     restore_archive,
     verify_archive,
 )
+from services.bundle.keys import key_path
+from services.evidence.files import current_storage
 
 
 def _target() -> Target:

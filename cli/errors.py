@@ -15,8 +15,8 @@ from typing import ParamSpec, TypeVar
 import click
 
 from extensions import db
+from services.backup.archive import BackupError
 from services.errors import DomainError
-from services.platform.backup.archive import BackupError
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -30,8 +30,8 @@ from flask_babel import lazy_gettext as _l
 
 from services.anonymize.sniff import UnreadableFile, table_delimiter
 from services.anonymize.text import Redaction, redact
-from services.complaints.csv_exchange import neutralize
 from services.matching.text_terms import normalize_text
+from services.platform.spreadsheet import neutralize
 
 DEFAULT_MAX_ROWS = 100_000
 DEFAULT_MAX_COLUMNS = 200

@@ -19,8 +19,8 @@ from sqlalchemy import Select, select
 from models import AuditEvent, User, UserRole
 from models.base import DbSession
 from services import audit
-from services.complaints.csv_exchange import neutralize
 from services.platform.day_range import within_days
+from services.platform.spreadsheet import neutralize
 
 PAGE_SIZE = 50
 #: rows read per query while exporting: the export streams, whatever the log's size

@@ -21,7 +21,7 @@ from models import Category, Complaint, GroupCase, Membership, Submission
 from models.base import DbSession
 from services.bundle import bag, evidence, pdf_process, tables
 from services.cases.figures import case_figures
-from services.complaints.csv_exchange import format_amount
+from services.platform.formatting import format_amount
 from services.platform.labels import DEMAND
 from services.platform.storage.local import Storage
 

@@ -34,8 +34,9 @@ from models import (
 from models.base import DbSession
 from services.anonymize.text import _TERM_GAP_CHARS, _fold, redact
 from services.bundle.bag import SIGNATORIES_HEADER
-from services.complaints.csv_exchange import format_amount, neutralize
 from services.petition.signing import identity_shown
+from services.platform.formatting import format_amount
+from services.platform.spreadsheet import neutralize
 
 BATCH = 1000
 CHUNK = 64 * 1024

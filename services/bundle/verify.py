@@ -34,8 +34,8 @@ from cryptography.exceptions import InvalidSignature
 
 from models import SignatureAction, SignatureEntry
 from services.bundle import bag, keys
-from services.complaints.csv_exchange import unneutralize
 from services.petition.chain import verify_chain
+from services.platform.spreadsheet import unneutralize
 
 CHUNK = 1024 * 1024
 #: tag files are small; a larger one is refused rather than read into memory

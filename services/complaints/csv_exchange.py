@@ -37,6 +37,8 @@ from models.complaint import NARRATIVE_MAX, NARRATIVE_MIN
 from services.complaints.filing import normalize_newlines
 from services.errors import DomainError
 from services.matching import term_index
+from services.platform.formatting import format_amount
+from services.platform.spreadsheet import neutralize, unneutralize
 from services.reference.companies import create_company
 from services.reference.company_names import normalize_name
 
@@ -65,8 +67,6 @@ LAYOUTS = {"cfpb": CFPB_COLUMNS, "chorus": EXPORT_COLUMNS}
 
 AMOUNT_MAX = Decimal(100_000_000)  #: major units, as in the complaint form
 SOURCE_MAX = 80  #: length of Complaint.source
-#: a cell starting with one of these is a formula to a spreadsheet: exported with a "'" first
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 #: CFPB issues that name one of our categories outright (case-folded)
 CFPB_ISSUES = {
@@ -171,30 +171,6 @@ def map_cfpb_category(issue: str, sub_issue: str) -> str:
     return (
         keyword(sub_issue) or CFPB_ISSUES.get(issue.strip().casefold()) or keyword(issue) or "other"
     )
-
-
-PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
-
-
-def neutralize(cell: str) -> str:
-    """Prefix "'" so spreadsheets show formulas as text; cells already starting with "'" get
-    one more, so :func:`unneutralize` can always remove exactly one and round-trip exactly.
-    A plain signed number ("-199.00", a refund in a statement) is no formula and stays as is."""
-    if PLAIN_NUMBER.fullmatch(cell):
-        return cell
-    return f"'{cell}" if cell.startswith((*FORMULA_STARTS, "'")) else cell
-
-
-def unneutralize(cell: str) -> str:
-    """Undo :func:`neutralize`; a lone "'" someone typed before plain text stays."""
-    return cell[1:] if cell[:1] == "'" and cell[1:].startswith((*FORMULA_STARTS, "'")) else cell
-
-
-def format_amount(amount_minor: int, currency: str) -> str:
-    """ "1234.50" from 123450: a decimal string, exact, in the currency's own minor unit."""
-    if currency in ZERO_DECIMAL_CURRENCIES:
-        return str(amount_minor)
-    return str(Decimal(amount_minor).scaleb(-2))
 
 
 def _parse_amount(text: str, currency: str) -> int:

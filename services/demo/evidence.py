@@ -26,9 +26,9 @@ from models import (
 from models.base import DbSession
 from services.anonymize.image import thumbnail_png
 from services.anonymize.text import redact
-from services.complaints.csv_exchange import format_amount
 from services.evidence import files as evidence_files
 from services.platform.fonts import REGULAR, pillow_font
+from services.platform.formatting import format_amount
 
 
 def add_evidence(

@@ -1,8 +1,7 @@
-"""What every feature stands on: storage, background jobs, backups, languages, hashing.
+"""What every feature stands on: storage, background jobs, languages, hashing.
 
 - :mod:`.storage`: content-addressed files on local disk or S3;
 - :mod:`.jobs`: slow work run off the request, inline or through Redis;
-- :mod:`.backup`: ``flask backup`` and ``flask restore``;
 - :mod:`.i18n`, :mod:`.labels`, :mod:`.formatting`, :mod:`.fonts`: the user's language,
   labels of stored codes, money, and the CJK font;
 - :mod:`.pagination`: one page of a query in the caller's session;

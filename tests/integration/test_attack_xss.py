@@ -35,8 +35,8 @@ from extensions import db, mail
 from models import Category, Company, Complaint, GroupCase, User, UserRole
 from services.accounts import api_tokens
 from services.cases.membership import case_by_public_id
-from services.complaints.csv_exchange import FORMULA_STARTS, PLAIN_NUMBER
 from services.petition import signing
+from services.platform.spreadsheet import FORMULA_STARTS, PLAIN_NUMBER
 from services.reference.authorities import create_authority
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, logged_in, upload_evidence

@@ -49,13 +49,13 @@ from models import (
     utcnow,
 )
 from services.accounts import users as accounts
+from services.backup.archive import BackupError, verify_archive
 from services.bundle import keys
 from services.bundle.job import enqueue_build
 from services.bundle.verify import verify_bundle
 from services.evidence.files import current_storage
 from services.notifications import delivery as notify
 from services.petition.signing import verify_case_chain
-from services.platform.backup.archive import BackupError, verify_archive
 from tests.conftest import app_config
 from tests.integration.test_signing_concurrency import PASSWORD as SIGNING_PASSWORD
 from tests.integration.test_signing_concurrency import _sign

@@ -17,8 +17,8 @@ from cli.errors import exit_on_refusal
 from extensions import db
 from models import Authority, User, UserRole
 from services.accounts import api_tokens
+from services.backup.archive import BackupError
 from services.errors import Conflict, DomainError, NotAllowed, NotFound
-from services.platform.backup.archive import BackupError
 from tests.support.web import EN
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}

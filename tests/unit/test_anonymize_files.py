@@ -52,7 +52,7 @@ from services.anonymize.table import (
     suggest_actions,
 )
 from services.anonymize.text import redact
-from services.complaints.csv_exchange import neutralize
+from services.platform.spreadsheet import neutralize
 
 PLANTED = "PLANTED-7f3a"
 PHONE = "13812345678"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from services.complaints.csv_exchange import FORMULA_STARTS, PLAIN_NUMBER, neutralize, unneutralize
+from services.platform.spreadsheet import FORMULA_STARTS, PLAIN_NUMBER, neutralize, unneutralize
 from tests.support.fuzz import fuzz
 
 FUZZ = fuzz(1500)

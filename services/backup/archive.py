@@ -6,7 +6,7 @@ Why the database travels as JSON lines rather than a database file or a ``pg_dum
 - one format for both databases: a SQLite instance restores into PostgreSQL (the way to move a
   pilot to production) and back, and one restore path is tested on both;
 - rows are read and written through the models' own column types
-  (:mod:`services.platform.backup.rows`),
+  (:mod:`services.backup.rows`),
   so aware datetimes, dates, decimals, bytes and JSON come back exactly, and a restore can check
   the archive's tables and columns against the code's before writing anything;
 - the archive names its Alembic revision; a restore refuses any other, since rows of another
@@ -59,7 +59,7 @@ from sqlalchemy import Connection, Engine, create_engine, delete, func, inspect,
 from sqlalchemy.pool import NullPool
 
 from models import Base
-from services.platform.backup import rows as backup_rows
+from services.backup import rows as backup_rows
 from services.platform.storage.local import CHUNK_SIZE, Storage, validate_key
 
 if TYPE_CHECKING:

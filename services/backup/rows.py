@@ -1,4 +1,4 @@
-"""Table rows as JSON lines, for :mod:`services.platform.backup.archive`: one line per row, the
+"""Table rows as JSON lines, for :mod:`services.backup.archive`: one line per row, the
 values in the manifest's column order.
 
 Values are encoded by the column's SQLAlchemy type, not by guessing from the value, so a JSON
