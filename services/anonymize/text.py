@@ -23,6 +23,11 @@ How it reads text:
 - digits are read as *chains*: digit groups separated by one space or dash, as people and OCR
   write them ("138 0013 8000", "6222-0213-...", "1 3 8 0 0 ..."). Any run of whole groups of a
   chain can be a finding; its kind comes from its digits, its checksum and how it is grouped;
+- a chain glued to letters is part of a code ("SN:X13800138000"), unless the letters are
+  labels: OCR drops the space between a label and its value with some fonts
+  ("Phone13812340000", "ID110101...", "card6222..."), so those are read as if spaced;
+- digits labelled as a bank account (账号, 卡号, account, acct) that are no card are an
+  ``ACCOUNT``: no checksum can confirm them, so they count as low confidence;
 - overlapping findings: the longer wins, then the more certain, then the more specific.
 """
 
@@ -57,6 +62,7 @@ class PiiKind(StrEnum):
     EMAIL = "EMAIL"
     ID = "ID"  # Chinese resident ID, 18 characters or the old 15 digits
     CARD = "CARD"
+    ACCOUNT = "ACCOUNT"  # digits labelled as a bank account (账号, 卡号, account, acct)
     IBAN = "IBAN"
     ALIPAY = "ALIPAY"  # 2088... user ids and values labelled as an Alipay account
     WECHAT = "WECHAT"  # wxid_... and values labelled as a WeChat id
@@ -296,7 +302,7 @@ _ALIPAY_HINT = re.compile(
 )
 
 _MASK = "\ue000"
-_PLACEHOLDER = re.compile(r"\[(?:phone|email|id|card|iban|alipay|wechat|redacted)\]")
+_PLACEHOLDER = re.compile(r"\[(?:phone|email|id|card|account|iban|alipay|wechat|redacted)\]")
 
 # -- patterns that are not digit chains ----------------------------------------------------------
 
@@ -322,7 +328,21 @@ _CHAIN = re.compile(
 #: what a number cannot touch: letters, digits, a placeholder (masked as U+E000)
 _GLUED = re.compile(r"[0-9a-z\ue000]")
 _TOKEN = re.compile(r"[0-9]+x?|x")
+#: label words a value may be glued to: OCR drops the space in "Phone 138...", "ID 1101...",
+#: "card 6222...". The whole run of letters must be made of them ("PhoneNo", "IDcard", "Tel"),
+#: so that codes ("SN", "A", "X") and words that merely end in one ("auto", "hotel") still glue.
+_GLUE_LABELS = (
+    "telephone|phone|tel|mobile|mob|cellphone|cell|contact|call|fax|whatsapp|sms|"
+    "number|num|no|identity|idcard|id|card|account|acct|iban|is|at|to|me|my"
+)
+_GLUED_LABEL_BEFORE = re.compile(rf"(?<![a-z\ue000])(?:{_GLUE_LABELS})+$")
+_GLUED_LABEL_AFTER = re.compile(
+    rf"(?:{_GLUE_LABELS}|e-?mail|mail|name|address|addr|wechat|weixin|wx|qq|alipay)+(?![a-z])"
+)
 _PAREN_PREFIX = re.compile(r"\((\+ ?)?([0-9]{1,4})\) ?-?$")
+#: digits of a labelled bank account number that is not a card (8 in the US, up to 22 or so
+#: for mainland corporate accounts)
+_ACCOUNT_DIGITS = (8, 24)
 _MAX_DIGITS = 24  # 19-digit card or "+"/"00" with country code and number, plus a prefix
 
 #: first two digits of a resident ID: the province-level division
@@ -343,6 +363,7 @@ _RANK = {
     PiiKind.WECHAT: 7,
     PiiKind.ID: 6,
     PiiKind.CARD: 5,
+    PiiKind.ACCOUNT: 2,
     PiiKind.IBAN: 5,
     PiiKind.PHONE: 4,
     PiiKind.EMAIL: 3,
@@ -550,10 +571,8 @@ def _chains(text: str, protected: list[tuple[int, int]]) -> Iterator[_Chain]:
             protected.append(match.span())
             continue
         plus = match.group(1) is not None
-        before = text[match.start() - 1] if match.start() else ""
-        glued_before = bool(before) and (_GLUED.match(before) is not None or before == "+")
-        after = text[match.end()] if match.end() < len(text) else ""
-        glued_after = _GLUED.match(after) is not None if after else False
+        glued_before = _glued_before(text, match.start())
+        glued_after = _glued_after(text, match.end())
         prefix = (
             None if plus else _PAREN_PREFIX.search(text, max(0, match.start() - 12), match.start())
         )
@@ -598,6 +617,30 @@ def _chains(text: str, protected: list[tuple[int, int]]) -> Iterator[_Chain]:
                         if strong:
                             chain.strong.append(candidate)
         yield chain
+
+
+def _glued_before(text: str, start: int) -> bool:
+    """Whether the number starting at ``start`` is glued to what precedes it: a digit, "+", a
+    placeholder, or letters that are not a label. OCR drops the space between a label and its
+    value ("Phone13812340000", "ID110101...", "card6222..."), so letters that spell labels
+    ("phone", "tel", "no", "id", "card", "acct" ...) only, count as a word of their own; a
+    single letter or any other code ("A13800138000", "SN:X13800138000") still glues."""
+    if not start:
+        return False
+    before = text[start - 1]
+    if before == "+" or before.isdigit() or before == _MASK:
+        return True
+    if _GLUED.match(before) is None:
+        return False
+    return _GLUED_LABEL_BEFORE.search(text, max(0, start - 40), start) is None
+
+
+def _glued_after(text: str, end: int) -> bool:
+    """Whether the number ending at ``end`` runs into letters, digits or a placeholder, letters
+    that spell a label of the next value ("13812340000Email", "...0128Name") excepted."""
+    if end >= len(text) or _GLUED.match(text[end]) is None:
+        return False
+    return text[end].isdigit() or _GLUED_LABEL_AFTER.match(text, end) is None
 
 
 def _whole_segments(
@@ -692,7 +735,9 @@ def _classify(
         kind = _international(digits if plus else digits[2:], plus=plus)
         if kind in ("mobile", "landline", "phone") and not (hotline and kind != "mobile"):
             found.append((PiiKind.PHONE, "high", True))
-        return found  # a "+" or "00" number is nothing else
+        if found or plus or not card_label:
+            return found  # a "+" or "00" number is nothing else, unless labelled an account
+        return _account(length, groups)
 
     if length == 11 and groups[0] == 1 and digits[0] == "1" and all(g >= 3 for g in rest):
         if _nanp(digits[1:]) == "phone" and not hotline:  # 1-415-555-0123
@@ -738,7 +783,18 @@ def _classify(
             found.append((PiiKind.CARD, "high", strong))
         elif card_grouped or card_label:
             found.append((PiiKind.CARD, "low", True))
+    if not found and card_label:
+        return _account(length, groups)
     return found
+
+
+def _account(length: int, groups: Sequence[int]) -> list[tuple[PiiKind, Confidence, bool]]:
+    """A number labelled as a bank account or card that is no card: an account number has no
+    checksum to test, only its label says what it is (low: worth a look). Groups of one or two
+    digits ("2024-05-01") are a date or an amount, not an account."""
+    if _ACCOUNT_DIGITS[0] <= length <= _ACCOUNT_DIGITS[1] and all(g >= 3 for g in groups):
+        return [(PiiKind.ACCOUNT, "low", True)]
+    return []
 
 
 def _is_mobile(digits: str) -> bool:

@@ -85,6 +85,7 @@ REMOVED = {
     "EMAIL": _l("e-mail addresses"),
     "ID": _l("ID card numbers"),
     "CARD": _l("bank card numbers"),
+    "ACCOUNT": _l("bank account numbers"),
     "IBAN": _l("IBANs"),
     "ALIPAY": _l("Alipay accounts"),
     "WECHAT": _l("WeChat IDs"),

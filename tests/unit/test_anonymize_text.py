@@ -603,6 +603,7 @@ def test_placeholders_are_typed() -> None:
         "EMAIL": "[EMAIL]",
         "ID": "[ID]",
         "CARD": "[CARD]",
+        "ACCOUNT": "[ACCOUNT]",
         "IBAN": "[IBAN]",
         "ALIPAY": "[ALIPAY]",
         "WECHAT": "[WECHAT]",
