@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import flash, request
 from flask_wtf import FlaskForm
@@ -22,15 +23,46 @@ class EmptyForm(FlaskForm):
     next = HiddenField()
 
 
-def is_safe_next(target: str | None) -> bool:
-    """Follow ``next`` only to a path on this site: no scheme, no host, no ``//``, no ``\\``."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+#: percent-encoding wrapped more often than this is no link this site makes
+NEXT_DECODINGS = 3
+#: control, format, surrogate, private-use and unassigned characters, and line separators
+UNSEEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _plain_path(target: str) -> bool:
+    """A path on this site: one leading ``/``, no ``\\`` (browsers read it as ``/``), no
+    scheme, no host, no ``//`` in the path (``/..//host``), and no control or invisible
+    character (browsers drop tabs and line breaks, which can join ``/`` and ``/`` into
+    ``//host``; a header cannot carry a line break at all)."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    if any(unicodedata.category(ch) in UNSEEN for ch in target):
         return False
     parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc
+    return not parts.scheme and not parts.netloc and "//" not in parts.path
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Follow ``next`` only to a path on this site: as written (with no whitespace either) and
+    after each round of percent-decoding, up to :data:`NEXT_DECODINGS` rounds, so that
+    ``/%2F%2Fhost`` or ``/%5Chost`` is refused like ``//host`` and ``/\\host``: whatever decodes
+    it later must not leave the site either."""
+    if not target or any(ch.isspace() for ch in target):
+        return False
+    layer = target
+    for _ in range(NEXT_DECODINGS + 1):
+        if not _plain_path(layer):
+            return False
+        decoded = unquote(layer)
+        if decoded == layer:
+            return True
+        layer = decoded
+    return False
 
 
 def safe_next(target: str | None, fallback: str) -> str:
+    """``target`` when :func:`is_safe_next` admits it, else ``fallback``: a bad ``next`` is
+    never an error, the user just lands on the usual page."""
     return target if target is not None and is_safe_next(target) else fallback
 
 

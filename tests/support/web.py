@@ -8,7 +8,9 @@ test of a permanent redirect (an old address) checks for its 308.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 #: ask for the English pages, whose words the tests look for
 EN = {"Accept-Language": "en"}
@@ -37,3 +39,12 @@ def assert_redirects(response: Any, to: str | None = None) -> str:
     if to is not None:
         assert location == to, f"{asked} redirected to {location!r}, not {to!r}"
     return location
+
+
+def where_a_browser_goes(location: str, site: str = "https://chorus.example/") -> str:
+    """The host a browser on ``site`` reaches after ``Location: location``: it drops tabs and
+    line breaks anywhere, leading and trailing controls and spaces, and reads a backslash as a
+    slash (WHATWG URL parsing)."""
+    cleaned = re.sub(r"[\t\n\r]", "", location).replace("\\", "/")
+    cleaned = re.sub(r"^[\x00-\x20]+|[\x00-\x20]+$", "", cleaned)
+    return urlsplit(urljoin(site, cleaned)).netloc
