@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import unquote, urlsplit
 
 from flask import flash, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField
+from wtforms import DateField, Field, Form, HiddenField, IntegerField, SelectField, ValidationError
 
 from extensions import db
 from services.errors import DomainError
@@ -120,6 +121,32 @@ def commit_or_show_error(form: FlaskForm | None = None) -> Iterator[Outcome]:
 
 #: larger numbers in a query string are nonsense (and overflow SQLite's integers)
 QUERY_INT_MAX = 10**9
+#: dates outside this range are typing mistakes (and the day after 9999-12-31 does not exist)
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+
+
+def one_of_the_choices(_form: Form, field: SelectField) -> None:
+    """Checks a select against its choices, with a message in the user's language (WTForms' own
+    check speaks English only, hence ``validate_choice=False`` on the fields using this)."""
+    if field.data and field.data not in {choice.value for choice in field.iter_choices()}:
+        raise ValidationError(_l("Choose a value from the list."))
+
+
+def date_in_range(_form: Form, field: DateField) -> None:
+    """Checks a date that parsed; one that did not already has its own message."""
+    if field.data is not None and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError(_l("Enter a date between 2000-01-01 and 2999-12-31."))
+
+
+def positive(message: str) -> Callable[[Form, IntegerField], None]:
+    """Checks a number that parsed (one that did not already has its own message): from 1 to
+    :data:`QUERY_INT_MAX`, else ``message``."""
+
+    def check(_form: Form, field: IntegerField) -> None:
+        if field.data is not None and not 0 < field.data <= QUERY_INT_MAX:
+            raise ValidationError(message)
+
+    return check
 
 
 def positive_int_arg(name: str) -> int | None:

@@ -4,19 +4,13 @@ shows events the admin believes were excluded."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, IntegerField, SelectField, StringField, ValidationError
+from wtforms import Form, IntegerField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from blueprints.complaints.forms import LocalDateField
-from blueprints.forms import QUERY_INT_MAX
+from blueprints.forms import date_in_range, one_of_the_choices, positive
 from services.audit.reading import AuditFilters
-
-#: dates outside this range are typing mistakes (and the day after 9999-12-31 does not exist)
-EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
 
 class WholeNumberField(IntegerField):
@@ -42,34 +36,14 @@ class CursorField(IntegerField):
             raise ValueError(str(BROKEN_LINK)) from error
 
 
-def _one_of_the_choices(_form: Form, field: SelectField) -> None:
-    if field.data and field.data not in {value for value, _label in field.choices}:
-        raise ValidationError(_l("Choose a value from the list."))
-
-
-def _in_range(_form: Form, field: LocalDateField) -> None:
-    if field.data is not None and not EARLIEST <= field.data <= LATEST:
-        raise ValidationError(_l("Enter a date between 2000-01-01 and 2999-12-31."))
-
-
-def _positive(message: str) -> Callable[[Form, IntegerField], None]:
-    """Checks a number that parsed; one that did not already has its own message."""
-
-    def check(_form: Form, field: IntegerField) -> None:
-        if field.data is not None and not 0 < field.data <= QUERY_INT_MAX:
-            raise ValidationError(message)
-
-    return check
-
-
-POSITIVE = _positive(_l("Enter a positive account id."))
+POSITIVE = positive(_l("Enter a positive account id."))
 
 
 class AuditFilterForm(Form):
-    action = SelectField(_l("Action"), validate_choice=False, validators=[_one_of_the_choices])
+    action = SelectField(_l("Action"), validate_choice=False, validators=[one_of_the_choices])
     actor = WholeNumberField(_l("Actor account id"), validators=[Optional(), POSITIVE])
     target_type = SelectField(
-        _l("Target type"), validate_choice=False, validators=[_one_of_the_choices]
+        _l("Target type"), validate_choice=False, validators=[one_of_the_choices]
     )
     target_id = StringField(
         _l("Target id"),
@@ -82,10 +56,10 @@ class AuditFilterForm(Form):
             ),
         ],
     )
-    since = LocalDateField(_l("From (UTC)"), validators=[Optional(), _in_range])
-    until = LocalDateField(_l("Until (UTC)"), validators=[Optional(), _in_range])
+    since = LocalDateField(_l("From (UTC)"), validators=[Optional(), date_in_range])
+    until = LocalDateField(_l("Until (UTC)"), validators=[Optional(), date_in_range])
     #: the keyset cursor of the "older" link
-    before = CursorField(validators=[Optional(), _positive(BROKEN_LINK)])
+    before = CursorField(validators=[Optional(), positive(BROKEN_LINK)])
 
     def set_choices(self, actions: list[str], target_types: list[str]) -> None:
         self.action.choices = [("", str(_l("Any action"))), *((a, a) for a in actions)]

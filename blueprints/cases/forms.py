@@ -5,8 +5,9 @@ filter quietly reset shows cases the visitor believes were excluded."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, SearchField, SelectChoice, SelectField, ValidationError
+from wtforms import Form, SearchField, SelectChoice, SelectField
 
+from blueprints.forms import one_of_the_choices
 from models import CaseStatus, Category, Company
 from services.cases.directory import CaseFilters
 from services.platform.i18n import localized
@@ -14,14 +15,6 @@ from services.platform.labels import CASE_STATUS
 
 #: longer searches are cut, as the input's ``maxlength`` does in the browser
 QUERY_MAX = 100
-
-
-def one_of_the_choices(_form: Form, field: SelectField) -> None:
-    """Checks a select against its choices, with a message in the user's language (WTForms' own
-    check speaks English only, hence ``validate_choice=False`` on the fields using this)."""
-    listed: list[SelectChoice] = list(field.choices or [])
-    if field.data and field.data not in {choice.value for choice in listed}:
-        raise ValidationError(_l("Choose a value from the list."))
 
 
 def _cut(value: str | None) -> str:

@@ -20,14 +20,11 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
-    ValidationError,
 )
 from wtforms.validators import DataRequired, Optional
 
-from blueprints.admin.forms import EARLIEST, LATEST
-from blueprints.cases.forms import one_of_the_choices
 from blueprints.complaints.forms import LocalDateField
-from blueprints.forms import QUERY_INT_MAX
+from blueprints.forms import date_in_range, one_of_the_choices, positive
 from models import Category, Company, SubmissionStatus
 from services.platform.i18n import localized
 from services.platform.labels import OUTCOME, SUBMISSION_STATUS
@@ -68,11 +65,6 @@ class TokenForm(FlaskForm):
     )
 
 
-def _in_range(_form: Form, field: LocalDateField) -> None:
-    if field.data is not None and not EARLIEST <= field.data <= LATEST:
-        raise ValidationError(_l("Enter a date between 2000-01-01 and 2999-12-31."))
-
-
 class MemberCountField(IntegerField):
     """A number of members whose parse error is a sentence in the regulator's language."""
 
@@ -82,12 +74,6 @@ class MemberCountField(IntegerField):
         except ValueError as error:
             message = _l("Enter the number of members as a whole number, e.g. 10.")
             raise ValueError(str(message)) from error
-
-
-def _at_least_one(_form: Form, field: IntegerField) -> None:
-    """Checks a number that parsed; one that did not already has its own message."""
-    if field.data is not None and not 0 < field.data <= QUERY_INT_MAX:
-        raise ValidationError(_l("Enter a number of members of 1 or more."))
 
 
 def _select(
@@ -116,14 +102,14 @@ class InboxFilterForm(Form):
         ],
     )
     submitted_from = LocalDateField(
-        _l("Submitted from"), name="from", validators=[Optional(), _in_range]
+        _l("Submitted from"), name="from", validators=[Optional(), date_in_range]
     )
     submitted_to = LocalDateField(
-        _l("Submitted until"), name="to", validators=[Optional(), _in_range]
+        _l("Submitted until"), name="to", validators=[Optional(), date_in_range]
     )
     min_members = MemberCountField(
         _l("At least this many members"),
-        validators=[Optional(), _at_least_one],
+        validators=[Optional(), positive(_l("Enter a number of members of 1 or more."))],
         render_kw={"min": 1, "inputmode": "numeric"},
     )
     sort = _select(
