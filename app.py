@@ -54,6 +54,7 @@ def register_job_handlers() -> None:
     """Every kind of background job and the function that runs it (inline, or in ``flask jobs
     worker`` processes, which build the app too)."""
     from services.bundle import job as bundle_job
+    from services.cases import published
     from services.evidence import contributions, processing
     from services.platform import jobs
 
@@ -61,10 +62,11 @@ def register_job_handlers() -> None:
         contributions.ANONYMIZE_JOB, processing.anonymize, on_failure=processing.mark_failed
     )
     jobs.register(bundle_job.BUNDLE_JOB, bundle_job.build)
+    jobs.register(published.PUBLISH_JOB, published.run_publish_job)
 
 
 def _init_extensions(app: Flask) -> None:
-    from services.accounts.users import load_user
+    from services.accounts.login_sessions import load_user
     from services.platform.i18n import select_locale
 
     db.init_app(app)

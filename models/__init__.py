@@ -18,9 +18,11 @@ from models.evidence import (
     FileRole,
 )
 from models.job import Job, JobStatus
+from models.login_session import AccountToken, LoginSession, TokenPurpose
 from models.matching import CaseTerm, ComplaintTerm, TermStat
 from models.notification import Notification
 from models.petition import CaseComment, PetitionVersion, SignatureAction, SignatureEntry
+from models.published_figures import PublishedFigures, PublishedMemberFacts
 from models.submission import FINAL_SUBMISSION_STATUSES, Submission, SubmissionStatus
 from models.user import RecoveryCode, User, UserRole
 
@@ -31,6 +33,7 @@ __all__ = [
     "PRIVATE_ROLES",
     "UNCONFIRMED_STATUSES",
     "ZERO_DECIMAL_CURRENCIES",
+    "AccountToken",
     "ApiToken",
     "AuditEvent",
     "Authority",
@@ -55,16 +58,20 @@ __all__ = [
     "GroupCase",
     "Job",
     "JobStatus",
+    "LoginSession",
     "MemberRole",
     "Membership",
     "Notification",
     "PetitionVersion",
+    "PublishedFigures",
+    "PublishedMemberFacts",
     "RecoveryCode",
     "SignatureAction",
     "SignatureEntry",
     "Submission",
     "SubmissionStatus",
     "TermStat",
+    "TokenPurpose",
     "User",
     "UserRole",
     "authority_categories",

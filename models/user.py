@@ -39,7 +39,7 @@ class User(UserMixin, Base):  # type: ignore[misc]
     #: regulators belong to exactly one authority; everyone else to none
     authority_id: Mapped[int | None] = mapped_column(ForeignKey("authorities.id"))
     locale: Mapped[str | None] = mapped_column(String(8))
-    #: part of the login cookie: changing it logs out every other session (password change)
+    #: copied onto each login (models.login_session): changing it ends every login at once
     session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = created_at_column()
@@ -52,6 +52,9 @@ class User(UserMixin, Base):  # type: ignore[misc]
     totp_last_step: Mapped[int | None]
     #: set when the member deleted their account; the row stays as a tombstone without identity
     deleted_at: Mapped[datetime | None]
+    #: when the owner proved the address is theirs (accounts made by operators count as proven);
+    #: an account registered on the site cannot log in before
+    email_verified_at: Mapped[datetime | None]
 
     authority: Mapped[Authority | None] = relationship(back_populates="regulators")
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
@@ -61,9 +64,6 @@ class User(UserMixin, Base):  # type: ignore[misc]
     @property
     def is_active(self) -> bool:
         return self.active
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
 
     @property
     def is_regulator(self) -> bool:

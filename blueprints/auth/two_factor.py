@@ -3,20 +3,17 @@ from using the site until they have it."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from blueprints.auth.forms import ConfirmPasswordForm, TwoFactorSetupForm
-from blueprints.auth.views import account_page, bp
+from blueprints.auth.views import account_page, bp, current_login
 from blueprints.forms import commit_or_show_error, invalid_status
 from extensions import db
 from services.accounts import two_factor
-
-#: the secret being enrolled, kept across a reload of the setup page until confirmed
-SETUP_SECRET_KEY = "two_step_setup_secret"  # noqa: S105 - a session key name
 
 #: what an account that must enrol first can still reach
 OPEN_BEFORE_ENROLMENT = frozenset(
@@ -54,16 +51,20 @@ def _render_setup(form: TwoFactorSetupForm, secret: str) -> str:
 @login_required
 def two_factor_setup() -> str | Response | tuple[str, int]:
     """Show the QR code, then confirm with one code that the app has the secret."""
-    if current_user.two_factor_enabled:
+    login = current_login()
+    if current_user.two_factor_enabled or login is None:
         return redirect(url_for("auth.account"))
-    secret = session.get(SETUP_SECRET_KEY) or two_factor.new_secret()
-    session[SETUP_SECRET_KEY] = secret
+    # kept on the server, never in the cookie; made when the page is shown, not by a POST
+    secret = two_factor.pending_secret(login, create=request.method == "GET")
+    db.session.commit()
     form = TwoFactorSetupForm()
+    if secret is None:  # a code for a key this login was never shown (CSRF checked first)
+        flash(_("Please scan the code on this page, then type the code the app shows."), "error")
+        return redirect(url_for("auth.two_factor_setup"))
     if form.validate_on_submit():
         with commit_or_show_error(form) as outcome:
-            codes = two_factor.enable(db.session, current_user, secret, form.code.data)
+            codes = two_factor.enable(db.session, current_user, secret, form.code.data, login=login)
         if outcome.done:
-            session.pop(SETUP_SECRET_KEY, None)
             flash(_("Two-step verification is on."), "success")
             return render_template("auth/recovery_codes.html", codes=codes)
     return _render_setup(form, secret), invalid_status(form)

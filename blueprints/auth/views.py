@@ -33,9 +33,9 @@ from blueprints.auth.forms import (
 )
 from blueprints.forms import EmptyForm, commit_or_show_error, invalid_status, safe_next
 from extensions import db, limiter
-from models import User
+from models import LoginSession, User
 from services import audit
-from services.accounts import two_factor
+from services.accounts import login_sessions, two_factor
 from services.accounts import users as accounts
 from services.platform.i18n import LOCALE_SESSION_KEY
 
@@ -55,10 +55,35 @@ def _home_for(user: object) -> str:
     return url_for("me.dashboard")
 
 
+#: where Flask-Login keeps the id its cookies carry; here it names one login (login_sessions)
+LOGIN_ID_KEY = "_user_id"
+
+
 def _start_session(user: User, remember: bool) -> None:
-    """A fresh session on login: nothing from before the login carries over but the language."""
+    """A fresh session on login: nothing from before the login carries over but the language.
+    The cookies name a new server-side login, which logging out revokes."""
     _keep_only_language()
+    _begin_login(user, remember)
+
+
+def _begin_login(user: User, remember: bool) -> None:
+    """A new server-side login for this browser, named by its cookies."""
+    login_id = login_sessions.start(db.session, user, remember=remember)
+    db.session.commit()
     login_user(user, remember=remember)
+    session[LOGIN_ID_KEY] = login_id  # what the session and the remember cookie carry
+
+
+def current_login() -> LoginSession | None:
+    """The server-side record of this browser's login."""
+    return login_sessions.current(db.session, str(session.get(LOGIN_ID_KEY, "")))
+
+
+def _end_session() -> None:
+    """Forget everything but the language, then let Flask-Login mark the remember cookie for
+    deletion (clearing the session after it would drop that mark)."""
+    _keep_only_language()
+    logout_user()
 
 
 def _keep_only_language() -> None:
@@ -161,7 +186,7 @@ def _begin_second_step(user: User, *, remember: bool, next_url: str | None) -> N
     """The password was right: remember who is half-way in, but log no one in yet."""
     _keep_only_language()
     session[SECOND_STEP_KEY] = {
-        "user": user.get_id(),
+        "user": user.id,
         "remember": bool(remember),
         "next": next_url or "",
         "since": int(time.time()),
@@ -173,7 +198,10 @@ def _half_way_user() -> tuple[User | None, dict[str, object]]:
     pending = session.get(SECOND_STEP_KEY)
     if not isinstance(pending, dict) or time.time() - pending.get("since", 0) > SECOND_STEP_SECONDS:
         return None, {}
-    return accounts.load_user(db.session, str(pending.get("user", ""))), pending
+    user_id = pending.get("user")
+    if not isinstance(user_id, int):
+        return None, {}
+    return accounts.load_user(db.session, user_id), pending
 
 
 def _second_step_key() -> str:
@@ -225,9 +253,9 @@ def logout() -> Response:
     form = EmptyForm()
     if form.validate_on_submit() and current_user.is_authenticated:
         audit.record(db.session, "logout", current_user.id, "user", current_user.id)
+        login_sessions.end(db.session, str(session.get(LOGIN_ID_KEY, "")))
         db.session.commit()
-        logout_user()
-        _keep_only_language()
+        _end_session()
         flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
 
@@ -241,8 +269,7 @@ def end_every_session() -> Response:
         return redirect(url_for("auth.account"))
     accounts.end_every_session(db.session, current_user)
     db.session.commit()
-    logout_user()
-    _keep_only_language()
+    _end_session()
     flash(_("You are logged out on every device."), "info")
     return redirect(url_for("main.home"))
 
@@ -280,8 +307,8 @@ def change_password() -> Response | tuple[str, int]:
                 db.session, current_user, form.current_password.data, form.new_password.data
             )
         if outcome.done:
-            # re-issue this session's cookie with the new nonce (the object, not the proxy)
-            login_user(current_user._get_current_object(), remember=False)
+            # every login ended; this browser gets a new one (the object, not the proxy)
+            _begin_login(current_user._get_current_object(), remember=False)
             flash(_("Your password was changed. Other devices have been logged out."), "success")
             return redirect(url_for("auth.account"))
     return account_page(password_form=form), 422

@@ -1,6 +1,7 @@
 """Accounts: who someone is and what they may do.
 
 - :mod:`.users`: registering, logging in, changing the password, ending every session;
+- :mod:`.login_sessions`: each login kept on the server, so logging out ends it for good;
 - :mod:`.passwords`: argon2id hashing;
 - :mod:`.two_factor`: the authenticator-app second step and its recovery codes;
 - :mod:`.roles`: an account's role and whether it may log in (admin commands);
@@ -18,6 +19,7 @@ from .two_factor import (
     enable,
     grouped,
     new_secret,
+    pending_secret,
     provisioning_uri,
     qr_svg,
     recovery_codes_left,
@@ -61,6 +63,7 @@ __all__ = [
     "needs_rehash",
     "new_secret",
     "normalize_email",
+    "pending_secret",
     "provisioning_uri",
     "qr_svg",
     "record_login",

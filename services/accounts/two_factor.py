@@ -28,7 +28,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete
 
-from models import RecoveryCode, User, UserRole, utcnow
+from models import LoginSession, RecoveryCode, User, UserRole, utcnow
 from models.base import DbSession
 from models.user import new_session_nonce
 from services import audit
@@ -88,14 +88,29 @@ def _seal(secret: str) -> str:
     return _fernet().encrypt(secret.encode()).decode()
 
 
-def secret_of(user: User) -> str | None:
-    """The user's authenticator secret, or None when none is enrolled or it cannot be opened."""
-    if not user.totp_secret:
+def _open(sealed: str | None) -> str | None:
+    if not sealed:
         return None
     try:
-        return _fernet().decrypt(user.totp_secret.encode()).decode()
+        return _fernet().decrypt(sealed.encode()).decode()
     except InvalidToken:
         return None
+
+
+def secret_of(user: User) -> str | None:
+    """The user's authenticator secret, or None when none is enrolled or it cannot be opened."""
+    return _open(user.totp_secret)
+
+
+def pending_secret(login: LoginSession, *, create: bool = True) -> str | None:
+    """The secret being enrolled on this login, made on first use (when ``create``) and kept on
+    the server (sealed, on the login's row) so that a reload shows the same key and the key
+    never travels in the cookie, which is signed but readable."""
+    secret = _open(login.totp_pending_secret)
+    if secret is None and create:
+        secret = new_secret()
+        login.totp_pending_secret = _seal(secret)
+    return secret
 
 
 def _normalize(code: str) -> str:
@@ -131,9 +146,11 @@ def _new_recovery_codes(session: DbSession, user: User) -> list[str]:
     return [f"{code[:5]}-{code[5:]}".upper() for code in codes]
 
 
-def enable(session: DbSession, user: User, secret: str, code: str) -> list[str]:
+def enable(
+    session: DbSession, user: User, secret: str, code: str, *, login: LoginSession | None = None
+) -> list[str]:
     """Turn verification on once the app shows it has the secret; returns the recovery codes,
-    which are shown once and never again."""
+    which are shown once and never again. The ``login`` it was enrolled on forgets it."""
     step = _matching_step(secret, code, time.time())
     if step is None:
         raise DomainError(
@@ -143,6 +160,8 @@ def enable(session: DbSession, user: User, secret: str, code: str) -> list[str]:
     user.totp_secret = _seal(secret)
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
+    if login is not None:
+        login.totp_pending_secret = None
     codes = _new_recovery_codes(session, user)
     audit.record(session, "two_factor.enabled", user.id, "user", user.id)
     return codes

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from models import Authority, User, UserRole, utcnow
 from models.base import DbSession
-from models.user import new_session_nonce
 from services import audit
+from services.accounts import login_sessions
 from services.accounts.passwords import (
     burn_verification_time,
     hash_password,
@@ -39,9 +39,13 @@ def create_user(
     authority: Authority | None = None,
     locale: str | None = None,
     actor_user_id: int | None = None,
+    verified: bool = True,
 ) -> User:
     """Create an account. Raises :class:`Conflict` when the e-mail is taken and
-    :class:`DomainError` when a regulator has no authority (or anyone else has one)."""
+    :class:`DomainError` when a regulator has no authority (or anyone else has one).
+
+    Accounts made by an operator (command line, demo) count as having a confirmed address;
+    registration on the site passes ``verified=False`` and mails a link instead."""
     email = normalize_email(email)
     if session.scalar(select(func.count()).where(User.email == email)):
         raise Conflict(_l("An account with this e-mail address already exists."), field="email")
@@ -56,6 +60,7 @@ def create_user(
         role=role,
         authority=authority,
         locale=locale,
+        email_verified_at=utcnow() if verified else None,
     )
     session.add(user)
     session.flush()
@@ -93,27 +98,22 @@ def record_login(session: DbSession, user: User, **data: str) -> None:
 
 
 def change_password(session: DbSession, user: User, current: str, new: str) -> None:
-    """Replace the password and end every other session of this user."""
+    """Replace the password and end every login of this user (the caller starts a new one
+    for the browser that changed it)."""
     if not verify_password(user.password_hash, current):
         raise DomainError(_l("The current password is not correct."), field="current_password")
     user.password_hash = hash_password(new)
-    user.session_nonce = new_session_nonce()
+    login_sessions.end_all(session, user)
     audit.record(session, "password.changed", user.id, "user", user.id)
 
 
 def end_every_session(session: DbSession, user: User) -> None:
     """Log the account out on every device, this one included: for a lost phone or a shared
-    computer. Copies of the login cookie stop working too, since they carry the old nonce."""
-    user.session_nonce = new_session_nonce()
+    computer. Copies of the login cookies stop working too: their rows are revoked."""
+    login_sessions.end_all(session, user)
     audit.record(session, "sessions.ended", user.id, "user", user.id)
 
 
-def load_user(session: DbSession, cookie_id: str) -> User | None:
-    """Resolve the login cookie's "id:nonce"; a stale nonce (password changed) logs out."""
-    user_id, _, nonce = cookie_id.partition(":")
-    if not user_id.isdigit() or not nonce:
-        return None
-    user = session.get(User, int(user_id))
-    if user is None or user.session_nonce != nonce:
-        return None
-    return user
+def load_user(session: DbSession, user_id: int) -> User | None:
+    """An account by its row id (the half-way state of a two-step login names it so)."""
+    return session.get(User, user_id)

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from extensions import db
-from models import AuditEvent, User
+from models import AuditEvent, LoginSession, User
 from tests.conftest import PASSWORD
 from tests.support.forms import login, submit
 from tests.support.web import assert_redirects
@@ -276,7 +276,7 @@ def test_nothing_planted_in_a_session_before_login_survives_it(
     with client.session_transaction() as after:
         assert "planted" not in after
         assert after.get("csrf_token") != token_before
-        assert after["_user_id"] == f"{user.id}:{user.session_nonce}"
+        assert after["_user_id"].startswith(f"{user.id}:")
     assert client.get_cookie("session").value != cookie_before
 
 
@@ -296,3 +296,74 @@ def test_logging_out_everywhere_ends_every_session_and_copied_cookies(
     thief.set_cookie("session", stolen)
     assert thief.get("/me/").headers["Location"].startswith("/account/login")
     assert "sessions.ended" in db.session.scalars(select(AuditEvent.action)).all()
+
+
+def _copy_of(client: FlaskClient, name: str) -> str:
+    cookie = client.get_cookie(name)
+    assert cookie is not None, f"no {name} cookie"
+    return cookie.value
+
+
+def _browser_with(app: Flask, **cookies: str) -> FlaskClient:
+    browser = app.test_client()
+    for name, value in cookies.items():
+        browser.set_cookie(name, value)
+    return browser
+
+
+def test_logging_out_ends_the_remembered_login_and_every_copy_of_its_cookies(
+    app: Flask, client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    """With "keep me logged in" ticked: after logging out, neither the same browser nor a copy of
+    its session or remember cookie made before the logout gets back in."""
+    make_user(email="regulated@example.org")
+    response = submit(
+        client,
+        "/account/login",
+        data={"email": "regulated@example.org", "password": PASSWORD, "remember": "y"},
+    )
+    assert_redirects(response, to="/me/")
+    session_copy = _copy_of(client, "session")
+    remember_copy = _copy_of(client, "remember_token")
+    assert _browser_with(app, remember_token=remember_copy).get("/me/").status_code == 200
+
+    assert_redirects(submit(client, "/me/", action="/account/logout"), to="/")
+    assert client.get_cookie("remember_token") is None  # the browser is told to drop it
+    assert_redirects(client.get("/me/"))
+    for copy in (
+        {"remember_token": remember_copy},
+        {"session": session_copy},
+        {"session": session_copy, "remember_token": remember_copy},
+    ):
+        thief = _browser_with(app, **copy)
+        assert thief.get("/me/").headers["Location"].startswith("/account/login"), copy
+    assert_redirects(login(client, "regulated@example.org", PASSWORD), to="/me/")
+
+
+def test_logging_out_ends_a_plain_login_for_a_copy_of_its_session_cookie(
+    app: Flask, client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    make_user(email="plain@example.org")
+    assert_redirects(login(client, "plain@example.org", PASSWORD), to="/me/")
+    other_device = app.test_client()
+    assert_redirects(login(other_device, "plain@example.org", PASSWORD), to="/me/")
+    copied = _copy_of(client, "session")
+    assert_redirects(submit(client, "/me/", action="/account/logout"), to="/")
+    thief = _browser_with(app, session=copied)
+    assert thief.get("/me/").headers["Location"].startswith("/account/login")
+    assert other_device.get("/me/").status_code == 200  # only that login ended
+
+
+def test_the_cookies_carry_no_reusable_secret_of_the_account(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    """A login is a random token whose hash alone is stored: the database does not hold it."""
+    user = make_user(email="hashed@example.org")
+    login(client, "hashed@example.org", PASSWORD)
+    with client.session_transaction() as cookie_session:
+        login_id = cookie_session["_user_id"]
+    _user_id, _, token = login_id.partition(":")
+    stored = db.session.scalars(select(LoginSession.token_sha256)).all()
+    assert len(token) >= 40
+    assert token not in stored
+    assert user.session_nonce not in login_id

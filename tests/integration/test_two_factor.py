@@ -3,8 +3,10 @@ admins who may not work without it."""
 
 from __future__ import annotations
 
+import base64
 import re
 import time
+import zlib
 from collections.abc import Callable
 
 import pyotp
@@ -14,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from extensions import db
-from models import AuditEvent, Authority, User, UserRole
+from models import AuditEvent, Authority, LoginSession, User, UserRole
 from services.accounts import two_factor
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, submit
@@ -320,3 +322,44 @@ def test_an_operator_resets_a_lost_second_step_and_the_owner_enrols_again(
     ) == str(user.id)
     again = app.test_cli_runner().invoke(args=["users", "reset-two-factor", user.email])
     assert "nothing changed" in again.output
+
+
+def test_the_key_being_set_up_stays_on_the_server_never_in_the_cookie(
+    app: Flask, client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    """The session cookie is signed, not encrypted: anyone who sees it can read it. The key of
+    an authenticator being set up is kept sealed on the server, on this login only."""
+    _log_in(client, make_user, "private.key@example.org")
+    page = client.get("/account/two-step/setup", headers=EN).get_data(as_text=True)
+    secret = SECRET_IN_PAGE.search(page).group(1).replace(" ", "")
+    cookie = client.get_cookie("session").value
+    payload = cookie.lstrip(".").split(".")[0]  # "[.]payload.timestamp.signature"
+    readable = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    if cookie.startswith("."):  # compressed
+        readable = zlib.decompress(readable)
+    assert secret.encode() not in readable
+    with client.session_transaction() as cookie_session:
+        assert secret not in str(dict(cookie_session))
+    stored = db.session.scalars(select(LoginSession.totp_pending_secret)).all()
+    assert [two_factor.secret_of(User(totp_secret=sealed)) for sealed in stored if sealed] == [
+        secret
+    ]
+    assert all(secret not in (sealed or "") for sealed in stored)
+    # another browser of the same account gets a key of its own
+    other = app.test_client()
+    assert_redirects(_password_step(other, "private.key@example.org"))
+    elsewhere = other.get("/account/two-step/setup", headers=EN).get_data(as_text=True)
+    assert SECRET_IN_PAGE.search(elsewhere).group(1).replace(" ", "") != secret
+    # enrolled: the pending key is gone from the login
+    submit(client, "/account/two-step/setup", data={"code": pyotp.TOTP(secret).now()})
+    db.session.expire_all()
+    assert db.session.get(User, _user_id(client)).two_factor_enabled
+    assert (
+        sum(1 for sealed in db.session.scalars(select(LoginSession.totp_pending_secret)) if sealed)
+        == 1
+    )  # the other browser's, unconfirmed
+
+
+def _user_id(client: FlaskClient) -> int:
+    with client.session_transaction() as cookie_session:
+        return int(cookie_session["_user_id"].partition(":")[0])
