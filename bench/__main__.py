@@ -30,6 +30,10 @@ def main(argv: list[str]) -> None:
         from bench.ocr_quality import main as ocr
 
         ocr()
+    if "ocr-fonts" in which:  # not in the default list: a minute or two of OCR
+        from bench.ocr_fonts import main as ocr_fonts
+
+        ocr_fonts()
     if "load" in which:  # not in the default list: a minute of gunicorn under locust
         from bench.load import main as load
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite drives for real, only those missing:
-# PostgreSQL (server binaries), Chromium (browser tests), Noto CJK (Chinese glyphs),
-# Tesseract with Simplified Chinese (reads screenshots to find personal data),
+# PostgreSQL (server binaries), Chromium (browser tests), Noto CJK (Chinese glyphs), the fonts of
+# the OCR font tests, Tesseract with Simplified Chinese (reads screenshots to find personal data),
 # npm (fetches axe-core, the accessibility checker of the browser tests), Redis (job queue and
 # rate limits of the production profile).
 set -euo pipefail
@@ -11,6 +11,12 @@ missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
+# fonts of the OCR font tests (tests/support/font_screenshots.py): DejaVu Sans and Mono,
+# Liberation Sans (Arial's metrics), WenQuanYi Micro Hei (a second Chinese font)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || missing+=(fonts-dejavu-core)
+[ -e /usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf ] \
+  || missing+=(fonts-liberation2)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 command -v tesseract >/dev/null || missing+=(tesseract-ocr tesseract-ocr-eng)
 compgen -G "/usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata" >/dev/null \
   || missing+=(tesseract-ocr-chi-sim)

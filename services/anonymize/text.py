@@ -40,7 +40,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
+from enum import Enum, StrEnum
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Literal
@@ -257,7 +257,7 @@ _NEXT_DIGIT_GROUP = re.compile(r" {1,2}[0-9]+(?![0-9a-z])")
 
 _CARD_LABEL = _label_before(
     _spaced("卡号", "银行卡", "信用卡", "借记卡", "储蓄卡", "账号", "帐号", "账户", "帐户"),
-    r"(?<![a-z])(?:card|account|acct|a/c)\s*(?:no\.?|number|num|#)?",
+    r"(?<![a-z])(?:card|acc[o0]u[nm]t|acct|a/c)\s*(?:[nm][o0]\.?|[nm]umber|[nm]um|#)?",
 )
 _ID_LABEL = _label_before(
     _spaced("身份证号码", "身份证号", "身份证", "证件号码", "证件号", "公民身份号码", "身份号码"),
@@ -306,8 +306,12 @@ _PLACEHOLDER = re.compile(r"\[(?:phone|email|id|card|account|iban|alipay|wechat|
 
 # -- patterns that are not digit chains ----------------------------------------------------------
 
+#: OCR puts spaces around the dots of an address ("zhang. wm@example. com"): one space after a
+#: dot is allowed in the local part, and before a common top-level domain.
 _EMAIL = re.compile(
-    r"(?<![0-9a-z_.%+\-\ue000])[0-9a-z_.%+\-]+ ?@ ?[0-9a-z\-]+(?:\.[0-9a-z\-]+)*\.[a-z]{2,}"
+    r"(?<![0-9a-z_.%+\-\ue000])(?:[0-9a-z_.%+\-]*[0-9a-z_%+\-]\. )?[0-9a-z_.%+\-]+"
+    r" ?@ ?[0-9a-z\-]+(?:\.[0-9a-z\-]+)*"
+    r"(?:\.[a-z]{2,}|\. (?:com|net|org|cn|edu|gov|co|io|uk|hk|tw|de|jp|info|me)(?![a-z]))"
     r"(?![0-9a-z\ue000])"
 )
 _WXID = re.compile(r"(?<![0-9a-z_\-\ue000])wxid_[0-9a-z_\-]{4,40}(?![0-9a-z_\-\ue000])")
@@ -331,9 +335,12 @@ _TOKEN = re.compile(r"[0-9]+x?|x")
 #: label words a value may be glued to: OCR drops the space in "Phone 138...", "ID 1101...",
 #: "card 6222...". The whole run of letters must be made of them ("PhoneNo", "IDcard", "Tel"),
 #: so that codes ("SN", "A", "X") and words that merely end in one ("auto", "hotel") still glue.
+#: OCR's usual confusions are allowed inside them: o/0, l/1/i, n/m ("Ph0ne", "Te1", "1D",
+#: "Accoumt"), as read from Pillow's bitmap font and DejaVu by both engines.
 _GLUE_LABELS = (
-    "telephone|phone|tel|mobile|mob|cellphone|cell|contact|call|fax|whatsapp|sms|"
-    "number|num|no|identity|idcard|id|card|account|acct|iban|is|at|to|me|my"
+    "telephone|ph[o0][nm]e|te[l1i]|m[o0]bile|m[o0]b|ce[l1i]{2}(?:ph[o0][nm]e)?|c[o0][nm]tact|"
+    "ca[l1i]{2}|fax|whatsapp|sms|[nm]umber|[nm]um|[nm][o0]|identity|[i1l]d(?:card)?|card|"
+    "acc[o0]u[nm]t|acct|iban|is|at|to|me|my"
 )
 _GLUED_LABEL_BEFORE = re.compile(rf"(?<![a-z\ue000])(?:{_GLUE_LABELS})+$")
 _GLUED_LABEL_AFTER = re.compile(
@@ -573,6 +580,7 @@ def _chains(text: str, protected: list[tuple[int, int]]) -> Iterator[_Chain]:
         plus = match.group(1) is not None
         glued_before = _glued_before(text, match.start())
         glued_after = _glued_after(text, match.end())
+        last = len(tokens) - 1
         prefix = (
             None if plus else _PAREN_PREFIX.search(text, max(0, match.start() - 12), match.start())
         )
@@ -584,7 +592,7 @@ def _chains(text: str, protected: list[tuple[int, int]]) -> Iterator[_Chain]:
         }
         chain = _Chain(tokens)
         for i in range(len(tokens)):
-            if i == 0 and glued_before:
+            if i == 0 and glued_before is _Glue.HARD:
                 continue
             digits, groups = "", []
             for j in range(i, len(tokens)):
@@ -593,9 +601,14 @@ def _chains(text: str, protected: list[tuple[int, int]]) -> Iterator[_Chain]:
                 groups.append(len(token))
                 if len(digits) > _MAX_DIGITS:
                     break
-                if j == len(tokens) - 1 and glued_after:
+                if j == last and glued_after is _Glue.HARD:
                     break
                 end = tokens[j][1]
+                #: glued to a word that is no label: only a resident ID with its right check
+                #: character stands out from a code ("D110101..." where OCR dropped the "I")
+                checked_only = (i == 0 and glued_before is _Glue.LETTERS) or (
+                    j == last and glued_after is _Glue.LETTERS
+                )
                 if i > 0:  # after a separator: no prefix, no label
                     readings = [(tokens[i][0], _classify(digits, groups, plus=False))]
                 else:
@@ -612,6 +625,8 @@ def _chains(text: str, protected: list[tuple[int, int]]) -> Iterator[_Chain]:
                         readings.append((prefix.start(), combined))
                 for start, classified in readings:
                     for kind, confidence, strong in classified:
+                        if checked_only and (kind, confidence) != (PiiKind.ID, "high"):
+                            continue
                         candidate = _Candidate(kind, start, end, confidence)
                         chain.by_run.setdefault((i, j), []).append(candidate)
                         if strong:
@@ -619,28 +634,40 @@ def _chains(text: str, protected: list[tuple[int, int]]) -> Iterator[_Chain]:
         yield chain
 
 
-def _glued_before(text: str, start: int) -> bool:
-    """Whether the number starting at ``start`` is glued to what precedes it: a digit, "+", a
-    placeholder, or letters that are not a label. OCR drops the space between a label and its
-    value ("Phone13812340000", "ID110101...", "card6222..."), so letters that spell labels
-    ("phone", "tel", "no", "id", "card", "acct" ...) only, count as a word of their own; a
-    single letter or any other code ("A13800138000", "SN:X13800138000") still glues."""
+class _Glue(Enum):
+    """What touches a digit chain: nothing that matters (a space, punctuation, Chinese, or a
+    label), letters of a word that is no label, or a digit, "+" or placeholder."""
+
+    FREE = "free"
+    LETTERS = "letters"
+    HARD = "hard"
+
+
+def _glued_before(text: str, start: int) -> _Glue:
+    """What the number starting at ``start`` is glued to. OCR drops the space between a label
+    and its value ("Phone13812340000", "ID110101...", "card6222..."), so letters that spell
+    labels ("phone", "tel", "no", "id", "card", "acct" ...) only count as a word of their own;
+    a single letter or another code ("A13800138000", "SN:X13800138000") glues."""
     if not start:
-        return False
+        return _Glue.FREE
     before = text[start - 1]
     if before == "+" or before.isdigit() or before == _MASK:
-        return True
+        return _Glue.HARD
     if _GLUED.match(before) is None:
-        return False
-    return _GLUED_LABEL_BEFORE.search(text, max(0, start - 40), start) is None
+        return _Glue.FREE
+    if _GLUED_LABEL_BEFORE.search(text, max(0, start - 40), start) is not None:
+        return _Glue.FREE
+    return _Glue.LETTERS
 
 
-def _glued_after(text: str, end: int) -> bool:
-    """Whether the number ending at ``end`` runs into letters, digits or a placeholder, letters
-    that spell a label of the next value ("13812340000Email", "...0128Name") excepted."""
+def _glued_after(text: str, end: int) -> _Glue:
+    """What the number ending at ``end`` runs into; letters that spell the label of the next
+    value ("13812340000Email", "...0128Name") count as a word of their own."""
     if end >= len(text) or _GLUED.match(text[end]) is None:
-        return False
-    return text[end].isdigit() or _GLUED_LABEL_AFTER.match(text, end) is None
+        return _Glue.FREE
+    if text[end].isdigit() or text[end] == _MASK:
+        return _Glue.HARD
+    return _Glue.FREE if _GLUED_LABEL_AFTER.match(text, end) is not None else _Glue.LETTERS
 
 
 def _whole_segments(

@@ -134,3 +134,41 @@ def test_any_value_glued_to_any_label_is_replaced(case: tuple[str, str, str, Pii
 )
 def test_a_mobile_glued_to_a_code_is_kept(code: str, mobile: tuple[str, str]) -> None:
     assert find_pii(f"{code}{mobile[0]}") == []
+
+
+# -- what OCR makes of labels and addresses -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Phome13812340000", "Phome[PHONE]"),  # n read as m (Pillow's bitmap font)
+        ("Ph0ne13812340000", "Ph0ne[PHONE]"),
+        ("Te1:+8613812340000", "Te1:[PHONE]"),
+        (f"1D{ID_GLUED}", "1D[ID]"),
+        ("Acc0unt No.110061234567890", "Acc0unt No.[ACCOUNT]"),
+        ("Accoumt No. 110061234567890", "Accoumt No. [ACCOUNT]"),
+        ("Acc0untNo.110061234567890", "Acc0untNo.[ACCOUNT]"),
+        # the "I" of "ID" dropped: a resident ID with its right check character still shows
+        (f"D{ID_GLUED}", "D[ID]"),
+        ("Email: zhang. wm@example. com", "Email: [EMAIL]"),
+        ("邮箱 zhang.wm@example. com 谢谢", "邮箱 [EMAIL] 谢谢"),
+    ],
+)
+def test_labels_and_addresses_as_ocr_misreads_them(text: str, expected: str) -> None:
+    assert redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"D{ID_GLUED[:-1]}5",  # a wrong check character beside a letter: a code
+        f"M{CARD_19}",  # a card number beside a letter: a code (Luhn passes one in ten)
+    ],
+)
+def test_numbers_beside_a_letter_without_a_checked_id_stay(text: str) -> None:
+    assert find_pii(text) == []
+
+
+def test_the_sentence_after_an_address_is_not_its_domain() -> None:
+    assert redact("Write to chen@qq.com. Thanks").text == "Write to [EMAIL]. Thanks"

@@ -244,3 +244,16 @@ def test_nothing_personal_gives_no_boxes() -> None:
     line = [word("订单号", 0), word("2024050122001456781234567890", 100), word("交易成功", 800)]
 
     assert find_pii_boxes([line]) == PageFindings([], {})
+
+
+def test_a_value_glued_to_its_label_in_one_measured_word_is_boxed_whole() -> None:
+    """Tesseract gives "Phone13812340000" one box; the value's part is estimated, so each
+    character's piece reaches half a character into its neighbours: the value's first digit
+    is covered even where the label's letters are wider than the estimate."""
+    word = OcrWord("Phone13812340000", Box(100, 50, 320, 40), 0.9)
+    found = find_pii_boxes([[word]])
+    assert found.counts == {"PHONE": 1}
+    (box,) = found.boxes
+    digit_width = 320 / 16
+    assert box.left <= 100 + 5 * digit_width - digit_width / 2
+    assert box.right >= 420
