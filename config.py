@@ -47,6 +47,13 @@ class Defaults:
     EVIDENCE_MAX_PIXELS = 40_000_000  #: a 48 KB PNG can declare 20000 x 20000 pixels
     EVIDENCE_MAX_PDF_PAGES = 50
     EVIDENCE_PDF_DPI = 150
+    #: pictures larger than this are reduced on load (a 48 MP photo to 12 MP)
+    EVIDENCE_WORK_PIXELS = 16_000_000
+    #: address space of the child process that anonymizes one file (RapidOCR alone maps
+    #: 1.4 GB of it, using about 600 MB); past it the upload fails with a message
+    EVIDENCE_JOB_MEMORY_BYTES = 3 * 1024 * 1024 * 1024
+    #: seconds one file may take to anonymize (50 pages of OCR take a few minutes)
+    EVIDENCE_JOB_TIMEOUT = 900
     #: which OCR reads screenshots: "rapidocr" (PyPI, models in the wheel; read best in
     #: bench/ocr_quality.py) or "tesseract" (Debian's tesseract-ocr with chi_sim)
     OCR_ENGINE = "rapidocr"
@@ -56,6 +63,10 @@ class Defaults:
     #: REDIS_URL is set, else "thread"
     JOBS_MODE: str | None = None
     JOB_THREADS = 2
+
+    #: seconds between two publications of one case's figures (services.cases.published):
+    #: however many members change in a day, visitors see the figures move once
+    CASE_FIGURES_REPUBLISH_AFTER = 24 * 3600
     RQ_QUEUE = "chorus"
 
     #: default: "__Host-session" wherever cookies are Secure: the prefix makes the browser
@@ -82,6 +93,12 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;100 per day"
     LOGIN_RATE_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
+    #: registering and asking for a new password mail someone: every POST counts, per client
+    #: and per typed address (known or not, so the limit tells nothing either)
+    REGISTER_RATE_LIMIT = "20 per hour"
+    REGISTER_RATE_LIMIT_PER_ADDRESS = "3 per hour"
+    RESET_RATE_LIMIT = "20 per hour"
+    RESET_RATE_LIMIT_PER_ADDRESS = "3 per hour"
 
     # argon2id parameters (RFC 9106 second recommendation, lighter memory for small hosts)
     ARGON2_TIME_COST = 3

@@ -25,9 +25,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from blueprints.errors import refuse
+from blueprints.errors import refuse, render_error
 from blueprints.evidence.forms import BoxesForm, UploadForm, WordsForm
 from blueprints.files import send_stored
 from blueprints.forms import EmptyForm, commit_or_show_error
@@ -74,42 +75,49 @@ def _wants_json() -> bool:
 @login_required
 def pool(public_id: str) -> str:
     """The case's pooled evidence, the member's own unconfirmed uploads, and the upload form."""
-    case = _case_or_404(public_id)
+    return _pool_page(_case_or_404(public_id), UploadForm())
+
+
+def _pool_page(case: GroupCase, form: UploadForm) -> str:
+    """The pool page with ``form`` (carrying its errors when an upload was refused); a 403
+    page for anyone who may not see the pool."""
     if not evidence.can_see_pool(db.session, current_user, case):
         refuse(403, _("Only members of this case can see its evidence."))
     membership = group_cases.membership_in(db.session, current_user, case)
     can_upload = membership is not None and not case.is_frozen
-    limits = evidence.limits()
     return render_template(
         "evidence/pool.html",
         case=case,
         membership=membership,
         items=evidence.pooled_items(db.session, case),
         mine=evidence.my_unconfirmed(db.session, current_user, case) if membership else [],
-        form=UploadForm() if can_upload else None,
-        limits=limits,
+        form=form if can_upload else None,
+        limits=evidence.limits(),
         used=evidence.used_bytes(db.session, current_user, case) if membership else 0,
     )
 
 
 @bp.route("/cases/<public_id>/evidence", methods=["POST"])
 @login_required
-def upload(public_id: str) -> Response | tuple[Response, int]:
+def upload(public_id: str) -> Response | tuple[Response | str, int]:
     """Accept one or more files. With ``Accept: application/json`` (the page's script sends
     one file per request to show its progress) the answer is JSON; otherwise a redirect."""
     case = _case_or_404(public_id)
     form = UploadForm()
     if not form.validate_on_submit():
-        return _upload_refused(case, _("This form has expired. Reload the page and try again."))
+        return _upload_refused(
+            case, form, _("This form has expired. Reload the page and try again."), 400
+        )
     uploads: list[FileStorage] = [f for f in request.files.getlist("files") if f.filename]
     if not uploads:
-        return _upload_refused(case, _("Choose at least one file to upload."))
+        return _upload_refused(case, form, _("Choose at least one file to upload."))
     try:
         terms = evidence.parse_terms(form.words.data or "")
     except DomainError as error:
-        return _upload_refused(case, str(error.message))
+        return _upload_refused(case, form, str(error.message))
 
     created: list[Evidence] = []
+    refusals: list[tuple[str, int]] = []
     for upload_file in uploads:
         try:
             item = evidence.contribute(
@@ -124,16 +132,23 @@ def upload(public_id: str) -> Response | tuple[Response, int]:
             db.session.rollback()
             status = {TooLarge: 413, NotAllowed: 403}.get(type(error), 422)
             if _wants_json() or len(uploads) == 1:
-                return _upload_refused(case, str(error.message), status)
-            flash(
-                _("%(name)s: %(message)s", name=_safe_name(upload_file), message=error.message),
-                "error",
+                return _upload_refused(case, form, str(error.message), status)
+            refusals.append(
+                (
+                    _("%(name)s: %(message)s", name=_safe_name(upload_file), message=error.message),
+                    status,
+                )
             )
             continue
         db.session.commit()  # the job starts once its row is committed
         created.append(item)
 
     evidence.purge_if_due(db.session)
+    if not created:  # several files, every one refused: the form again, with each reason
+        form.files.errors = [message for message, _status in refusals]
+        return _pool_page(case, form), max(status for _message, status in refusals)
+    for message, _status in refusals:
+        flash(message, "error")
     if _wants_json():
         item = created[0]
         return jsonify(
@@ -157,13 +172,35 @@ def _safe_name(upload_file: FileStorage) -> str:
     return "".join(c for c in name if c.isprintable())[:80] or "?"
 
 
-def _upload_refused(case: GroupCase, message: str, status: int = 422) -> Any:
+def _upload_refused(case: GroupCase, form: UploadForm, message: str, status: int = 422) -> Any:
+    """The refusal of an upload: JSON for the page's script; without it the pool page again,
+    answered ``status``, with the message next to the file field and the words kept."""
     if _wants_json():
         return jsonify(error=message), status
     if status == 403:
         refuse(403, message)
-    flash(message, "error")
-    return redirect(url_for("evidence.pool", public_id=case.public_id))
+    form.files.errors = [message]
+    return _pool_page(case, form), status
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def _request_too_large(_error: RequestEntityTooLarge) -> Any:
+    """A request over ``MAX_CONTENT_LENGTH``, refused before its body was read: for an upload
+    to a case, the limit stated in the format asked for (JSON for the page's script, else a
+    page linking back to the case's evidence); the standard 413 page anywhere else."""
+    public_id = (request.view_args or {}).get("public_id")
+    if request.endpoint != "evidence.upload" or not isinstance(public_id, str):
+        return render_error(413)
+    limit = evidence.megabytes(evidence.limits().file_bytes)
+    message = _(
+        "This upload is larger than %(limit)s MB, the most one file may have. Upload a smaller "
+        "file, or one file at a time.",
+        limit=limit,
+    )
+    if _wants_json():
+        return jsonify(error=message, limit_bytes=evidence.limits().file_bytes), 413
+    back = url_for("evidence.pool", public_id=public_id)
+    return render_template("evidence/too_large.html", message=message, back=back), 413
 
 
 @bp.route("/evidence/<public_id>")
@@ -181,7 +218,7 @@ def item(public_id: str) -> str:
         "membership": group_cases.membership_in(db.session, current_user, found.case),
         "action_form": EmptyForm(),
     }
-    if found.status is EvidenceStatus.PREVIEW and is_contributor:
+    if found.status is EvidenceStatus.PREVIEW and is_contributor and not found.case.is_frozen:
         context["words_form"] = WordsForm(words="\n".join(evidence.terms_of(found)))
         context["boxes_form"] = BoxesForm(boxes=evidence.boxes_for_editor(found))
     if found.sha256 and found.kind is EvidenceKind.CSV:

@@ -8,39 +8,62 @@ nothing but pixel values. The ICC profile is dropped rather than applied: colour
 screenshots shift slightly, which does not matter for evidence, and an untrusted profile never
 reaches LittleCMS.
 
-Decoding untrusted images is where the risk is, so: only PNG, JPEG and WebP decoders are
-allowed (Pillow would otherwise try dozens of formats, EPS through Ghostscript among them);
-the declared size is read from the header by this module and refused before Pillow allocates
-anything (a 48 KB PNG can declare 20000 × 20000 pixels), which also keeps Pillow's own
-``DecompressionBombWarning`` from firing without touching the process-wide warning filters;
-truncated files are errors, never silently grey-filled.
+Decoding untrusted images is where the risk is, so: only PNG, JPEG, WebP and HEIF (the
+iPhone's HEIC, through ``pillow-heif``) decoders are allowed (Pillow would otherwise try dozens
+of formats, EPS through Ghostscript among them); the declared size is read from the header by
+this module and refused before Pillow allocates anything (a 48 KB PNG can declare 20000 × 20000
+pixels), which also keeps Pillow's own ``DecompressionBombWarning`` from firing without
+touching the process-wide warning filters; truncated files are errors, never silently
+grey-filled. A legitimate picture larger than ``work_pixels`` (a 48-megapixel phone photo) is
+reduced while it is decoded where the format allows (JPEG's DCT scaling) and right after
+otherwise, so what the rest of the job holds stays a few tens of megabytes; the job itself
+runs in a child process with a memory ceiling (:mod:`services.platform.jobs.isolation`).
+
+Photos (JPEG, HEIC and lossy WebP uploads) are stored as JPEG at quality 85, screenshots
+(PNG, lossless WebP) as PNG: a 475 KB WebP photo stored as PNG took 6.5 MB.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import struct
 from collections.abc import Iterable
 from typing import BinaryIO
 
+import pillow_heif
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageOps, UnidentifiedImageError
 
 from services.anonymize.boxes import Box
-from services.anonymize.sniff import NOT_ACCEPTED, UnreadableFile
+from services.anonymize.sniff import NOT_ACCEPTED, UnreadableFile, is_heif
+
+pillow_heif.register_heif_opener()  # the HEIF format for Image.open, iPhone photos
 
 DEFAULT_MAX_PIXELS = 40_000_000
-JPEG_QUALITY = 90
+#: pictures larger than this are reduced on load: evidence needs legible text, not 48 MP
+DEFAULT_WORK_PIXELS = 16_000_000
+#: photos: no visible loss at phone-screen sizes, a third of quality 95's bytes
+JPEG_QUALITY = 85
+#: how far (of 255 grey levels) a pixel must be from the background to count as ink
+INK_CONTRAST = 40
+#: a lossy upload stays PNG while that costs at most this many times its JPEG
+PNG_WORTH = 2.5
+#: what :func:`flat_palette` lets a palette change: a share of pixels, by a shade of 255
+PALETTE_MOVED = 0.005
+PALETTE_ERROR = 24
 WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)
 
 _HEAD_BYTES = 4 * 1024 * 1024  #: a JPEG's EXIF, XMP and ICC segments fit many times over
 #: the only decoders Pillow may use on an upload
-_FORMATS = ("PNG", "JPEG", "WEBP")
+ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "HEIF")
+_FORMATS = ACCEPTED_FORMATS
 #: what a damaged or hostile file makes Pillow raise, besides our own refusals
 _DECODE_ERRORS = (
     UnidentifiedImageError,
     OSError,
+    RuntimeError,  # pillow-heif reports libheif's decoding errors as RuntimeError
     SyntaxError,
     ValueError,
     EOFError,
@@ -72,6 +95,8 @@ def image_size(data: bytes | BinaryIO, *, max_pixels: int = DEFAULT_MAX_PIXELS) 
         size = _jpeg_size(head)
     elif head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         size = _webp_size(head)
+    elif is_heif(head):
+        size = _heif_size(data)
     else:
         raise UnreadableFile(NOT_ACCEPTED)
     if size is None or min(size) < 1:
@@ -80,10 +105,16 @@ def image_size(data: bytes | BinaryIO, *, max_pixels: int = DEFAULT_MAX_PIXELS) 
     return size
 
 
-def load_image(data: bytes | BinaryIO, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+def load_image(
+    data: bytes | BinaryIO,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    work_pixels: int | None = None,
+) -> Image.Image:
     """The picture in ``data`` as a new RGB image holding nothing but its pixels: upright
     (EXIF orientation applied, since it is lost with the EXIF), transparency flattened onto
-    white, the first frame of an animation only.
+    white, the first frame of an animation only (the primary image of a HEIF), and reduced to
+    at most ``work_pixels`` pixels when that is given.
 
     Raises :class:`UnreadableFile` for what :func:`image_size` refuses and for any file the
     decoder cannot read in full."""
@@ -96,16 +127,30 @@ def load_image(data: bytes | BinaryIO, *, max_pixels: int = DEFAULT_MAX_PIXELS) 
         # verify() leaves the image unusable: decode from a fresh start
         with Image.open(io.BytesIO(raw), formats=_FORMATS) as image:
             _check_pixels(image.size, max_pixels)
+            if work_pixels is not None and image.format == "JPEG":
+                _draft(image, work_pixels)  # decoded at 1/2, 1/4 or 1/8 scale: less memory
             image.load()
-            upright = ImageOps.exif_transpose(image)
+            reduced = _reduce(image, work_pixels)
+            upright = ImageOps.exif_transpose(reduced)
             return pixels_only(_to_rgb(upright))
     except _DECODE_ERRORS as error:
         raise UnreadableFile(UNREADABLE) from error
 
 
+def is_photo(data: bytes) -> bool:
+    """Whether the upload was lossy (JPEG, HEIC, lossy WebP), so it may be stored as JPEG
+    (:func:`encode_upload`); PNG and lossless WebP are screenshots, kept lossless."""
+    if data.startswith(b"\xff\xd8\xff") or is_heif(data[:64]):
+        return True
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return data[12:16] == b"VP8 " or (data[12:16] == b"VP8X" and b"VP8 " in data[30:4096])
+    return False
+
+
 def encode_image(image: Image.Image, *, photo: bool) -> tuple[bytes, str, str]:
-    """The bytes, media type and extension to store: JPEG for photos (their original was one,
-    and PNG would multiply their size), lossless PNG for screenshots, where JPEG smears text.
+    """The bytes, media type and extension to store: JPEG at quality 85 for photos (their
+    original was lossy, and PNG would multiply their size), lossless PNG for screenshots,
+    where JPEG smears text.
     Nothing but pixels is written, and the same pixels always give the same bytes, so the
     same evidence uploaded twice is stored once."""
     bare = pixels_only(image)
@@ -115,6 +160,32 @@ def encode_image(image: Image.Image, *, photo: bool) -> tuple[bytes, str, str]:
         return buffer.getvalue(), "image/jpeg", ".jpg"
     bare.save(buffer, "PNG", optimize=False)
     return buffer.getvalue(), "image/png", ".png"
+
+
+def flat_palette(image: Image.Image, colours: int = 256) -> Image.Image | None:
+    """``image`` with at most ``colours`` colours when that keeps its look, else None: almost
+    no pixel (:data:`PALETTE_MOVED` of them) may move by more than a faint shade
+    (:data:`PALETTE_ERROR` of 255). Text, tables, app screens and charts pass; photos and
+    scans do not (their average error can be small while a photo in one corner is
+    posterized, hence counting pixels)."""
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    palette = rgb.quantize(colours, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    error = ImageChops.difference(rgb, palette.convert("RGB")).convert("L")
+    moved = sum(error.histogram()[PALETTE_ERROR + 1 :])
+    return palette if moved <= PALETTE_MOVED * rgb.width * rgb.height else None
+
+
+def encode_upload(image: Image.Image, *, lossy_source: bool) -> tuple[bytes, str, str]:
+    """:func:`encode_image` for an upload: a screenshot (PNG, lossless WebP) stays PNG; a lossy
+    upload (JPEG, HEIC, lossy WebP) becomes a JPEG unless a PNG costs at most
+    :data:`PNG_WORTH` times as much, which is what drawn pictures saved lossily (a chat
+    screenshot sent as WebP) cost, and where PNG keeps small text sharp. Photos cost 3 to 15
+    times more as PNG (a 475 KB WebP photo took 6.5 MB)."""
+    png = encode_image(image, photo=False)
+    if not lossy_source:
+        return png
+    jpeg = encode_image(image, photo=True)
+    return png if len(png[0]) <= PNG_WORTH * len(jpeg[0]) else jpeg
 
 
 def burn_boxes(image: Image.Image, boxes: Iterable[Box]) -> Image.Image:
@@ -127,6 +198,71 @@ def burn_boxes(image: Image.Image, boxes: Iterable[Box]) -> Image.Image:
         if inside is not None:
             burned.paste(BLACK, (inside.left, inside.top, inside.right, inside.bottom))
     return burned
+
+
+def cover_glyphs(image: Image.Image, boxes: Iterable[Box]) -> list[Box]:
+    """Each box grown, side by side, until its edges run through background: a box whose
+    edge cuts a character leaves a sliver of it readable (the end of an e-mail address stayed
+    visible past its box), because OCR boxes of Latin text inside a line are estimates.
+
+    A side grows one pixel at a time while the line of pixels just outside it holds ink (a
+    pixel further than :data:`INK_CONTRAST` from the background, the most common colour
+    around the box), by at most the box's height (a glyph is never wider than about one em):
+    on a photo, where every line holds "ink", the box grows by that much and stops."""
+    grey = image.convert("L")
+    covered: list[Box] = []
+    for box in boxes:
+        inside = box.clamped(grey.width, grey.height)
+        if inside is None:
+            continue
+        covered.append(_grow_to_background(grey, inside, limit=max(2, inside.height)))
+    return covered
+
+
+def _grow_to_background(grey: Image.Image, box: Box, *, limit: int) -> Box:
+    background = _surrounding_shade(grey, box)
+    left, top, right, bottom = box.left, box.top, box.right, box.bottom
+
+    def inked(x0: int, y0: int, x1: int, y1: int) -> bool:
+        histogram = grey.crop((x0, y0, x1, y1)).histogram()
+        return any(
+            histogram[level] for level in range(256) if abs(level - background) > INK_CONTRAST
+        )
+
+    for _ in range(2):  # growing down can reveal ink beside the box, and back
+        grown = 0
+        while left > 0 and grown < limit and inked(left - 1, top, left, bottom):
+            left, grown = left - 1, grown + 1
+        grown = 0
+        while right < grey.width and grown < limit and inked(right, top, right + 1, bottom):
+            right, grown = right + 1, grown + 1
+        grown = 0
+        while top > 0 and grown < limit and inked(left, top - 1, right, top):
+            top, grown = top - 1, grown + 1
+        grown = 0
+        while bottom < grey.height and grown < limit and inked(left, bottom, right, bottom + 1):
+            bottom, grown = bottom + 1, grown + 1
+    return Box(left, top, right - left, bottom - top)
+
+
+def _surrounding_shade(grey: Image.Image, box: Box) -> int:
+    """The most common grey level on the ring just outside ``box`` (its own pixels are the
+    text, the ring is mostly the page or the chat bubble)."""
+    ring = Box(box.left - 2, box.top - 2, box.width + 4, box.height + 4).clamped(
+        grey.width, grey.height
+    )
+    assert ring is not None  # box itself is inside the image
+    histogram = [0] * 256
+    edges = (
+        (ring.left, ring.top, ring.right, ring.top + 1),
+        (ring.left, ring.bottom - 1, ring.right, ring.bottom),
+        (ring.left, ring.top, ring.left + 1, ring.bottom),
+        (ring.right - 1, ring.top, ring.right, ring.bottom),
+    )
+    for edge in edges:
+        for level, count in enumerate(grey.crop(edge).histogram()):
+            histogram[level] += count
+    return max(range(256), key=histogram.__getitem__)
 
 
 def thumbnail_png(image: Image.Image, *, width: int = 320, max_height: int | None = None) -> bytes:
@@ -173,6 +309,50 @@ def _head(data: bytes | BinaryIO) -> bytes:
         return data.read(_HEAD_BYTES)
     finally:
         data.seek(position)
+
+
+def _draft(image: Image.Image, work_pixels: int) -> None:
+    """Ask the JPEG decoder for the smallest DCT scale still above ``work_pixels``."""
+    width, height = image.size
+    scale = 1
+    while scale < 8 and (width // (scale * 2)) * (height // (scale * 2)) >= work_pixels:
+        scale *= 2
+    if scale > 1:
+        image.draft("RGB", (width // scale, height // scale))
+
+
+def _reduce(image: Image.Image, work_pixels: int | None) -> Image.Image:
+    """``image`` shrunk by the smallest whole factor that brings it to ``work_pixels`` (box
+    averaging: fast, and no sharper than the original)."""
+    if work_pixels is None or image.width * image.height <= work_pixels:
+        return image
+    factor = math.ceil(math.sqrt(image.width * image.height / work_pixels))
+    while (image.width // factor) * (image.height // factor) > work_pixels:
+        factor += 1
+    if image.mode not in ("1", "L", "LA", "RGB", "RGBA", "I", "F", "La", "RGBa"):
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    reduced = image.reduce(factor)
+    reduced.info = dict(image.info)  # transparency, EXIF orientation: read later
+    return reduced
+
+
+def _heif_size(data: bytes | BinaryIO) -> tuple[int, int] | None:
+    """The primary image's size from the HEIF container, without decoding it."""
+    raw = data if isinstance(data, bytes | bytearray | memoryview) else _whole(data)
+    try:
+        container = pillow_heif.open_heif(io.BytesIO(bytes(raw)), convert_hdr_to_8bit=True)
+        width, height = container.size
+    except (RuntimeError, ValueError, OSError, EOFError):
+        return None
+    return int(width), int(height)
+
+
+def _whole(stream: BinaryIO) -> bytes:
+    position = stream.tell()
+    try:
+        return stream.read()
+    finally:
+        stream.seek(position)
 
 
 def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:

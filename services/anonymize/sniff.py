@@ -54,11 +54,16 @@ class Detected:
     extension: str  #: with its dot: ".png"
 
 
-NOT_ACCEPTED = _l("This type of file is not accepted: upload PNG, JPEG, WebP, PDF, TXT or CSV.")
+NOT_ACCEPTED = _l(
+    "This type of file is not accepted: upload PNG, JPEG, WebP, HEIC, PDF, TXT or CSV."
+)
+#: ISO base media "ftyp" brands of HEIF still images with HEVC pictures (iPhone photos)
+HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"})
 
 _PNG = Detected(FileKind.IMAGE, "image/png", ".png")
 _JPEG = Detected(FileKind.IMAGE, "image/jpeg", ".jpg")
 _WEBP = Detected(FileKind.IMAGE, "image/webp", ".webp")
+_HEIC = Detected(FileKind.IMAGE, "image/heic", ".heic")
 _PDF = Detected(FileKind.PDF, "application/pdf", ".pdf")
 _TEXT = Detected(FileKind.TEXT, "text/plain", ".txt")
 _CSV = Detected(FileKind.CSV, "text/csv", ".csv")
@@ -93,6 +98,8 @@ def detect(head: bytes, *, name_hint: str = "") -> Detected:
         return _JPEG
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return _WEBP
+    if is_heif(head):
+        return _HEIC
     if b"%PDF-" in head[:_PDF_WINDOW]:
         return _PDF
     text = decode_bytes(head, complete=False)
@@ -105,6 +112,17 @@ def detect(head: bytes, *, name_hint: str = "") -> Detected:
         return _CSV
     # two records only: a small table or two lines of prose with commas; the name decides
     return _TEXT if name_hint.strip().casefold().endswith(_TEXT_NAMES) else _CSV
+
+
+def is_heif(head: bytes) -> bool:
+    """Whether ``head`` starts a HEIF still image with HEVC pictures (an iPhone's HEIC): an
+    ``ftyp`` box whose major or a compatible brand is one of :data:`HEIF_BRANDS`."""
+    if len(head) < 16 or head[4:8] != b"ftyp":
+        return False
+    box_size = int.from_bytes(head[:4], "big")
+    end = min(box_size, len(head))
+    brands = [head[8:12], *(head[i : i + 4] for i in range(16, end - 3, 4))]
+    return any(brand in HEIF_BRANDS for brand in brands)
 
 
 def decode_bytes(data: bytes, *, complete: bool = True) -> str | None:

@@ -25,10 +25,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
@@ -53,16 +55,18 @@ from models import (
 )
 from models.base import DbSession
 from services import audit
-from services.anonymize import image, pdf, plaintext, table
+from services.anonymize import checking, image, plaintext, table
 from services.anonymize.boxes import MAX_BOXES_PER_PAGE, Box
 from services.anonymize.sniff import Detected, UnreadableFile, clean_file_name, detect
 from services.cases import membership as group_cases
 from services.errors import DomainError, NotAllowed, NotFound
 from services.evidence import files as evidence_files
 from services.platform.jobs import runner as jobs
+from services.platform.jobs.isolation import run_isolated
 from services.platform.storage.local import Storage
 
 ANONYMIZE_JOB = "evidence.anonymize"
+CHECK_STEP = "services.anonymize.checking:check"
 ABANDONED_AFTER = timedelta(hours=24)
 #: words a contributor may ask to remove from one item
 MAX_TERMS = 50
@@ -199,15 +203,32 @@ def _read_limited(stream: IO[bytes], limit: int) -> bytes:
 
 
 def _validate(data: bytes, detected: Detected, upload_limits: UploadLimits) -> int:
-    """Checks that catch what the job would fail on, before anything is stored (a picture is
-    decoded in full, well under a second; a PDF is opened and its pages counted); returns the
-    page count."""
+    """Checks that catch what the job would fail on, before anything is stored; returns the
+    page count. Pictures are decoded in full and PDFs opened, in a child process under the
+    job's memory ceiling (:mod:`services.anonymize.checking`): a web process that decodes a
+    40-megapixel picture keeps the memory it took."""
     kind = EvidenceKind(detected.kind.value)
-    if kind is EvidenceKind.IMAGE:  # a full decode: a truncated file must be refused here
-        image.load_image(data, max_pixels=upload_limits.max_pixels).close()
-        return 1
-    if kind is EvidenceKind.PDF:
-        return pdf.page_count(data, max_pages=upload_limits.max_pages)
+    if kind in (EvidenceKind.IMAGE, EvidenceKind.PDF):
+        if kind is EvidenceKind.IMAGE:  # the header alone refuses a bomb without a child
+            image.image_size(data, max_pixels=upload_limits.max_pixels)
+        config = current_app.config
+        with tempfile.TemporaryDirectory(prefix="chorus-check-") as name:
+            folder = Path(name)
+            (folder / checking.ORIGINAL).write_bytes(data)
+            task = {
+                "kind": kind.value,
+                "max_pixels": upload_limits.max_pixels,
+                "work_pixels": int(config["EVIDENCE_WORK_PIXELS"]),
+                "max_pages": upload_limits.max_pages,
+            }
+            (folder / checking.TASK).write_text(json.dumps(task))
+            checked = run_isolated(
+                CHECK_STEP,
+                folder,
+                memory_bytes=int(config["EVIDENCE_JOB_MEMORY_BYTES"]),
+                timeout=float(config["EVIDENCE_JOB_TIMEOUT"]),
+            )
+        return int(checked["page_count"])
     text = plaintext.decode_text(data)
     if kind is EvidenceKind.CSV:
         table.read_table(text)

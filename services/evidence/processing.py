@@ -12,44 +12,41 @@ data and are deleted with the original when the item is confirmed, discarded or 
   positions) or by OCR when a page has no text, boxes burned, a new PDF built from the images;
 - text: personal data replaced by typed placeholders;
 - CSV: columns kept, hashed or dropped as the contributor chose, placeholders in kept cells.
+
+The work on the file itself (:func:`services.anonymize.pipeline.clean`) runs in a child process
+with a memory ceiling (``EVIDENCE_JOB_MEMORY_BYTES``): decoded pixels, PDFium and the OCR model
+never live in the web process or the worker, whose memory stays flat however large the
+pictures are. This module only moves bytes between storage and the child's folder and records
+the outcome. A file the child cannot handle within the ceiling fails with a message saying so;
+since the item is only ever changed after the child succeeded, a failure leaves nothing half
+done, and nothing is pooled before its contributor confirms.
 """
 
 from __future__ import annotations
 
-import io
+import json
 import logging
-from collections import Counter
-from pathlib import PurePath
+import tempfile
+from pathlib import Path, PurePath
 from typing import Any
 
 from flask import current_app
-from PIL import Image
 
 from extensions import db
 from models import Evidence, EvidenceKind, EvidenceStatus, FileRole, Job
-from services.anonymize import image, pdf, plaintext, table
-from services.anonymize.boxes import Box
-from services.anonymize.ocr import (
-    ENGINES,
-    OcrLine,
-    OcrUnavailable,
-    OcrWord,
-    PageFindings,
-    boxes_for_text,
-    engine_for,
-    find_pii_boxes,
-)
+from services.anonymize import pipeline
+from services.anonymize.ocr import ENGINES
 from services.anonymize.text import redact
 from services.evidence import files as evidence_files
 from services.evidence.contributions import csv_hash_key, terms_of
 from services.platform.jobs import runner as jobs
+from services.platform.jobs.isolation import run_isolated
 
 log = logging.getLogger(__name__)
 
-#: a page with fewer characters in its text layer than this is a scan: it is read by OCR
-MIN_TEXT_LAYER_CHARS = 20
 #: counts key for the areas blacked out in pictures and pages
-AREAS = "AREA"
+AREAS = pipeline.AREAS
+CLEAN_STEP = "services.anonymize.pipeline:clean"
 
 
 def mark_failed(job: Job, message: str) -> None:
@@ -61,19 +58,29 @@ def mark_failed(job: Job, message: str) -> None:
 
 
 def anonymize(job: Job, report: jobs.Report) -> None:
+    """Run the cleaning of one item in a child process and record what it made. Raises what
+    :func:`~services.platform.jobs.isolation.run_isolated` raises: a refusal or running out
+    of memory fails the job with its message."""
     evidence = db.session.get(Evidence, job.payload["evidence_id"])
     if evidence is None or evidence.status is not EvidenceStatus.PROCESSING:
         return  # discarded (or already done) while queued
     terms = _terms(evidence)
-    if evidence.kind is EvidenceKind.IMAGE:
-        counts = _anonymize_image(evidence, terms, report)
-    elif evidence.kind is EvidenceKind.PDF:
-        counts = _anonymize_pdf(evidence, terms, report)
-    elif evidence.kind is EvidenceKind.CSV:
-        counts = _anonymize_csv(evidence, terms, report)
-    else:
-        counts = _anonymize_text(evidence, terms, report)
-    evidence.removed = dict(sorted(counts.items()))
+    config = current_app.config
+    with tempfile.TemporaryDirectory(prefix="chorus-clean-") as name:
+        folder = Path(name)
+        _write_task(folder, evidence, terms)
+        db.session.commit()  # no transaction held open while the child works
+        summary = run_isolated(
+            CLEAN_STEP,
+            folder,
+            memory_bytes=int(config["EVIDENCE_JOB_MEMORY_BYTES"]),
+            timeout=float(config["EVIDENCE_JOB_TIMEOUT"]),
+            progress=report,
+        )
+        evidence = db.session.get_one(Evidence, job.payload["evidence_id"])
+        if evidence.status is not EvidenceStatus.PROCESSING:
+            return  # discarded while the child worked
+        _record(folder / pipeline.OUT, evidence, summary)
     evidence.display_name = _anonymized_name(evidence, terms)
     evidence.status = EvidenceStatus.PREVIEW
     evidence.error = None
@@ -88,205 +95,87 @@ def _terms(evidence: Evidence) -> list[str]:
     return words
 
 
-def _original(evidence: Evidence) -> bytes:
-    record = evidence_files.file_of(evidence, FileRole.ORIGINAL)
-    if record is None:
+def _write_task(folder: Path, evidence: Evidence, terms: list[str]) -> None:
+    """The child's folder: the original, pages and readings an earlier run kept, and what
+    to do (see :mod:`services.anonymize.pipeline`)."""
+    config = current_app.config
+    original = evidence_files.file_of(evidence, FileRole.ORIGINAL)
+    if original is None:
         raise RuntimeError("the original of an unconfirmed item is missing")
-    return evidence_files.read(record.key)
+    (folder / pipeline.ORIGINAL).write_bytes(evidence_files.read(original.key))
+    kept = _kept_pages(evidence)
+    for number in range(kept):
+        work = evidence_files.file_of(evidence, FileRole.WORK_PAGE, number)
+        assert work is not None  # _kept_pages checked
+        (folder / pipeline.work_page(number)).write_bytes(evidence_files.read(work.key))
+    for record in evidence_files.files_of(evidence, FileRole.OCR):
+        if record.page < kept:
+            (folder / pipeline.reading(record.page)).write_bytes(evidence_files.read(record.key))
+    options = evidence.options
+    task: dict[str, Any] = {
+        "kind": evidence.kind.value,
+        "terms": terms,
+        "boxes": options.get("boxes", {}) if options.get("boxes_edited") else None,
+        "max_pixels": int(config["EVIDENCE_MAX_PIXELS"]),
+        "work_pixels": int(config["EVIDENCE_WORK_PIXELS"]),
+        "max_pages": int(config["EVIDENCE_MAX_PDF_PAGES"]),
+        "dpi": int(config["EVIDENCE_PDF_DPI"]),
+        "ocr_engines": list(dict.fromkeys([config["OCR_ENGINE"], *ENGINES])),
+        "kept_pages": kept,
+    }
+    if evidence.kind is EvidenceKind.CSV:
+        task["columns"] = options.get("columns")
+        task["hash_key"] = csv_hash_key(evidence.case).hex()
+    (folder / pipeline.TASK).write_text(json.dumps(task, ensure_ascii=False))
 
 
-# --- pictures and pages ------------------------------------------------------------------------
-
-
-def _anonymize_image(evidence: Evidence, terms: list[str], report: jobs.Report) -> Counter[str]:
-    config = current_app.config
-    work = evidence_files.file_of(evidence, FileRole.WORK_PAGE)
-    if work is None:
-        report(10, "cleaning")
-        clean = image.load_image(_original(evidence), max_pixels=config["EVIDENCE_MAX_PIXELS"])
-        _store_png(evidence, FileRole.WORK_PAGE, clean, 0)
-    else:
-        clean = _load_png(work.key)
-    report(30, "reading")
-    findings = _page_findings(evidence, 0, clean, None, terms)
-    report(80, "blacking_out")
-    boxes = _boxes(evidence, {0: findings.boxes})[0]
-    burned = image.burn_boxes(clean, boxes)
-    photo = evidence.options.get("source_type") == "image/jpeg"
-    data, media_type, _ext = image.encode_image(burned, photo=photo)
-    _set_output(evidence, data, media_type)
-    evidence_files.attach(
-        db.session, evidence, FileRole.THUMBNAIL, image.thumbnail_png(burned), "image/png"
-    )
-    counts = Counter(findings.counts)
-    counts[AREAS] = len(boxes)
-    return counts
-
-
-def _anonymize_pdf(evidence: Evidence, terms: list[str], report: jobs.Report) -> Counter[str]:
-    config = current_app.config
-    dpi = int(config["EVIDENCE_PDF_DPI"])
-    pages: list[Image.Image] = []
-    layers: list[dict[str, Any] | None] = []
-    if not _pages_kept(evidence):
-        original = _original(evidence)
-        with pdf.opened_pdf(original, max_pages=config["EVIDENCE_MAX_PDF_PAGES"]) as document:
-            for number, page in enumerate(pdf.render_pages(document, dpi=dpi)):
-                report(5 + 45 * number // max(1, evidence.page_count), "rendering")
-                pages.append(page.image)
-                _store_png(evidence, FileRole.WORK_PAGE, page.image, number)
-                layers.append(
-                    {"text": page.text, "char_boxes": [_box_json(b) for b in page.char_boxes]}
-                )
-        evidence.page_count = len(pages)
-    else:
-        pages = [_load_png(f.key) for f in evidence_files.files_of(evidence, FileRole.WORK_PAGE)]
-        layers = [None] * len(pages)
-
-    counts: Counter[str] = Counter()
-    proposed: dict[int, list[Box]] = {}
-    for number, page_image in enumerate(pages):
-        report(50 + 35 * number // max(1, len(pages)), "reading")
-        findings = _page_findings(evidence, number, page_image, layers[number], terms)
-        proposed[number] = findings.boxes
-        counts.update(findings.counts)
-    report(88, "rebuilding")
-    boxes = _boxes(evidence, proposed)
-    burned = [image.burn_boxes(p, boxes.get(n, [])) for n, p in enumerate(pages)]
-    _set_output(evidence, pdf.images_to_pdf(burned, dpi=dpi), "application/pdf")
-    for number, page_image in enumerate(burned):
-        _store_png(evidence, FileRole.PAGE, page_image, number)
-    evidence_files.attach(
-        db.session, evidence, FileRole.THUMBNAIL, image.thumbnail_png(burned[0]), "image/png"
-    )
-    counts[AREAS] = sum(len(b) for b in boxes.values())
-    return counts
-
-
-def _pages_kept(evidence: Evidence) -> bool:
-    """Whether an earlier run left every page rendered and read, so a rescan can start from
-    them. A run killed half-way through commits the pages it reached (progress reports
-    commit): starting from those would preview part of the document as the whole of it, and
-    read by OCR pages whose text layer was never kept."""
+def _kept_pages(evidence: Evidence) -> int:
+    """How many pages an earlier run left rendered and read, so a rescan can start from them
+    (0: start from the original). A run that failed half-way kept nothing (the child's
+    outputs are only stored once it succeeded), and a picture or PDF whose every page has
+    its working copy and its reading is complete."""
+    if evidence.kind not in (EvidenceKind.IMAGE, EvidenceKind.PDF):
+        return 0
     count = evidence.page_count
-    return len(evidence_files.files_of(evidence, FileRole.WORK_PAGE)) == count and all(
-        evidence_files.file_of(evidence, FileRole.OCR, page) is not None for page in range(count)
+    complete = all(
+        evidence_files.file_of(evidence, role, page) is not None
+        for page in range(count)
+        for role in (FileRole.WORK_PAGE, FileRole.OCR)
     )
+    pages = len(evidence_files.files_of(evidence, FileRole.WORK_PAGE))
+    return count if complete and pages == count else 0
 
 
-def _page_findings(
-    evidence: Evidence,
-    page: int,
-    page_image: Image.Image,
-    text_layer: dict[str, Any] | None,
-    terms: list[str],
-) -> PageFindings:
-    """Personal data on one page, from what was read before, the page's text layer, or OCR
-    (read once per item and kept: a rescan with new words does not read the page again)."""
-    record = evidence_files.file_of(evidence, FileRole.OCR, page)
-    reading = evidence_files.read_json(record)
-    if reading is None:
-        if text_layer is not None and len(text_layer["text"].strip()) >= MIN_TEXT_LAYER_CHARS:
-            reading = text_layer
-        else:
-            lines = _read(page_image)
-            if lines is None:
-                evidence.options = {**evidence.options, "ocr_unavailable": True}
-                lines = []
-            reading = {"lines": [[_word_json(w) for w in line] for line in lines]}
-        evidence_files.attach_json(db.session, evidence, FileRole.OCR, reading, page=page)
-    if "lines" in reading:
-        return find_pii_boxes([[_word(w) for w in line] for line in reading["lines"]], terms)
-    char_boxes = [None if b is None else Box.from_dict(b) for b in reading["char_boxes"]]
-    return boxes_for_text(reading["text"], char_boxes, terms)
+def _record(out: Path, evidence: Evidence, summary: dict[str, Any]) -> None:
+    """Store what the child made, one file at a time, and the choices it proposed."""
+    session = db.session
+    for number in summary["work_pages"]:
+        _attach(out / pipeline.work_page(number), evidence, FileRole.WORK_PAGE, "image/png", number)
+    for number in summary["readings"]:
+        _attach(out / pipeline.reading(number), evidence, FileRole.OCR, "application/json", number)
+    for number in summary["pages"]:
+        _attach(out / pipeline.page(number), evidence, FileRole.PAGE, "image/png", number)
+    if summary.get("thumbnail"):
+        _attach(out / summary["thumbnail"], evidence, FileRole.THUMBNAIL, "image/png", 0)
+    stored = evidence_files.current_storage().put((out / summary["output"]).read_bytes())
+    evidence_files.set_pooled_bytes(session, evidence, stored.key)
+    evidence.size_bytes = stored.size
+    evidence.media_type = summary["media_type"]
+    evidence.page_count = int(summary.get("page_count") or evidence.page_count)
+    options = dict(evidence.options)
+    if not options.get("boxes_edited") and evidence.kind in (EvidenceKind.IMAGE, EvidenceKind.PDF):
+        options["boxes"] = summary["proposed"]
+    if summary.get("ocr_unavailable"):
+        options["ocr_unavailable"] = True
+    if evidence.kind is EvidenceKind.CSV:
+        options["header"] = summary["header"]
+        options["columns"] = summary["columns"]
+    evidence.options = options
+    evidence.removed = dict(sorted(summary["counts"].items()))
 
 
-def _boxes(evidence: Evidence, proposed: dict[int, list[Box]]) -> dict[int, list[Box]]:
-    """The contributor's boxes when they edited them, else the proposal (then remembered as the
-    starting point of the editor)."""
-    if evidence.options.get("boxes_edited"):
-        saved = evidence.options.get("boxes", {})
-        return {int(page): [Box.from_dict(b) for b in boxes] for page, boxes in saved.items()}
-    evidence.options = {
-        **evidence.options,
-        "boxes": {str(page): [b.as_dict() for b in boxes] for page, boxes in proposed.items()},
-    }
-    return proposed
-
-
-def _store_png(evidence: Evidence, role: FileRole, page_image: Image.Image, page: int) -> None:
-    buffer = io.BytesIO()
-    page_image.save(buffer, format="PNG")
-    evidence_files.attach(db.session, evidence, role, buffer.getvalue(), "image/png", page=page)
-
-
-def _load_png(key: str) -> Image.Image:
-    with Image.open(io.BytesIO(evidence_files.read(key))) as stored:
-        return stored.convert("RGB")
-
-
-def _box_json(box: Box | None) -> dict[str, int] | None:
-    return None if box is None else box.as_dict()
-
-
-def _read(page_image: Image.Image) -> list[OcrLine] | None:
-    """What the configured OCR engine reads, or the other one when it is not installed; None
-    when neither is (the contributor then places every box by hand, and is told so)."""
-    for name in dict.fromkeys([current_app.config["OCR_ENGINE"], *ENGINES]):
-        try:
-            return engine_for(name).read(page_image)
-        except OcrUnavailable as error:
-            log.warning("OCR engine %s unavailable: %s", name, error)
-    return None
-
-
-def _word_json(word: OcrWord) -> dict[str, Any]:
-    return {
-        "text": word.text,
-        "box": word.box.as_dict(),
-        "confidence": word.confidence,
-        "char_boxes": [b.as_dict() for b in word.char_boxes],
-    }
-
-
-def _word(data: dict[str, Any]) -> OcrWord:
-    return OcrWord(
-        data["text"],
-        Box.from_dict(data["box"]),
-        data["confidence"],
-        tuple(Box.from_dict(b) for b in data.get("char_boxes", ())),
-    )
-
-
-# --- text and tables ---------------------------------------------------------------------------
-
-
-def _anonymize_text(evidence: Evidence, terms: list[str], report: jobs.Report) -> Counter[str]:
-    report(30, "anonymizing")
-    redaction = redact(plaintext.decode_text(_original(evidence)), terms)
-    _set_output(evidence, redaction.text.encode(), "text/plain; charset=utf-8")
-    return Counter(redaction.counts)
-
-
-def _anonymize_csv(evidence: Evidence, terms: list[str], report: jobs.Report) -> Counter[str]:
-    report(30, "anonymizing")
-    parsed = table.read_table(plaintext.decode_text(_original(evidence)))
-    chosen = evidence.options.get("columns")
-    actions = (
-        [table.ColumnAction(a) for a in chosen]
-        if chosen and len(chosen) == len(parsed.header)
-        else table.suggest_actions(parsed.header)
-    )
-    data, counts = table.anonymize_table(
-        parsed, actions, hash_key=csv_hash_key(evidence.case), extra_terms=terms
-    )
-    evidence.options = {
-        **evidence.options,
-        "header": [redact(cell, terms).text for cell in parsed.header],
-        "columns": [a.value for a in actions],
-    }
-    _set_output(evidence, data, "text/csv; charset=utf-8")
-    return Counter(counts)
+def _attach(path: Path, evidence: Evidence, role: FileRole, media_type: str, page: int) -> None:
+    evidence_files.attach(db.session, evidence, role, path.read_bytes(), media_type, page=page)
 
 
 # --- output ------------------------------------------------------------------------------------
@@ -298,13 +187,6 @@ EXTENSIONS = {
     "text/plain; charset=utf-8": ".txt",
     "text/csv; charset=utf-8": ".csv",
 }
-
-
-def _set_output(evidence: Evidence, data: bytes, media_type: str) -> None:
-    stored = evidence_files.current_storage().put(data)
-    evidence_files.set_pooled_bytes(db.session, evidence, stored.key)
-    evidence.size_bytes = stored.size
-    evidence.media_type = media_type
 
 
 def _anonymized_name(evidence: Evidence, terms: list[str]) -> str:

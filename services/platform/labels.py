@@ -93,6 +93,17 @@ REMOVED = {
     "AREA": _l("areas blacked out"),
     "COLUMN_DROPPED": _l("columns removed"),
     "COLUMN_HASHED": _l("columns replaced by codes"),
+    # hidden data the file carried (services.anonymize.hidden), dropped with the rebuild
+    "LOCATION": _l("hidden locations (GPS)"),
+    "CAMERA": _l("hidden camera details (make, model, serial number)"),
+    "AUTHOR": _l("hidden author or owner names"),
+    "DATES": _l("hidden dates taken or changed"),
+    "HISTORY": _l("hidden editing software and history"),
+    "THUMBNAIL": _l("hidden thumbnails"),
+    "DESCRIPTION": _l("hidden comments, titles and keywords"),
+    "SCRIPT": _l("scripts"),
+    "ATTACHMENT": _l("attached or appended files"),
+    "ANNOTATION": _l("PDF comments and form fields"),
 }
 
 #: what a resolved submission gave the members (services.submissions.lifecycle.OUTCOMES)

@@ -166,8 +166,9 @@ def test_a_file_over_the_limit_is_refused_with_413(
     assert _stored_files(app) == {}
 
 
-def test_a_request_over_the_server_limit_gets_the_error_page(
-    app: Flask, case: GroupCase, people: dict[str, User]
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_a_request_over_the_server_limit_gets_413_with_the_limit_and_the_way_back(
+    app: Flask, case: GroupCase, people: dict[str, User], accept: str
 ) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 5_000
     client = logged_in(app, people["member"].email)
@@ -178,11 +179,17 @@ def test_a_request_over_the_server_limit_gets_the_error_page(
             "csrf_token": csrf_token(page.get_data(as_text=True)),
             "files": (io.BytesIO(b"x" * 10_000), "a.txt"),
         },
-        headers=EN,
+        headers={**EN, "Accept": accept},
         content_type="multipart/form-data",
     )
     assert response.status_code == 413
-    assert "larger than allowed" in response.get_data(as_text=True)
+    if accept == "application/json":
+        assert "larger than 20 MB" in response.get_json()["error"]
+        return
+    body = response.get_data(as_text=True)
+    assert "larger than 20 MB" in body
+    assert f'href="/cases/{case.public_id}/evidence"' in body
+    assert _stored_files(app) == {}
 
 
 def test_the_allowance_per_member_and_case_is_enforced(
@@ -525,15 +532,18 @@ def test_leaving_the_case_deletes_unconfirmed_uploads_and_keeps_pooled_ones(
 
 
 def test_without_any_ocr_engine_the_contributor_is_told_to_place_boxes(
-    app: Flask, case: GroupCase, people: dict[str, User], monkeypatch: pytest.MonkeyPatch
+    app: Flask,
+    case: GroupCase,
+    people: dict[str, User],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
-    from services.anonymize.ocr import OcrUnavailable
-    from services.evidence import processing as evidence_processing
-
-    def unavailable(name: str) -> None:
-        raise OcrUnavailable(f"{name} is not installed")
-
-    monkeypatch.setattr(evidence_processing, "engine_for", unavailable)  # stand-in: no OCR
+    # the job's child process finds neither engine: RapidOCR fails to import, no tesseract
+    missing = tmp_path / "no-ocr" / "rapidocr_onnxruntime"
+    missing.mkdir(parents=True)
+    (missing / "__init__.py").write_text('raise ImportError("not installed here")\n')
+    monkeypatch.setenv("PYTHONPATH", str(missing.parent))
+    monkeypatch.setenv("PATH", str(tmp_path))
     client = logged_in(app, people["member"].email)
     body = _upload(client, case, "shot.png", (CORPUS / "screenshot_zh.png").read_bytes()).get_json()
     item = _item(body["id"])

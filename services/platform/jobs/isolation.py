@@ -1,0 +1,231 @@
+"""Running one memory-hungry step in a child process with a hard memory ceiling.
+
+Why a child process: decoding a 40-megapixel PNG of 400 KB takes well over 100 MB, and a
+Python process rarely gives freed memory back to the system, so a web process that decoded
+one kept 1.2 GB. A child's memory all goes back when it exits, whatever Pillow, PDFium or the
+OCR engine did with it; and its address space is capped with ``RLIMIT_AS`` before anything is
+imported, so a file that needs more fails that one step (``MemoryError``, or a library that
+gives up) instead of pushing the server into swap or the kernel's OOM killer.
+
+The child is a fresh interpreter running this file (``python -P``), not a fork: a fork of a
+threaded web process can inherit locks held by other threads, and would start with the parent's
+memory. Everything crosses through files in a private temporary folder: the caller writes the
+inputs there, the step writes its outputs and a ``result.json``; failures come back as
+``error.json`` (a refusal with its message id, or what crashed). The step may write its
+progress to ``progress`` ("percent step"), which :func:`run_isolated` hands to a callback, so
+the job's heartbeat and progress bar go on while the child works.
+
+A step is named as ``"package.module:function"``; it takes the folder and returns a JSON-able
+value. A refusal (:class:`services.errors.DomainError`) crosses as its untranslated message and
+parameters and is raised again here, translated like any other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from services.errors import DomainError
+
+RESULT = "result.json"
+ERROR = "error.json"
+PROGRESS = "progress"
+#: how often the parent looks at the child's progress (seconds)
+POLL_SECONDS = 0.25
+#: a failure with the address space this close to the ceiling is taken for lack of memory
+NEAR_CEILING = 0.9
+
+OUT_OF_MEMORY = _l(
+    "This file needs more memory to anonymize than the server allows for one file, so nothing "
+    "from it was kept. Upload a smaller version: a screenshot instead of a full-size photo, "
+    "or only the pages of the PDF that matter."
+)
+TOO_SLOW = _l(
+    "This file took too long to anonymize, so nothing from it was kept. Upload a smaller "
+    "version: a screenshot instead of a full-size photo, or only the pages of the PDF that "
+    "matter."
+)
+
+
+class OutOfMemory(DomainError):
+    """The step needed more memory than its ceiling (or was killed): retrying cannot help."""
+
+
+class StepCrashed(RuntimeError):
+    """The step raised something unexpected; the text is the child's traceback."""
+
+
+Progress = Callable[[int, str], None]
+
+
+def run_isolated(
+    step: str,
+    folder: Path,
+    *,
+    memory_bytes: int,
+    timeout: float,
+    progress: Progress | None = None,
+) -> Any:
+    """Run ``step`` on ``folder`` in a child process limited to ``memory_bytes`` of address
+    space and ``timeout`` seconds; its return value.
+
+    Raises :class:`OutOfMemory` when it ran out of memory or was killed, a :class:`DomainError`
+    when it refused its input (with the child's message), :class:`OutOfMemory` with
+    :data:`TOO_SLOW` on timeout, and :class:`StepCrashed` for anything else."""
+    for name in (RESULT, ERROR, PROGRESS):
+        (folder / name).unlink(missing_ok=True)
+    command = [sys.executable, "-P", __file__, step, str(folder), str(int(memory_bytes))]
+    child = subprocess.Popen(  # noqa: S603 - our own interpreter and file, no shell
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # a kill reaches its own children (tesseract) too
+        env=_child_environment(),
+    )
+    deadline = time.monotonic() + timeout
+    seen = ""
+    try:
+        while child.poll() is None:
+            if time.monotonic() > deadline:
+                _kill(child)
+                raise OutOfMemory(TOO_SLOW)
+            seen = _report_progress(folder, seen, progress)
+            time.sleep(POLL_SECONDS)
+    finally:
+        if child.poll() is None:
+            _kill(child)
+        stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
+        if child.stderr:
+            child.stderr.close()
+    _report_progress(folder, seen, progress)
+    return _outcome(folder, child.returncode, stderr)
+
+
+def _child_environment() -> dict[str, str]:
+    """The parent's environment, with this project importable even when it is not installed,
+    and one OpenMP thread (ONNX Runtime and OpenCV otherwise reserve a stack per core)."""
+    root = str(Path(__file__).resolve().parents[3])
+    path = os.environ.get("PYTHONPATH", "")
+    return {
+        **os.environ,
+        "PYTHONPATH": root + (os.pathsep + path if path else ""),
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
+    }
+
+
+def _kill(child: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+
+
+def _report_progress(folder: Path, seen: str, progress: Progress | None) -> str:
+    try:
+        text = (folder / PROGRESS).read_text()
+    except OSError:
+        return seen
+    if progress is not None and text != seen:
+        percent, _, step = text.partition(" ")
+        if percent.isdigit():
+            progress(int(percent), step.strip())
+    return text
+
+
+def _outcome(folder: Path, returncode: int, stderr: str) -> Any:
+    error_file = folder / ERROR
+    if error_file.exists():
+        error = json.loads(error_file.read_text())
+        if error["kind"] == "memory":
+            raise OutOfMemory(OUT_OF_MEMORY)
+        if error["kind"] == "refused":
+            message = _l(error["message"], **error.get("params", {}))
+            raise DomainError(message, error.get("field"))
+        raise StepCrashed(error.get("traceback", "") or stderr)
+    if returncode != 0:  # killed (the OOM killer, a library aborting on a failed allocation)
+        raise OutOfMemory(OUT_OF_MEMORY)
+    result_file = folder / RESULT
+    if not result_file.exists():
+        raise StepCrashed(f"the step ended without a result\n{stderr}")
+    return json.loads(result_file.read_text())
+
+
+# -- in the child --------------------------------------------------------------------------------
+
+
+def report(folder: Path, percent: int, step: str) -> None:
+    """From inside a step: tell the parent how far it is (written atomically)."""
+    temporary = folder / f"{PROGRESS}.tmp"
+    temporary.write_text(f"{max(0, min(100, percent))} {step}")
+    temporary.replace(folder / PROGRESS)
+
+
+def _peak_bytes() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _message_parts(message: object) -> tuple[str, dict[str, Any]]:
+    """A refusal's message id and parameters, so the parent translates it for its reader."""
+    if isinstance(message, LazyString):
+        args = getattr(message, "_args", ())
+        params = getattr(message, "_kwargs", {})
+        if args and isinstance(args[0], str):
+            return args[0], {k: v for k, v in params.items() if isinstance(v, str | int | float)}
+    return str(message), {}
+
+
+def _write(folder: Path, name: str, value: Any) -> None:
+    temporary = folder / f"{name}.tmp"
+    temporary.write_text(json.dumps(value, ensure_ascii=False))
+    temporary.replace(folder / name)
+
+
+def _child_main(step: str, folder: Path, memory_bytes: int) -> int:
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    try:
+        import importlib
+
+        module_name, _, function_name = step.partition(":")
+        function = getattr(importlib.import_module(module_name), function_name)
+        result = function(folder)
+    except MemoryError:
+        _write(folder, ERROR, {"kind": "memory"})
+        return 0
+    except DomainError as error:
+        message, params = _message_parts(error.message)
+        _write(
+            folder,
+            ERROR,
+            {"kind": "refused", "message": message, "params": params, "field": error.field},
+        )
+        return 0
+    except Exception:
+        kind = "memory" if _peak_bytes() >= NEAR_CEILING * memory_bytes else "crash"
+        _write(folder, ERROR, {"kind": kind, "traceback": traceback.format_exc()})
+        return 0
+    _write(folder, RESULT, result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])))
