@@ -34,6 +34,10 @@ def main(argv: list[str]) -> None:
         from bench.ocr_fonts import main as ocr_fonts
 
         ocr_fonts()
+    if "names" in which:  # not in the default list: needs no database
+        from bench.name_suggestions import main as names
+
+        names()
     if "load" in which:  # not in the default list: a minute of gunicorn under locust
         from bench.load import main as load
 
