@@ -92,7 +92,11 @@ class Defaults:
     RATELIMIT_STORAGE_URI: str | None = None
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;100 per day"
+    #: failed logins of one account from one client (blueprints.auth.throttle)
     LOGIN_RATE_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
+    #: failed logins of one account from every client: past it, a right password earns a
+    #: mailed login link instead of a login (never a refusal: the owner is not locked out)
+    LOGIN_ALERT_LIMIT = "20 per hour"
     #: registering and asking for a new password mail someone: every POST counts, per client
     #: and per typed address (known or not, so the limit tells nothing either)
     REGISTER_RATE_LIMIT = "20 per hour"

@@ -15,7 +15,7 @@ from blueprints.forms import EmptyForm
 from extensions import db
 from services.notifications import inbox as notifications
 from services.petition.markdown import render_markdown
-from services.platform.formatting import money
+from services.platform.formatting import money, rounded_money
 from services.platform.i18n import current_language, localized
 from services.platform.labels import label
 
@@ -59,6 +59,7 @@ def register_template_helpers(app: Flask) -> None:
         current_language=current_language,
         navigation=navigation,
         money=money,
+        rounded_money=rounded_money,
         pseudonym=pseudonym,
         format_date=format_date,
         format_datetime=format_datetime,

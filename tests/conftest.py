@@ -71,6 +71,9 @@ def app_config(tmp_path: Path, database_url: str, **extra: Any) -> dict[str, Any
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "JOBS_MODE": "eager",  # a job's outcome is there when the request returns
+        # a case's figures republish after every batch of changed members, not once a day:
+        # tests see as many snapshots as an observer ever could
+        "CASE_FIGURES_REPUBLISH_AFTER": 0,
         **FAST_HASHING,
         **extra,
     }

@@ -14,7 +14,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -23,18 +22,17 @@ from blueprints.complaints.forms import JoinCaseForm
 from blueprints.errors import refuse
 from blueprints.forms import commit_or_show_error, page_arg
 from extensions import db
-from models import CaseEvent, GroupCase
+from models import GroupCase
 from services.cases import membership as group_cases
 from services.cases import sharing as case_share
 from services.cases.directory import filter_choices, search_cases
-from services.cases.figures import case_figures
+from services.cases.published import published_figures
+from services.cases.timeline import public_timeline
 from services.complaints import filing as complaints
 from services.evidence import contributions as evidence
 from services.matching.ranking import JOINABLE
 
 bp = Blueprint("cases", __name__)
-
-TIMELINE_LIMIT = 50
 
 
 def _case_or_404(public_id: str) -> GroupCase:
@@ -76,23 +74,18 @@ def _join_form(case: GroupCase) -> JoinCaseForm | None:
 
 @bp.route("/<public_id>")
 def detail(public_id: str) -> str:
-    """A case's public page: figures (once big enough), joins chart and timeline."""
+    """A case's public page: its published figures (coarse, republished in batches), joins
+    chart and timeline with joins counted per day."""
     case = _case_or_404(public_id)
     membership = None
     if current_user.is_authenticated:
         membership = group_cases.membership_in(db.session, current_user, case)
-    timeline = db.session.scalars(
-        select(CaseEvent)
-        .where(CaseEvent.case_id == case.id)
-        .order_by(CaseEvent.created_at.desc(), CaseEvent.id.desc())
-        .limit(TIMELINE_LIMIT)
-    ).all()
     return render_template(
         "cases/detail.html",
         case=case,
-        figures=case_figures(db.session, case),
+        figures=published_figures(db.session, case),
         membership=membership,
-        timeline=timeline,
+        timeline=public_timeline(db.session, case),
         join_form=None if membership else _join_form(case),
         joinable=case.status in JOINABLE,
         evidence_count=evidence.pooled_count(db.session, case),

@@ -2,7 +2,9 @@
 
 - :mod:`.membership`: starting, joining and leaving a case, and inviting similar complaints;
 - :mod:`.directory`: the public list of cases visitors browse and search;
-- :mod:`.figures`: a case's aggregate figures, shown only once it hides everyone;
+- :mod:`.figures`: a case's exact aggregate figures, which only its authority sees;
+- :mod:`.published`: the coarse snapshot of them everyone else sees, republished in batches;
+- :mod:`.timeline`: the timeline visitors and members read, joins counted per day;
 - :mod:`.sharing`: the public link, QR code and social preview of a case;
 - :mod:`.pseudonyms`: a member's per-case pseudonym.
 """

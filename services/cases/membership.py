@@ -18,6 +18,7 @@ from models import (
 )
 from models.base import DbSession
 from services import audit
+from services.cases import published
 from services.cases.pseudonyms import new_pseudonym
 from services.errors import Conflict, DomainError, NotFound
 from services.evidence import contributions as evidence
@@ -139,6 +140,7 @@ def _add_member(
     day = complaint.incident_date
     case.first_incident = min(case.first_incident or day, day)
     case.last_incident = max(case.last_incident or day, day)
+    published.changed(session, case, user.id, None)
     return membership
 
 
@@ -188,8 +190,10 @@ def leave_case(session: DbSession, membership: Membership) -> GroupCase | None:
     _event(session, case, CaseEventKind.MEMBER_LEFT, membership.pseudonym)
     if successor is not None:
         _event(session, case, CaseEventKind.ORGANIZER_CHANGED, successor.pseudonym)
+    user_id, before = membership.user_id, published.member_facts(session, case, membership.user_id)
     session.delete(membership)
     refresh_counters(session, case)
+    published.changed(session, case, user_id, before)
     return case
 
 

@@ -141,8 +141,13 @@ def update_complaint(
     session: DbSession, complaint: Complaint, data: ComplaintInput, today: date
 ) -> Complaint:
     """Apply edits; the company stays (a case is against one company: file anew instead)."""
+    from services.cases import published  # cases import complaints' neighbours: import late
+
     membership = _ensure_editable(session, complaint)
     _validate(data, today)
+    before = None
+    if membership is not None:  # its facts before the edit, to count the change
+        before = published.member_facts(session, membership.case, membership.user_id)
     category = session.get(Category, data.category_id)
     if category is None:
         raise DomainError(_l("Please choose a category."), field="category")
@@ -167,6 +172,7 @@ def update_complaint(
         from services.cases.membership import refresh_counters
 
         refresh_counters(session, membership.case)
+        published.changed(session, membership.case, membership.user_id, before)
     return complaint
 
 

@@ -38,6 +38,7 @@ from models import (
 )
 from models.base import DbSession
 from services.accounts.passwords import hash_password
+from services.cases import published
 from services.cases.membership import refresh_counters
 from services.cases.pseudonyms import new_pseudonym
 from services.demo import evidence as demo_evidence
@@ -207,6 +208,7 @@ def _case(ctx: DemoContext, item: dict[str, Any]) -> None:
         moment = max(moment, joined)
     case.updated_at = moment
     refresh_counters(ctx.session, case)
+    published.publish(ctx.session, case, moment)
     moment = demo_evidence.add_evidence(
         ctx.session, case, memberships, moment, ctx.rng, chinese=item["lang"] == "zh"
     )

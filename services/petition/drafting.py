@@ -32,12 +32,12 @@ from models import (
 )
 from models.base import DbSession
 from services import audit
-from services.cases.figures import case_figures
+from services.cases.published import published_figures
 from services.errors import DomainError, NotFound
 from services.notifications import delivery as notify
 from services.petition.chain import version_hash
 from services.petition.signing import open_version, signing_state
-from services.platform.formatting import money
+from services.platform.formatting import rounded_money
 from services.platform.i18n import localized
 from services.platform.labels import label
 
@@ -226,14 +226,15 @@ def _field_text(version: PetitionVersion, field: str) -> str:
 
 
 def fill_from_case(session: DbSession, case: GroupCase) -> tuple[str, str]:
-    """Facts and demands written from the case's own figures, in the current language. Totals
-    follow the same 5-member rule as the case page: an organizer must not learn one member's
-    amount from a total of two."""
-    figures = case_figures(session, case)
+    """Facts and demands written from the case's published figures, in the current language:
+    the same coarse snapshot the case page shows (:mod:`services.cases.published`), since every
+    member reads the draft and could otherwise compare its exact totals before and after a
+    member joins."""
+    figures = published_figures(session, case)
     lines = [
         _(
             "%(num)d people joined this case against %(company)s.",
-            num=figures.members,
+            num=case.member_count,
             company=localized(case.company, "name"),
         )
     ]
@@ -246,21 +247,17 @@ def fill_from_case(session: DbSession, case: GroupCase) -> tuple[str, str]:
         )
     if figures.totals:
         amounts = format_list(
-            [money(total, currency) for currency, total in figures.totals], locale=get_locale()
+            [rounded_money(total, currency) for currency, total in figures.totals],
+            locale=get_locale(),
         )
-        lines.append(_("Together they lost %(amounts)s.", amounts=amounts))
-    if figures.first_incident and figures.last_incident:
+        lines.append(_("Together they lost about %(amounts)s.", amounts=amounts))
+    if figures.first_month and figures.last_month:
         lines.append(
             _(
                 "The incidents happened between %(first)s and %(last)s.",
-                first=format_date(figures.first_incident),
-                last=format_date(figures.last_incident),
+                first=format_date(figures.first_month, "yyyy-MM"),
+                last=format_date(figures.last_month, "yyyy-MM"),
             )
-        )
-    for category, count in figures.categories:
-        lines.append(
-            "- "
-            + _("%(category)s: %(num)d members", num=count, category=localized(category, "label"))
         )
     demands = Counter(
         code

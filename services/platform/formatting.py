@@ -15,6 +15,12 @@ def money(amount_minor: int, currency: str) -> str:
     return str(format_currency(amount, currency))
 
 
+def rounded_money(amount_minor: int, currency: str) -> str:
+    """A whole amount without its minor unit, for figures already rounded: ¥36,000."""
+    amount = amount_minor if currency in ZERO_DECIMAL_CURRENCIES else amount_minor // 100
+    return str(format_currency(amount, currency, format="¤#,##0", currency_digits=False))
+
+
 def format_amount(amount_minor: int, currency: str) -> str:
     """ "1234.50" from 123450: a decimal string, exact, in the currency's own minor unit."""
     if currency in ZERO_DECIMAL_CURRENCIES:

@@ -1,4 +1,4 @@
-"""The amounts chart of a case; sharing a case: share page, QR code, preview image, meta tags."""
+"""The amounts of a case in bands; sharing a case: share page, QR code, preview image, meta tags."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from extensions import db
 from models import Company, Complaint, GroupCase, MemberRole, Membership, User
 from services.cases import membership as group_cases
 from services.cases import sharing as case_share
+from services.cases.figures import case_figures
 from tests.conftest import PASSWORD
 from tests.support.forms import login
 from tests.support.web import EN, assert_redirects
@@ -92,16 +93,10 @@ def _five(build: Callable[..., Built]) -> Built:
     return build([(10000, "CNY")] * 5)
 
 
-def _amounts_table(page: str) -> list[tuple[str, int]]:
-    """The rows of the amounts chart's accessible table."""
-    start = page.index('<th scope="col">Amount lost</th>')
-    table = page[start : page.index("</table>", start)]
-    return [
-        (label, int(count))
-        for label, count in re.findall(
-            r'<tr><td>([^<]+)</td><td class="num">(\d+)</td></tr>', table
-        )
-    ]
+def _bands(built: Built) -> list[tuple[int, int | None, int]]:
+    """The amount bands of the case's exact figures, which only its authority sees."""
+    figures = case_figures(db.session, built.case)
+    return [(band.low, band.high, band.members) for band in figures.amount_bands]
 
 
 def _head(page: str) -> str:
@@ -122,10 +117,10 @@ def _assert_no_member_data(html: str, built: Built) -> None:
     assert "xylophone" not in html  # the narratives
 
 
-# --- amounts chart ------------------------------------------------------------------------
+# --- amounts in bands ---------------------------------------------------------------------
 
 
-def test_amounts_chart_counts_members_per_fixed_band_of_the_main_currency(
+def test_exact_figures_count_members_per_fixed_band_of_the_main_currency(
     client: FlaskClient, build: Callable[..., Built]
 ) -> None:
     built = build(
@@ -135,38 +130,41 @@ def test_amounts_chart_counts_members_per_fixed_band_of_the_main_currency(
             (10000, "CNY"),  # 100.00
             (4999999, "CNY"),  # 49,999.99: still under 50,000
             (6000000, "CNY"),  # 60,000.00
-            (100000, "USD"),  # 1,000.00 USD: a smaller total, so not charted
+            (100000, "USD"),  # 1,000.00 USD: a smaller total, so not banded
         ]
     )
-    page = client.get(f"/cases/{built.case.public_id}", headers=EN).get_data(as_text=True)
-    assert "Amounts lost (CNY)" in page
-    assert "Only complaints in CNY are counted here." in page
-    assert _amounts_table(page) == [
-        ("Under CN¥100", 2),
-        ("CN¥100–CN¥999", 1),
-        ("CN¥1,000–CN¥9,999", 0),  # empty bands are shown, so the shape is honest
-        ("CN¥10,000–CN¥49,999", 1),
-        ("CN¥50,000 or more", 1),
+    assert case_figures(db.session, built.case).main_currency == "CNY"
+    assert _bands(built) == [
+        (0, 100, 2),
+        (100, 1_000, 1),
+        (1_000, 10_000, 0),  # empty bands are kept, so the shape is honest
+        (10_000, 50_000, 1),
+        (50_000, None, 1),
     ]
-    assert 'aria-labelledby="amounts-chart-title"' in page
+    page = client.get(f"/cases/{built.case.public_id}", headers=EN).get_data(as_text=True)
+    # the public page counts nobody per band: a count that moves by one as a member joins
+    # says which band her amount is in; nor does it total a currency only one member used
+    assert "Amount lost" not in page
+    assert "Amounts lost" not in page
+    assert "Total lost (CNY)" in page
+    assert "Total lost (USD)" not in page
+    assert "Amounts in currencies fewer than 5 members used are not totalled." in page
 
 
-def test_amounts_chart_in_zero_decimal_currency(
-    client: FlaskClient, build: Callable[..., Built]
+def test_exact_figures_band_zero_decimal_currencies_in_whole_units(
+    build: Callable[..., Built],
 ) -> None:
     built = build([(99, "JPY"), (100, "JPY"), (999, "JPY"), (50000, "JPY"), (50001, "JPY")])
-    page = client.get(f"/cases/{built.case.public_id}", headers=EN).get_data(as_text=True)
-    assert "Only complaints in" not in page
-    assert [count for _label, count in _amounts_table(page)] == [1, 2, 0, 0, 2]
+    assert [members for _low, _high, members in _bands(built)] == [1, 2, 0, 0, 2]
 
 
-def test_amounts_chart_hidden_under_five_members(
+def test_figures_hidden_under_five_members(
     client: FlaskClient, build: Callable[..., Built]
 ) -> None:
     built = build([(10000, "CNY")] * 4)
     page = client.get(f"/cases/{built.case.public_id}", headers=EN).get_data(as_text=True)
     assert "Totals appear once the case has 5 members" in page
-    assert "Amounts lost" not in page
+    assert "Total lost" not in page
     assert "Amount lost" not in page
 
 

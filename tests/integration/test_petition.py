@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -25,6 +26,7 @@ from models import (
     User,
 )
 from services.cases import membership as group_cases
+from services.complaints.filing import ComplaintInput, update_complaint
 from services.reference.authorities import create_authority
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, logged_in, login, submit
@@ -190,30 +192,55 @@ def test_only_organizers_draft_and_only_members_read(
     assert_redirects(_draft(_as(app, 0), case, authority))
 
 
-def test_fill_from_case_respects_the_five_member_rule(app: Flask, setup: dict[str, object]) -> None:
-    case = setup["case"]
-    organizer = _as(app, 0)
-    page = submit(
-        organizer,
-        f"/cases/{case.public_id}/petition/edit",
-        data={"fill": "1", "title": "", "authority": "0"},
-        headers=EN,
+TODAY = date(2026, 11, 24)
+
+
+def _edited(complaint: Complaint, *, amount: int) -> ComplaintInput:
+    """The complaint's own facts with another amount."""
+    return ComplaintInput(
+        company_text=complaint.company.name_en,
+        propose_company=False,
+        category_id=complaint.category_id,
+        incident_date=complaint.incident_date,
+        amount_minor=amount,
+        currency=complaint.currency,
+        narrative=complaint.narrative,
+        demands=complaint.demands,
+        demands_other=None,
     )
-    html = page.get_data(as_text=True)
-    assert "5 people joined this case against WalletPro." in html
-    assert "Together they lost CN¥1,500.00." in html
-    assert "Account frozen or locked: 5 members" in html
-    group_cases.leave_case(
-        db.session, group_cases.membership_in(db.session, setup["people"][4], case)
-    )
-    db.session.commit()
-    html = submit(
+
+
+def _fill(organizer: FlaskClient, case: GroupCase) -> str:
+    return submit(
         organizer,
         f"/cases/{case.public_id}/petition/edit",
         data={"fill": "1", "title": "", "authority": "0"},
         headers=EN,
     ).get_data(as_text=True)
-    assert "Together they lost" not in html
+
+
+def test_fill_from_case_writes_the_published_figures(app: Flask, setup: dict[str, object]) -> None:
+    """Every member reads the draft, so it carries the case page's coarse, batched figures:
+    its totals must not move the moment one member leaves."""
+    case, people = setup["case"], setup["people"]
+    organizer = _as(app, 0)
+    html = _fill(organizer, case)
+    assert "5 people joined this case against WalletPro." in html
+    assert "Together they lost about CN¥1,500." in html
+    assert "members" not in html.split("Together they lost")[1].split("</textarea>")[0]
+    group_cases.leave_case(db.session, group_cases.membership_in(db.session, people[4], case))
+    db.session.commit()
+    html = _fill(organizer, case)
+    assert "4 people joined this case" in html
+    assert "Together they lost about CN¥1,500." in html  # one change: nothing republished
+    for person in people[:4]:  # four more members change: the fifth change republishes
+        complaint = db.session.scalar(
+            select(Complaint).join(Membership).where(Membership.user_id == person.id)
+        )
+        update_complaint(db.session, complaint, _edited(complaint, amount=77_777), TODAY)
+        db.session.commit()
+    html = _fill(organizer, case)
+    assert "Together they lost" not in html  # 4 members: below the 5-member rule
     assert "Totals are shown once the case has 5 members" in html
 
 
