@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, created_at_column, str_enum
@@ -41,6 +41,9 @@ class PetitionVersion(Base):
     content_sha256: Mapped[str | None] = mapped_column(String(64))
     opened_at: Mapped[datetime | None]
     superseded_at: Mapped[datetime | None]
+    #: members who currently sign this version, kept by each entry of the signature log so
+    #: nobody has to group the whole log to count them
+    signature_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     case: Mapped[GroupCase] = relationship()
     authority: Mapped[Authority | None] = relationship()
@@ -57,7 +60,11 @@ class SignatureEntry(Base):
     a new entry, and each entry hashes the one before, so tampering breaks the chain."""
 
     __tablename__ = "signature_entries"
-    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq"),
+        #: a member's latest entry on a version, found without reading anyone else's
+        Index("ix_signature_entries_member_version", "version_id", "membership_id", "seq"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("group_cases.id", ondelete="CASCADE"))

@@ -47,23 +47,25 @@ def _draft_form() -> DraftForm:
 def show(public_id: str) -> str:
     """The current text, the signing box, the history and the discussion (members only)."""
     case, membership = _case_and_membership(public_id)
-    state = signing.signing_state(db.session, case)
+    open_version = signing.open_version(db.session, case)
     latest = drafting.latest_version(db.session, case)
-    shown = state.version or latest
+    shown = open_version or latest
     sign_form = SignForm(formdata=None)
-    if state.version is not None:
-        sign_form.version_sha256.data = state.version.content_sha256
+    my_signature = None
+    if open_version is not None:
+        sign_form.version_sha256.data = open_version.content_sha256
+        my_signature = signing.current_signature(db.session, open_version, membership)
     return render_template(
         "petition/show.html",
         case=case,
         membership=membership,
         version=shown,
         latest=latest,
-        state=state,
-        my_signature=state.active.get(membership.id),
+        open_version=open_version,
+        my_signature=my_signature,
         sign_form=sign_form,
         versions=drafting.versions(db.session, case),
-        chain=signing.verify_case_chain(db.session, case),
+        chain=signing.verify_recent_entries(db.session, case),
         comments=drafting.comments(db.session, case),
         comment_form=CommentForm(formdata=None),
         readiness=submissions.readiness(db.session, case) if membership.organizes else None,
@@ -218,7 +220,7 @@ def signatures(public_id: str) -> str:
         "petition/signatures.html",
         case=case,
         entries=signing.signature_log(db.session, case),
-        chain=signing.verify_case_chain(db.session, case),
+        chain=signing.verify_recent_entries(db.session, case),
     )
 
 

@@ -151,9 +151,11 @@ def leave_case(session: DbSession, membership: Membership) -> GroupCase | None:
     case = membership.case
     if case.is_frozen:
         raise DomainError(_l("This case has been submitted: its members can no longer leave."))
+    open_version = signing.open_version(session, case)
     if (
         case.status is CaseStatus.SIGNING
-        and membership.id in signing.signing_state(session, case).active
+        and open_version is not None
+        and signing.current_signature(session, open_version, membership) is not None
     ):  # the log shows the signature ending, not silently losing its signer
         signing.withdraw(session, case, membership)
     evidence.forget_member(session, membership)

@@ -26,6 +26,7 @@ from .drafting import (
 from .markdown import render_markdown
 from .signing import (
     SigningState,
+    current_signature,
     identity_shown,
     open_version,
     sign,
@@ -33,6 +34,7 @@ from .signing import (
     signature_log,
     signing_state,
     verify_case_chain,
+    verify_recent_entries,
     withdraw,
 )
 
@@ -43,6 +45,7 @@ __all__ = [
     "SigningState",
     "add_comment",
     "comments",
+    "current_signature",
     "diff_versions",
     "entry_hash",
     "fill_from_case",
@@ -62,6 +65,7 @@ __all__ = [
     "signing_state",
     "verify_case_chain",
     "verify_chain",
+    "verify_recent_entries",
     "version_hash",
     "versions",
     "withdraw",

@@ -77,18 +77,30 @@ class ChainReport:
     ok: bool
     entries: int
     problem: str | None = None  #: the first break found, in words
+    from_start: bool = True  #: False when only the newest entries were checked
 
 
-def verify_chain(case_public_id: str, entries: Iterable[SignatureEntry]) -> ChainReport:
-    """Check order, links and hashes of a case's entries (given in ``seq`` order)."""
-    previous, count = GENESIS, 0
-    for expected_seq, entry in enumerate(entries, start=1):
+def verify_chain(
+    case_public_id: str,
+    entries: Iterable[SignatureEntry],
+    *,
+    after: SignatureEntry | None = None,
+) -> ChainReport:
+    """Check order, links and hashes of a case's entries (given in ``seq`` order), from the
+    start of the log, or from just ``after`` an entry taken as the anchor (its own hash is
+    trusted, the rest is checked against it)."""
+    previous, first_seq = (after.entry_hash, after.seq + 1) if after else (GENESIS, 1)
+    count = 0
+    for expected_seq, entry in enumerate(entries, start=first_seq):
         count += 1
         if entry.seq != expected_seq:
-            return ChainReport(False, count, f"entry {expected_seq} is missing or out of order")
-        if entry.prev_hash != previous:
-            return ChainReport(False, count, f"entry {entry.seq} does not link to the one before")
-        if hash_of(case_public_id, entry) != entry.entry_hash:
-            return ChainReport(False, count, f"entry {entry.seq} was altered")
-        previous = entry.entry_hash
-    return ChainReport(True, count)
+            problem = f"entry {expected_seq} is missing or out of order"
+        elif entry.prev_hash != previous:
+            problem = f"entry {entry.seq} does not link to the one before"
+        elif hash_of(case_public_id, entry) != entry.entry_hash:
+            problem = f"entry {entry.seq} was altered"
+        else:
+            previous = entry.entry_hash
+            continue
+        return ChainReport(False, count, problem, from_start=after is None)
+    return ChainReport(True, count, from_start=after is None)

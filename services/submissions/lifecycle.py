@@ -72,7 +72,7 @@ def readiness(session: DbSession, case: GroupCase) -> Readiness:
             None,
             str(_l("Choose the authority in the draft, then open that version for signing.")),
         )
-    count = signing.signing_state(session, case, version).count
+    count = version.signature_count
     name = localized(authority, "name")
     if count < authority.min_signatures:
         return Readiness(

@@ -66,5 +66,7 @@ def test_two_hundred_members_sign_at_once(app: Flask, database_url: str, tmp_pat
     assert all(e.action is SignatureAction.SIGN for e in entries)
     assert len({e.membership_id for e in entries}) == MEMBERS
     assert signing_state(db.session, case).count == MEMBERS
+    # the count kept by each entry, under concurrent signers, agrees with the log
+    assert entries[-1].version.signature_count == MEMBERS
     report = verify_case_chain(db.session, case)
     assert report.ok, report.problem
