@@ -55,7 +55,8 @@ def database_work() -> Iterator[Callable[[], int]]:
 
 def _sign_and_measure(case: GroupCase, membership: Membership) -> int:
     version = signing.open_version(db.session, case)
-    assert version is not None and version.content_sha256 is not None
+    assert version is not None
+    assert version.content_sha256 is not None
     with database_work() as work:
         signing.sign(
             db.session,
