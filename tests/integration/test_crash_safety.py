@@ -834,8 +834,9 @@ def _job(job_id: int) -> Job:
 
 
 def feed(fifo: Path, data: bytes) -> None:
-    """Write ``data`` into the pipe once a reader has opened it."""
-    deadline = time.monotonic() + 30
+    """Write ``data`` into the pipe once a reader has opened it: a cold ``flask`` process on a
+    loaded machine can take most of a minute to get there."""
+    deadline = time.monotonic() + 120
     while True:
         try:
             fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
