@@ -20,6 +20,7 @@ complaint text is read but the member's own.
 from __future__ import annotations
 
 import math
+from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -289,9 +290,16 @@ def find_matches(
 
 
 def _in_period(day: date, period: tuple[date | None, date | None]) -> bool:
+    """Whether ``day`` falls in the case's period, taken in whole months (plus the slack).
+
+    Whole months, as the case page shows them: compared to the exact first and last day, a
+    member could try dates until "same period" flips, and learn the exact incident date of
+    whoever joined last with an earlier or later one."""
     first, last = period
     if first is None or last is None:
         return False
+    first = first.replace(day=1)
+    last = last.replace(day=monthrange(last.year, last.month)[1])
     return (first - day).days <= TIME_SLACK_DAYS and (day - last).days <= TIME_SLACK_DAYS
 
 
