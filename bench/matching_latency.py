@@ -45,8 +45,20 @@ def _time_matching(ids: list[int]) -> tuple[list[float], list[float]]:
 
 
 def _case_page(public_id: str) -> dict[str, Any]:
+    """The case page as a visitor asks for it, once its figures are published (the job a
+    member's change queues; timed too, as ``publish_ms``)."""
     from flask import current_app
+    from sqlalchemy import select
 
+    from models import GroupCase
+    from services.cases import published
+
+    case = db.session.scalar(select(GroupCase).where(GroupCase.public_id == public_id))
+    start = time.perf_counter()
+    published.publish(db.session, case)
+    db.session.commit()
+    publish_ms = round((time.perf_counter() - start) * 1000, 1)
+    db.session.remove()  # a visitor's request starts from an empty session, not the generator's
     statements: list[str] = []
 
     def count(*args: Any) -> None:
@@ -58,7 +70,12 @@ def _case_page(public_id: str) -> dict[str, Any]:
     status = client.get(f"/cases/{public_id}").status_code
     elapsed = time.perf_counter() - start
     event.remove(db.engine, "before_cursor_execute", count)
-    return {"status": status, "queries": len(statements), "ms": round(elapsed * 1000, 1)}
+    return {
+        "status": status,
+        "queries": len(statements),
+        "ms": round(elapsed * 1000, 1),
+        "publish_ms": publish_ms,
+    }
 
 
 def main(databases: list[str], sizes: list[int]) -> dict[str, Any]:
