@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from models import (
     CaseEvent,
@@ -106,6 +106,9 @@ def signing_state(
     return SigningState(version, {e.membership_id: e for e in entries if e.membership_id})
 
 
+_COUNT_CHANGE = {SignatureAction.SIGN: 1, SignatureAction.WITHDRAW: -1}
+
+
 def _append(
     session: DbSession,
     case: GroupCase,
@@ -116,10 +119,18 @@ def _append(
     share_identity: bool = False,
     facts_confirmed: bool = False,
 ) -> SignatureEntry:
-    """Add an entry at the end of the case's chain. The case row is locked first (PostgreSQL),
-    so concurrent signers queue; SQLite serializes writers itself. A lost race surfaces as a
-    unique violation on (case, seq) and is retried by the caller."""
+    """Add an entry at the end of the case's chain. The count is written first: on SQLite that
+    takes the database's write lock before the chain's tail is read (a ``FOR UPDATE`` does
+    nothing there), on PostgreSQL the case row's lock does; so concurrent signers queue instead
+    of reading the same tail. A race still lost surfaces as a unique violation on (case, seq)
+    and is retried by the caller."""
     session.execute(select(GroupCase.id).where(GroupCase.id == case.id).with_for_update())
+    session.execute(
+        update(PetitionVersion)
+        .where(PetitionVersion.id == version.id)
+        .values(signature_count=PetitionVersion.signature_count + _COUNT_CHANGE[action])
+    )
+    session.expire(version, ["signature_count"])
     last = session.execute(
         select(SignatureEntry.seq, SignatureEntry.entry_hash)
         .where(SignatureEntry.case_id == case.id)
@@ -143,10 +154,6 @@ def _append(
     )
     entry.entry_hash = hash_of(case.public_id, entry)
     session.add(entry)
-    # evaluated by the database under the case's lock, so concurrent signers never lose a count
-    version.signature_count = PetitionVersion.signature_count + (
-        1 if action is SignatureAction.SIGN else -1
-    )
     kind = (
         CaseEventKind.SIGNED
         if action is SignatureAction.SIGN
