@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, MultipleFileField, TextAreaField
+from wtforms import HiddenField, IntegerField, MultipleFileField, StringField, TextAreaField
+from wtforms.validators import AnyOf, InputRequired, NumberRange
 
 WORDS_HINT = _l(
     "Your name is always removed. Add other words to remove, one per line: a relative's "
@@ -23,3 +24,11 @@ class WordsForm(FlaskForm):
 
 class BoxesForm(FlaskForm):
     boxes = HiddenField()
+
+
+class NameDecisionForm(FlaskForm):
+    """Hide (``accept``) or keep (``reject``) one proposed name, by its place in the list; the
+    button pressed carries the decision."""
+
+    index = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=10_000)])
+    decision = StringField(validators=[InputRequired(), AnyOf(["accept", "reject"])])

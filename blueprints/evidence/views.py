@@ -29,7 +29,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from blueprints.errors import refuse, render_error
-from blueprints.evidence.forms import BoxesForm, UploadForm, WordsForm
+from blueprints.evidence.forms import BoxesForm, NameDecisionForm, UploadForm, WordsForm
 from blueprints.files import send_stored
 from blueprints.forms import EmptyForm, commit_or_show_error
 from extensions import db
@@ -48,6 +48,7 @@ from services.cases import membership as group_cases
 from services.errors import DomainError, NotAllowed
 from services.evidence import contributions as evidence
 from services.evidence import files as evidence_files
+from services.evidence import suggestions
 from services.evidence.contributions import TooLarge
 from services.platform.jobs import runner as jobs
 from services.platform.labels import label
@@ -221,6 +222,8 @@ def item(public_id: str) -> str:
     if found.status is EvidenceStatus.PREVIEW and is_contributor and not found.case.is_frozen:
         context["words_form"] = WordsForm(words="\n".join(evidence.terms_of(found)))
         context["boxes_form"] = BoxesForm(boxes=evidence.boxes_for_editor(found))
+        context["names"] = suggestions.suggestions_of(found)
+        context["names_form"] = NameDecisionForm()
     if found.sha256 and found.kind is EvidenceKind.CSV:
         context["table_rows"] = evidence.preview_table(found)
     if found.sha256 and found.kind is EvidenceKind.TEXT:
@@ -247,6 +250,28 @@ def words(public_id: str) -> Response:
             )
         if outcome.done:
             flash(_("Scanning again with your words."), "success")
+    return redirect(url_for("evidence.item", public_id=public_id))
+
+
+@bp.route("/evidence/<public_id>/names", methods=["POST"])
+@login_required
+def names(public_id: str) -> Response:
+    """Hide or keep one proposed name; hiding (or un-hiding) anonymizes the item again.
+    Answers 400 for a choice that cannot be read."""
+    found = _owned_action(public_id)
+    form = NameDecisionForm()
+    if not form.validate_on_submit():
+        refuse(400, _("This choice could not be read. Reload the page and try again."))
+    accept = form.decision.data == "accept"
+    with commit_or_show_error() as outcome:
+        rescanning = suggestions.decide(db.session, current_user, found, form.index.data, accept)
+    if outcome.done:
+        if accept:
+            flash(_("The name will be hidden: scanning again."), "success")
+        elif rescanning:
+            flash(_("The name will no longer be hidden: scanning again."), "success")
+        else:
+            flash(_("The name stays visible."), "success")
     return redirect(url_for("evidence.item", public_id=public_id))
 
 

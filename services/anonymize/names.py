@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -69,6 +70,29 @@ def suggest_names(texts: Iterable[str], exclude: Iterable[str] = ()) -> list[str
             first.setdefault(key, hit.name)
     ordered = sorted(counts, key=lambda k: -counts[k])  # stable: ties keep their first order
     return [first[key] for key in ordered[:MAX_SUGGESTIONS]]
+
+
+def reading_text(reading: Mapping[str, Any]) -> str:
+    """The text of one page as stored after reading it: a PDF text layer's ``text``, or OCR
+    ``lines`` of words, Latin words spaced and Chinese ones not, a line a line."""
+    if "lines" not in reading:
+        return str(reading.get("text", ""))
+    lines = []
+    for line in reading["lines"]:
+        pieces: list[str] = []
+        for word in line:
+            text = str(word.get("text", "")).strip()
+            if not text:
+                continue
+            if pieces and not (_wide(pieces[-1][-1]) or _wide(text[0])):
+                pieces.append(" ")
+            pieces.append(text)
+        lines.append("".join(pieces))
+    return "\n".join(lines)
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 def _key(name: str) -> str:

@@ -29,7 +29,7 @@ from typing import Any
 
 from PIL import Image
 
-from services.anonymize import hidden, image, pdf, plaintext, table
+from services.anonymize import hidden, image, names, pdf, plaintext, table
 from services.anonymize.boxes import Box
 from services.anonymize.ocr import (
     OcrLine,
@@ -89,9 +89,9 @@ def clean(folder: Path) -> dict[str, Any]:
     """Anonymize the file described in ``folder``; the summary of what is in ``out/``:
     ``output`` and ``media_type``, ``thumbnail``, the new ``work_pages`` and ``readings``,
     the burned ``pages`` of a PDF, ``proposed`` boxes by page, ``counts`` (personal data and
-    hidden data by kind), ``page_count``, ``ocr_unavailable``, and for tables ``header`` and
-    ``columns``. Raises :class:`~services.anonymize.sniff.UnreadableFile` for a file that
-    cannot be read."""
+    hidden data by kind), ``page_count``, ``ocr_unavailable``, for tables ``header`` and
+    ``columns``, and the ``names`` found, to propose. Raises
+    :class:`~services.anonymize.sniff.UnreadableFile` for a file that cannot be read."""
     task = json.loads((folder / TASK).read_text())
     run = _Run(folder, task, {"work_pages": [], "readings": [], "pages": [], "proposed": {}})
     run.out.mkdir(exist_ok=True)
@@ -105,7 +105,18 @@ def clean(folder: Path) -> dict[str, Any]:
     else:
         counts = _text(run)
     run.result["counts"] = dict(sorted((k, v) for k, v in counts.items() if v))
+    run.result["names"] = _names(run)
     return run.result
+
+
+def _names(run: _Run) -> list[str]:
+    """People's names printed in the file, to propose to the contributor (nothing is hidden
+    for them here: see :mod:`services.anonymize.names`)."""
+    if run.task["kind"] in ("text", "csv"):
+        return names.suggest_names([plaintext.decode_text(run.original())])
+    readings = [*run.folder.glob("reading-*.json"), *run.out.glob("reading-*.json")]
+    readings.sort(key=lambda path: int(path.stem.removeprefix("reading-")))
+    return names.suggest_names(names.reading_text(json.loads(p.read_text())) for p in readings)
 
 
 # --- pictures ------------------------------------------------------------------------------------

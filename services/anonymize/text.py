@@ -1,11 +1,12 @@
 """Finding and replacing personal data in complaint text: Chinese and English, typed or OCR'd.
 
-Why patterns, checksums and exact terms rather than a language model: no offline Chinese
-named-entity model exists on PyPI, and what exposes a contributor in payment evidence is mostly
-numbers and handles with a known shape (mobile numbers, resident ID numbers with their MOD 11-2
-check character, Luhn-checked bank cards, mod-97 IBANs, Alipay user ids, WeChat ids, e-mail
-addresses). Names cannot be recognised reliably, so they are removed by exact matching of what the
-contributor tells us (their own name, any words they add): ``extra_terms``.
+Why patterns, checksums and exact terms rather than a language model: what exposes a
+contributor in payment evidence is mostly numbers and handles with a known shape (mobile
+numbers, resident ID numbers with their MOD 11-2 check character, Luhn-checked bank cards,
+mod-97 IBANs, Alipay user ids, WeChat ids, e-mail addresses). Names cannot be recognised
+reliably enough to remove on a guess, so here they are removed by exact matching of what the
+contributor tells us (their own name, any words they add, the proposed names they accepted):
+``extra_terms``. ``services.anonymize.names`` only proposes names; it never hides one.
 
 Deliberately kept, because it is the evidence or names the company rather than the person: order
 and transaction numbers (labelled ones, and digit runs too long to be any personal number),

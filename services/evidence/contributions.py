@@ -245,6 +245,22 @@ def _start_job(session: DbSession, evidence: Evidence, user: User) -> None:
 # --- the contributor's choices during the preview -------------------------------------------
 
 
+def ensure_editable(evidence: Evidence, user: User) -> Evidence:
+    """The item, if its contributor may still change it (previewed or failed, case not
+    submitted); else :class:`DomainError`."""
+    return _editable(evidence, user)
+
+
+def restart(session: DbSession, user: User, evidence: Evidence) -> None:
+    """Anonymize again with the choices as they now stand; box edits start over from the
+    proposal (the boxes proposed depend on what is to be hidden)."""
+    _editable(evidence, user)
+    evidence.options = {
+        k: v for k, v in evidence.options.items() if k not in ("boxes", "boxes_edited")
+    }
+    _start_job(session, evidence, user)
+
+
 def _editable(evidence: Evidence, user: User) -> Evidence:
     if evidence.contributor_id != user.id or evidence.status not in (
         EvidenceStatus.PREVIEW,
@@ -328,7 +344,10 @@ def confirm(session: DbSession, user: User, evidence: Evidence) -> None:
         raise DomainError(_l("This case has been submitted: its evidence can no longer change."))
     evidence.status = EvidenceStatus.POOLED
     evidence.pooled_at = utcnow()
-    evidence.options = {k: v for k, v in evidence.options.items() if k != "original_name"}
+    #: the name as uploaded and the names proposed for black-out are personal data
+    evidence.options = {
+        k: v for k, v in evidence.options.items() if k not in ("original_name", "names")
+    }
     evidence_files.drop(session, evidence, PRIVATE_ROLES)
     _timeline(session, evidence, CaseEventKind.EVIDENCE_POOLED)
     evidence.case.updated_at = utcnow()

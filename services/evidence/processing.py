@@ -38,6 +38,7 @@ from services.anonymize import pipeline
 from services.anonymize.ocr import ENGINES
 from services.anonymize.text import redact
 from services.evidence import files as evidence_files
+from services.evidence import suggestions
 from services.evidence.contributions import csv_hash_key, terms_of
 from services.platform.jobs import runner as jobs
 from services.platform.jobs.isolation import run_isolated
@@ -87,7 +88,14 @@ def anonymize(job: Job, report: jobs.Report) -> None:
 
 
 def _terms(evidence: Evidence) -> list[str]:
-    """The contributor's own name (their display name) and the words they asked to remove."""
+    """The contributor's own name (their display name), the words they asked to remove and
+    the proposed names they accepted (:mod:`services.evidence.suggestions`)."""
+    words = _own_words(evidence)
+    words.extend(name for name in suggestions.accepted_names(evidence) if name not in words)
+    return words
+
+
+def _own_words(evidence: Evidence) -> list[str]:
     words = terms_of(evidence)
     name = evidence.contributor.display_name.strip() if evidence.contributor else ""
     if len(name) >= 2 and name not in words:
@@ -170,6 +178,9 @@ def _record(out: Path, evidence: Evidence, summary: dict[str, Any]) -> None:
     if evidence.kind is EvidenceKind.CSV:
         options["header"] = summary["header"]
         options["columns"] = summary["columns"]
+    options[suggestions.OPTION] = suggestions.merged(
+        evidence, summary.get("names", []), _own_words(evidence)
+    )
     evidence.options = options
     evidence.removed = dict(sorted(summary["counts"].items()))
 

@@ -223,6 +223,7 @@ POST: dict[str, Expect] = {
     "evidence.words": {**each(NOBODY, *ITEMS), "B-preview": frozenset({M})},
     "evidence.boxes": {**each(NOBODY, *ITEMS), "B-preview": frozenset({M})},
     "evidence.columns": each(NOBODY, *ITEMS),  # for tables only: no CSV in the world
+    "evidence.names": each(NOBODY, *ITEMS),  # no name is proposed in the world's items
     "evidence.confirm": {"A-preview": NOBODY, "B-preview": frozenset({M})},
     "regulator.build_bundle": SUBMITTED_ONLY,
     "regulator.status": SUBMITTED_ONLY,
@@ -1023,6 +1024,7 @@ PAYLOADS: dict[str, Payload] = {
     },
     "evidence.words": lambda _w, _k: {"words": "matrixword"},
     "evidence.boxes": lambda _w, _k: {"boxes": "{}"},
+    "evidence.names": lambda _w, _k: {"index": "0", "decision": "accept"},
     "regulator.status": lambda _w, _k: {"status": "received", "outcome": "", "note": ""},
     "api.post_status": lambda _w, _k: {"status": "under_review"},
 }
