@@ -252,14 +252,15 @@ def _drafting(
     _event(ctx, case, CaseEventKind.SIGNING_OPENED, organizer.pseudonym, moment, number=1)
     everyone_signs = case.status is not CaseStatus.SIGNING
     previous = GENESIS
+    seq = 0
     for seq, membership in enumerate(
-        m for m in memberships if everyone_signs or ctx.rng.random() < 0.7
+        (m for m in memberships if everyone_signs or ctx.rng.random() < 0.7), start=1
     ):
         moment += timedelta(minutes=ctx.rng.randint(10, 600))
         share = ctx.rng.random() < 0.5
         entry = SignatureEntry(
             case_id=case.id,
-            seq=seq + 1,
+            seq=seq,
             version=version,
             membership=membership,
             pseudonym=membership.pseudonym,
@@ -284,6 +285,7 @@ def _drafting(
         previous = entry.entry_hash
         ctx.session.add(entry)
         _event(ctx, case, CaseEventKind.SIGNED, membership.pseudonym, moment)
+    version.signature_count = seq
     if case.status is CaseStatus.SIGNING:
         return moment
     return _submission(ctx, case, item, version, organizer, moment)

@@ -16,6 +16,7 @@ from models import (
     Submission,
 )
 from services.petition.chain import verify_chain, version_hash
+from services.petition.signing import signing_state
 
 
 @pytest.mark.usefixtures("demo")
@@ -52,6 +53,8 @@ def test_signature_chains_verify_and_versions_hash_to_what_was_signed() -> None:
         )
         slug = version.authority.slug if version.authority else None
         assert version.content_sha256 == version_hash(case.public_id, version, slug)
+        # the count pages show is the one the log gives
+        assert version.signature_count == signing_state(db.session, case, version).count
 
 
 @pytest.mark.usefixtures("demo")
