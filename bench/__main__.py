@@ -42,6 +42,10 @@ def main(argv: list[str]) -> None:
         from bench.load import main as load
 
         load()
+    if "evidence" in which:  # not in the default list: 50 large uploads, a few minutes
+        from bench.evidence_memory import main as evidence
+
+        evidence()
     if "bundle" in which:  # not in the default list: builds a 1 GB case (BENCH_BUNDLE_*)
         from bench.bundle_build import main as bundle
 

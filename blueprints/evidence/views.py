@@ -102,7 +102,8 @@ def _pool_page(case: GroupCase, form: UploadForm) -> str:
 @login_required
 def upload(public_id: str) -> Response | tuple[Response | str, int]:
     """Accept one or more files. With ``Accept: application/json`` (the page's script sends
-    one file per request to show its progress) the answer is JSON; otherwise a redirect."""
+    one file per request to show its progress) the answer is JSON; otherwise a redirect, or,
+    when nothing was accepted, the page again with the form and each reason, answered 4xx."""
     case = _case_or_404(public_id)
     form = UploadForm()
     if not form.validate_on_submit():

@@ -19,8 +19,9 @@ reduced while it is decoded where the format allows (JPEG's DCT scaling) and rig
 otherwise, so what the rest of the job holds stays a few tens of megabytes; the job itself
 runs in a child process with a memory ceiling (:mod:`services.platform.jobs.isolation`).
 
-Photos (JPEG, HEIC and lossy WebP uploads) are stored as JPEG at quality 85, screenshots
-(PNG, lossless WebP) as PNG: a 475 KB WebP photo stored as PNG took 6.5 MB.
+Photos (JPEG, HEIC and lossy WebP uploads) are stored as JPEG at quality 85 unless PNG costs
+little more (:func:`encode_upload`), screenshots (PNG, lossless WebP) as PNG: a 475 KB WebP
+photo stored as PNG took 6.5 MB.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ DEFAULT_WORK_PIXELS = 16_000_000
 #: photos: no visible loss at phone-screen sizes, a third of quality 95's bytes
 JPEG_QUALITY = 85
 #: how far (of 255 grey levels) a pixel must be from the background to count as ink
-INK_CONTRAST = 40
+INK_CONTRAST = 24
 #: a lossy upload stays PNG while that costs at most this many times its JPEG
 PNG_WORTH = 2.5
 #: what :func:`flat_palette` lets a palette change: a share of pixels, by a shade of 255

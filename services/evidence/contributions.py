@@ -62,11 +62,12 @@ from services.cases import membership as group_cases
 from services.errors import DomainError, NotAllowed, NotFound
 from services.evidence import files as evidence_files
 from services.platform.jobs import runner as jobs
-from services.platform.jobs.isolation import run_isolated
+from services.platform.jobs.isolation import remove_stale_folders, run_isolated
 from services.platform.storage.local import Storage
 
 ANONYMIZE_JOB = "evidence.anonymize"
 CHECK_STEP = "services.anonymize.checking:check"
+CHECK_FOLDER_PREFIX = "chorus-check-"
 ABANDONED_AFTER = timedelta(hours=24)
 #: words a contributor may ask to remove from one item
 MAX_TERMS = 50
@@ -212,7 +213,9 @@ def _validate(data: bytes, detected: Detected, upload_limits: UploadLimits) -> i
         if kind is EvidenceKind.IMAGE:  # the header alone refuses a bomb without a child
             image.image_size(data, max_pixels=upload_limits.max_pixels)
         config = current_app.config
-        with tempfile.TemporaryDirectory(prefix="chorus-check-") as name:
+        timeout = float(config["EVIDENCE_JOB_TIMEOUT"])
+        remove_stale_folders(CHECK_FOLDER_PREFIX, older_than=2 * timeout)
+        with tempfile.TemporaryDirectory(prefix=CHECK_FOLDER_PREFIX) as name:
             folder = Path(name)
             (folder / checking.ORIGINAL).write_bytes(data)
             task = {
@@ -226,7 +229,7 @@ def _validate(data: bytes, detected: Detected, upload_limits: UploadLimits) -> i
                 CHECK_STEP,
                 folder,
                 memory_bytes=int(config["EVIDENCE_JOB_MEMORY_BYTES"]),
-                timeout=float(config["EVIDENCE_JOB_TIMEOUT"]),
+                timeout=timeout,
             )
         return int(checked["page_count"])
     text = plaintext.decode_text(data)

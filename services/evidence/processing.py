@@ -41,13 +41,14 @@ from services.evidence import files as evidence_files
 from services.evidence import suggestions
 from services.evidence.contributions import csv_hash_key, terms_of
 from services.platform.jobs import runner as jobs
-from services.platform.jobs.isolation import run_isolated
+from services.platform.jobs.isolation import remove_stale_folders, run_isolated
 
 log = logging.getLogger(__name__)
 
 #: counts key for the areas blacked out in pictures and pages
 AREAS = pipeline.AREAS
 CLEAN_STEP = "services.anonymize.pipeline:clean"
+FOLDER_PREFIX = "chorus-clean-"
 
 
 def mark_failed(job: Job, message: str) -> None:
@@ -67,7 +68,8 @@ def anonymize(job: Job, report: jobs.Report) -> None:
         return  # discarded (or already done) while queued
     terms = _terms(evidence)
     config = current_app.config
-    with tempfile.TemporaryDirectory(prefix="chorus-clean-") as name:
+    remove_stale_folders(FOLDER_PREFIX, older_than=2 * float(config["EVIDENCE_JOB_TIMEOUT"]))
+    with tempfile.TemporaryDirectory(prefix=FOLDER_PREFIX) as name:
         folder = Path(name)
         _write_task(folder, evidence, terms)
         db.session.commit()  # no transaction held open while the child works
@@ -78,8 +80,8 @@ def anonymize(job: Job, report: jobs.Report) -> None:
             timeout=float(config["EVIDENCE_JOB_TIMEOUT"]),
             progress=report,
         )
-        evidence = db.session.get_one(Evidence, job.payload["evidence_id"])
-        if evidence.status is not EvidenceStatus.PROCESSING:
+        evidence = db.session.get(Evidence, job.payload["evidence_id"])
+        if evidence is None or evidence.status is not EvidenceStatus.PROCESSING:
             return  # discarded while the child worked
         _record(folder / pipeline.OUT, evidence, summary)
     evidence.display_name = _anonymized_name(evidence, terms)

@@ -23,12 +23,16 @@ parameters and is raised again here, translated like any other.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -47,6 +51,7 @@ PROGRESS = "progress"
 POLL_SECONDS = 0.25
 #: a failure with the address space this close to the ceiling is taken for lack of memory
 NEAR_CEILING = 0.9
+PR_SET_PDEATHSIG = 1  #: prctl(2)
 
 OUT_OF_MEMORY = _l(
     "This file needs more memory to anonymize than the server allows for one file, so nothing "
@@ -87,7 +92,15 @@ def run_isolated(
     :data:`TOO_SLOW` on timeout, and :class:`StepCrashed` for anything else."""
     for name in (RESULT, ERROR, PROGRESS):
         (folder / name).unlink(missing_ok=True)
-    command = [sys.executable, "-P", __file__, step, str(folder), str(int(memory_bytes))]
+    command = [
+        sys.executable,
+        "-P",
+        __file__,
+        step,
+        str(folder),
+        str(int(memory_bytes)),
+        str(os.getpid()),
+    ]
     child = subprocess.Popen(  # noqa: S603 - our own interpreter and file, no shell
         command,
         stdin=subprocess.DEVNULL,
@@ -200,7 +213,35 @@ def _write(folder: Path, name: str, value: Any) -> None:
     temporary.replace(folder / name)
 
 
-def _child_main(step: str, folder: Path, memory_bytes: int) -> int:
+def remove_stale_folders(prefix: str, older_than: float) -> int:
+    """Delete the temporary folders named ``prefix*`` left for longer than ``older_than``
+    seconds (longer than any step may run): a process killed while its step ran never
+    removed its folder, which holds the file being worked on. Returns how many went."""
+    removed = 0
+    cutoff = time.time() - older_than
+    for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder)
+                removed += 1
+        except OSError:  # another process removed it first
+            continue
+    return removed
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel to kill this process when the thread that started it dies (a worker
+    killed mid-job must not leave its step running on), and leave at once if it already
+    has."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _child_main(step: str, folder: Path, memory_bytes: int, parent: int) -> int:
+    _die_with_parent(parent)
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     try:
         import importlib
@@ -228,4 +269,4 @@ def _child_main(step: str, folder: Path, memory_bytes: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_child_main(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])))
+    sys.exit(_child_main(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
