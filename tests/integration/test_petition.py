@@ -27,6 +27,7 @@ from models import (
 )
 from services.cases import membership as group_cases
 from services.complaints.filing import ComplaintInput, update_complaint
+from services.platform.i18n import LOCALE_SESSION_KEY
 from services.reference.authorities import create_authority
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, logged_in, login, submit
@@ -147,6 +148,12 @@ def test_drafting_versions_history_and_diff(app: Flask, setup: dict[str, object]
     page = organizer.get(f"/cases/{case.public_id}/petition", headers=EN).get_data(as_text=True)
     assert "Version 2" in page
     assert "changes since 1" in page
+    # the organizer's button is a verb in both languages, not the status "联署进行中"
+    assert "Open version 2 for signing" in page
+    with organizer.session_transaction() as cookie_session:
+        cookie_session[LOCALE_SESSION_KEY] = "zh"
+    chinese = organizer.get(f"/cases/{case.public_id}/petition").get_data(as_text=True)
+    assert "开放第 2 版联署</button>" in chinese
     changes = organizer.get(f"/cases/{case.public_id}/petition/diff?a=1&b=2", headers=EN)
     html = changes.get_data(as_text=True)
     assert 'class="diff-added"' in html
