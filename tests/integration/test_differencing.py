@@ -5,7 +5,8 @@ A seeded random sequence of joins, leaves, complaint edits and deletions (every 
 incident date unique, every amount with a cents digit no rounding produces) runs through the
 services the pages call. After each change the observer reads, through the app, the case page as
 a visitor and as a member, the case list, the home page, the share page and its preview image,
-and the joint complaint "filled from the case". It is told exactly who changed what at each step
+the member's notifications and the joint complaint "filled from the case"; the JSON API answers
+regulators only. It is told exactly who changed what at each step
 (more than the day counts of the timeline say) and then tries:
 
 - **amounts**, by linear algebra over every observation of a total: each is an equation over the
@@ -376,6 +377,10 @@ def _observe(
     seen.others["home"] = "|".join(re.findall(r"<dd>(.*?)</dd>", home))
     share = _text(clients["organizer"].get(f"{path}/share", headers=EN).get_data(as_text=True))
     seen.others["share"] = "|".join(re.findall(r'content="([^"]*)"', share))
+    bell = clients["member"].get("/notifications/", headers=EN)
+    assert bell.status_code == 200
+    bell = _text(bell.get_data(as_text=True))
+    seen.others["notifications"] = bell[bell.find("<main") :]
     card = clients["visitor"].get(f"{path}/og.png?lang=en").get_data()
     seen.others["og.png"] = hashlib.sha256(card).hexdigest()
     fill = submit(
