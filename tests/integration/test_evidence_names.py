@@ -70,7 +70,7 @@ def _proposals(page: str) -> dict[str, tuple[str, int]]:
     """Each proposed name on the page: its state as shown and its place in the list."""
     found = {}
     pattern = re.compile(
-        r'<span class="name-text">(.*?)</span>\s*<span class="badge [^"]*">(.*?)</span>.*?'
+        r'<span class="name-text">(.*?)</span>\s*<span class="name-state [^"]*">(.*?)</span>.*?'
         r'name="index" value="(\d+)"',
         re.S,
     )
