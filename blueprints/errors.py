@@ -2,7 +2,9 @@
 
 The one place where a refused operation becomes an HTTP answer: services raise
 :mod:`services.errors`, views let them through, and the handler of each error type rolls back
-what the request wrote and answers JSON under the API, an error page elsewhere.
+what the request wrote and answers JSON under the API, an error page elsewhere. Under
+``/api/`` every error is JSON, the addresses and methods the API does not have included; an
+answer keeps the headers its error carries (``Allow`` with a 405, ``WWW-Authenticate``...).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from werkzeug.wrappers import Response
 
 from extensions import db
 from services.errors import Conflict, DomainError, NotAllowed, NotFound
+
+#: an error's answer: its body (a page, or JSON under the API), status and headers
+Answer = tuple[str | Response, int] | tuple[str | Response, int, list[tuple[str, str]]]
 
 #: code -> (title, what to do next)
 ERROR_TEXTS = {
@@ -71,15 +76,28 @@ def render_error(code: int, title: object = None, detail: object = None) -> tupl
     )
 
 
-#: the API blueprint's name: refusals there are answered in JSON
+#: the API blueprint's name, and where its addresses start: errors there are answered in JSON
 API = "api"
+API_PREFIX = "/api/"
+
+
+def _under_api() -> bool:
+    """The API's views, and any other address under ``/api/`` (one that does not exist, or a
+    method it does not accept, belongs to no blueprint)."""
+    return request.blueprint == API or request.path.startswith(API_PREFIX)
+
+
+def _headers_of(error: HTTPException) -> list[tuple[str, str]]:
+    """What the error says beside its body: ``Allow`` (405), ``WWW-Authenticate`` (401),
+    ``Content-Range`` (416), ``Retry-After``..., without its own content type."""
+    return [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
 
 
 def _refused(error: DomainError, code: int) -> tuple[str | Response, int]:
     """Roll back what the request wrote, then answer ``code``: under the API the JSON it has
     always sent (``{"error", "field"}``), elsewhere the error page with the refusal's message."""
     db.session.rollback()
-    if request.blueprint == API:
+    if _under_api():
         return jsonify(error=error.message, field=error.field), code
     return render_error(code, detail=error.message)
 
@@ -93,7 +111,7 @@ def register_error_handlers(app: Flask) -> None:
         """404, as for an address that does not exist: the same generic page (and under the
         API the same ``{"error": "Not Found"}``), so the answer reveals nothing."""
         db.session.rollback()
-        if request.blueprint == API:
+        if _under_api():
             return jsonify(error=HTTPNotFound().name), 404
         return render_error(404)
 
@@ -110,21 +128,30 @@ def register_error_handlers(app: Flask) -> None:
         return _refused(error, 422)
 
     @app.errorhandler(CSRFError)
-    def _csrf(error: CSRFError) -> tuple[str, int]:
+    def _csrf(error: CSRFError) -> Answer | HTTPException:
+        if isinstance(request.routing_exception, HTTPException):
+            # the check runs before routing is acted on: an address or method that does not
+            # exist is answered as such (404, or 405 with Allow), not as an expired form
+            return _http(request.routing_exception)
         app.logger.info("CSRF refused on %s: %s", request.path, error.description)
         return render_error(400, *CSRF_TEXT)
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> tuple[str, int] | HTTPException:
+    def _http(error: HTTPException) -> Answer | HTTPException:
         if error.code is None or error.code < 400:
             return error
         # refuse(403, _("...")) from a view says more than the generic text; descriptions
         # from libraries (the rate limiter's "5 per 1 minute") are not for users
         specific = error.description if isinstance(error.description, UserMessage) else None
-        return render_error(error.code, detail=specific)
+        if _under_api():
+            return jsonify(error=str(specific or error.name)), error.code, _headers_of(error)
+        page, code = render_error(error.code, detail=specific)
+        return page, code, _headers_of(error)
 
     @app.errorhandler(InternalServerError)
-    def _internal(error: InternalServerError) -> tuple[str, int]:
+    def _internal(error: InternalServerError) -> Answer:
         original = getattr(error, "original_exception", None)
         app.logger.error("Unhandled error on %s", request.path, exc_info=original)
+        if _under_api():
+            return jsonify(error=error.name), 500
         return render_error(500)

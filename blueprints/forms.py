@@ -158,11 +158,3 @@ def positive_int_arg(name: str) -> int | None:
 
 def page_arg() -> int:
     return positive_int_arg("page") or 1
-
-
-def date_arg(name: str) -> date | None:
-    """A date (YYYY-MM-DD) from the query string, or None when it does not parse."""
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None

@@ -21,6 +21,7 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _errors(*codes: int) -> dict[str, Any]:
     texts = {
+        400: "A filter that does not parse or names nothing in your inbox (field names it)",
         401: "Missing, unknown or revoked token",
         404: "No such case submitted to your authority",
         409: "The case is closed",
@@ -43,7 +44,15 @@ SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
         "required": ["error"],
-        "properties": {"error": {"type": "string"}, "field": {"type": "string", "nullable": True}},
+        "properties": {
+            "error": {"type": "string"},
+            "field": {"type": "string", "nullable": True},
+            "errors": {
+                "type": "object",
+                "description": "Every refused parameter with its messages (400 only)",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+        },
     },
     "Named": {
         "type": "object",
@@ -122,11 +131,31 @@ SCHEMAS: dict[str, Any] = {
 
 def openapi_document() -> dict[str, Any]:
     list_parameters = [
-        {"name": "company", "in": "query", "schema": {"type": "string"}, "description": "slug"},
-        {"name": "category", "in": "query", "schema": {"type": "string"}, "description": "code"},
+        {
+            "name": "company",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": "A company of a case in your inbox, by its code (or id)",
+        },
+        {
+            "name": "category",
+            "in": "query",
+            "schema": {"type": "string"},
+            "description": "A category of a case in your inbox, by its code (or id)",
+        },
         {"name": "status", "in": "query", "schema": {"type": "string", "enum": STATUSES}},
-        {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
-        {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+        {
+            "name": "from",
+            "in": "query",
+            "schema": {"type": "string", "format": "date"},
+            "description": "Submitted on or after this day (2000-01-01 to 2999-12-31)",
+        },
+        {
+            "name": "to",
+            "in": "query",
+            "schema": {"type": "string", "format": "date"},
+            "description": "Submitted on or before this day, not before `from`",
+        },
         {
             "name": "min_members",
             "in": "query",
@@ -167,7 +196,7 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": list_parameters,
                     "responses": {
                         "200": _json({"$ref": "#/components/schemas/CaseList"}, "One page"),
-                        **_errors(401),
+                        **_errors(400, 401),
                     },
                 }
             },

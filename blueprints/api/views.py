@@ -2,8 +2,9 @@
 
 It answers only about cases submitted to the token holder's authority; anything else is 404,
 as on the pages. No cookies, so no CSRF token: a request without a valid token is refused.
-A refusal of a service becomes JSON in :mod:`blueprints.errors`: ``{"error": "Not Found"}``
-with 404, or ``{"error": message, "field": name}`` with 403, 409 or 422.
+Every error becomes JSON in :mod:`blueprints.errors`: ``{"error": "Not Found"}`` with 404
+(``"Method Not Allowed"`` with 405 and ``Allow``, and so on), or ``{"error": message,
+"field": name}`` with 400 (a filter), 403, 409 or 422.
 """
 
 from __future__ import annotations
@@ -12,16 +13,14 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import force_locale
-from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from blueprints.api.openapi import openapi_document
 from blueprints.files import send_stored
 from blueprints.forms import page_arg
-from blueprints.regulator.views import inbox_filters
+from blueprints.regulator.forms import InboxFilterForm
 from extensions import csrf, db
-from models import Category, Company, Submission, SubmissionStatus, User
+from models import Submission, SubmissionStatus, User
 from services import audit
 from services.accounts import api_tokens
 from services.bundle import job as bundle_job
@@ -52,11 +51,6 @@ def _authenticate() -> Response | None:
     return None
 
 
-@bp.errorhandler(HTTPException)
-def _http_error(error: HTTPException) -> tuple[Response, int]:
-    return jsonify(error=error.name), error.code or 500
-
-
 def _user() -> User:
     return g.api_user
 
@@ -67,28 +61,33 @@ def openapi() -> Response:
 
 
 @bp.get("/cases")
-def list_cases() -> Response:
-    """Submitted cases, filtered like the inbox; unknown filter values match nothing."""
-    args = request.args
-    company_id = category_id = None
-    if args.get("company"):
-        company_id = db.session.scalar(select(Company.id).where(Company.slug == args["company"]))
-        company_id = company_id or -1
-    if args.get("category"):
-        category_id = db.session.scalar(
-            select(Category.id).where(Category.code == args["category"])
-        )
-        category_id = category_id or -1
-    filters = inbox_filters(company_id, category_id)
+def list_cases() -> Response | tuple[Response, int]:
+    """Submitted cases, filtered by the inbox page's own form, so both accept the same values:
+    400 naming the parameter for a filter that does not parse or names nothing in the inbox."""
     authority_id = _user().authority_id
     assert authority_id is not None  # api_tokens.user_for admits regulators of an authority only
-    page = regulator_inbox.inbox(db.session, authority_id, filters, page=page_arg())
+    with force_locale("en"):  # the messages of values that do not parse, too
+        form = InboxFilterForm(request.args)
+        form.set_choices(*regulator_inbox.filter_choices(db.session, authority_id))
+        if not form.validate():
+            return _refused_filters(form), 400
+    page = regulator_inbox.inbox(db.session, authority_id, form.filters(), page=page_arg())
     return jsonify(
         cases=[_summary(s) for s in page.items],
         page=page.page,
         pages=page.pages,
         total=page.total,
     )
+
+
+def _refused_filters(form: InboxFilterForm) -> Response:
+    """``{"error", "field"}`` of the first refused filter, as every API refusal says it, and
+    ``errors``: every refused parameter with its messages (in English, as the whole API)."""
+    errors = {
+        field.name: [str(message) for message in field.errors] for field in form if field.errors
+    }
+    name, messages = next(iter(errors.items()))
+    return jsonify(error=messages[0], field=name, errors=errors)
 
 
 def _submission(case_id: str) -> Submission:

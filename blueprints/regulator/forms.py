@@ -76,6 +76,16 @@ class MemberCountField(IntegerField):
             raise ValueError(str(message)) from error
 
 
+def _id_for(value: str | None, ids_by_code: dict[str, int]) -> str | None:
+    """The id (as the lists hold it) of the company or category a value names by its code; a
+    listed id, or a value naming nothing, is left as it is (for the list check to judge). An id
+    wins over a code that reads like another's id."""
+    listed = {str(id_) for id_ in ids_by_code.values()}
+    if value is None or value in listed or value not in ids_by_code:
+        return value
+    return str(ids_by_code[value])
+
+
 def _select(
     label: str, choices: list[SelectChoice] | None = None, default: str = ""
 ) -> SelectField:
@@ -123,7 +133,9 @@ class InboxFilterForm(Form):
     )
 
     def set_choices(self, companies: list[Company], categories: list[Category]) -> None:
-        """The companies and categories of this inbox, named in the user's language."""
+        """The companies and categories of this inbox, named in the user's language. Each is
+        chosen by its id (the page's lists) or by its code (``alipay``, ``refund``: the API's
+        names), so that the page and the API accept the same values."""
         self.company.choices = [
             SelectChoice("", str(_l("Any company"))),
             *(SelectChoice(str(c.id), localized(c, "name")) for c in companies),
@@ -132,6 +144,8 @@ class InboxFilterForm(Form):
             SelectChoice("", str(_l("Any category"))),
             *(SelectChoice(str(c.id), localized(c, "label")) for c in categories),
         ]
+        self.company.data = _id_for(self.company.data, {c.slug: c.id for c in companies})
+        self.category.data = _id_for(self.category.data, {c.code: c.id for c in categories})
 
     def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
         if not super().validate(extra_validators):

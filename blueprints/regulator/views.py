@@ -25,13 +25,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from blueprints.files import send_stored
-from blueprints.forms import (
-    EmptyForm,
-    commit_or_show_error,
-    date_arg,
-    page_arg,
-    positive_int_arg,
-)
+from blueprints.forms import EmptyForm, commit_or_show_error, page_arg
 from blueprints.regulator.forms import InboxFilterForm, StatusForm, TokenForm
 from extensions import db
 from models import FINAL_SUBMISSION_STATUSES, Job, Submission, SubmissionStatus
@@ -43,11 +37,8 @@ from services.evidence import contributions as evidence
 from services.evidence.files import current_storage
 from services.submissions import lifecycle as submissions
 from services.submissions import regulator_inbox
-from services.submissions.regulator_inbox import InboxFilters
 
 bp = Blueprint("regulator", __name__)
-
-SORTS = ("newest", "oldest", "size")
 
 
 def regulator_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -61,23 +52,6 @@ def regulator_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def inbox_filters(company_id: int | None, category_id: int | None) -> InboxFilters:
-    """The inbox filters of the API's query string, read leniently: a value that does not parse
-    means "no filter" (the inbox page reads the same names strictly, with
-    :class:`InboxFilterForm`)."""
-    status = request.args.get("status", "")
-    sort = request.args.get("sort", "")
-    return InboxFilters(
-        company_id=company_id,
-        category_id=category_id,
-        status=SubmissionStatus(status) if status in SubmissionStatus._value2member_map_ else None,
-        submitted_from=date_arg("from"),
-        submitted_to=date_arg("to"),
-        min_members=positive_int_arg("min_members"),
-        sort=sort if sort in SORTS else "newest",
-    )
 
 
 @bp.route("/")

@@ -8,13 +8,13 @@ from collections.abc import Callable
 
 import click
 import pytest
-from flask import Flask
+from flask import Flask, abort, request
 from flask.cli import with_appcontext
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from cli.errors import exit_on_refusal
-from extensions import db
+from extensions import db, limiter
 from models import Authority, User, UserRole
 from services.accounts import api_tokens
 from services.backup.archive import BackupError
@@ -124,6 +124,88 @@ def test_a_case_the_api_cannot_find_answers_the_json_404(app: Flask, token: str)
     response = app.test_client().get("/api/v1/cases/no-such-case", headers={"Authorization": token})
     assert response.status_code == 404
     assert response.get_json() == {"error": "Not Found"}
+
+
+def _forbidden() -> str:
+    abort(403)
+
+
+def _crash() -> str:
+    raise RuntimeError("kaboom")
+
+
+def _limited() -> str:
+    return "{}"
+
+
+def _read_body() -> str:
+    """Reads the JSON body, as the status report does."""
+    return str(request.get_json(silent=True))
+
+
+@pytest.fixture
+def failing_api(app: Flask) -> Flask:
+    """The app with API addresses that answer 403, crash, allow one request a minute, or read
+    a body of at most 100 bytes."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash is answered, as in production
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    app.add_url_rule("/api/v1/test-forbidden", "api.test_forbidden", _forbidden)
+    app.add_url_rule("/api/v1/test-crash", "api.test_crash", _crash)
+    app.add_url_rule(
+        "/api/v1/test-limited", "api.test_limited", limiter.limit("1 per minute")(_limited)
+    )
+    app.add_url_rule("/api/v1/test-body", "api.test_body", _read_body, methods=["POST"])
+    return app
+
+
+def test_every_error_under_the_api_is_json_with_its_headers(failing_api: Flask, token: str) -> None:
+    """An API client reads JSON whatever went wrong: no HTML page, no stack trace, and the
+    headers that say what to do (Allow, Retry-After, WWW-Authenticate)."""
+    client = failing_api.test_client()
+    auth = {"Authorization": token, **ZH}
+    client.get("/api/v1/test-limited", headers=auth)
+    answers = {
+        401: client.get("/api/v1/cases", headers=ZH),
+        403: client.get("/api/v1/test-forbidden", headers=auth),
+        404: client.get("/api/v1/no-such-address", headers=auth),
+        405: client.delete("/api/v1/cases", headers=auth),
+        413: client.post("/api/v1/test-body", json={"note": "x" * 200}, headers=auth),
+        429: client.get("/api/v1/test-limited", headers=auth),
+        500: client.get("/api/v1/test-crash", headers=auth),
+    }
+    for code, response in answers.items():
+        assert response.status_code == code
+        assert response.mimetype == "application/json", code
+        assert isinstance(response.get_json()["error"], str), code
+        assert "kaboom" not in response.get_data(as_text=True)
+    assert answers[401].headers["WWW-Authenticate"] == 'Bearer realm="chorus"'
+    assert answers[404].get_json() == {"error": "Not Found"}
+    assert answers[405].get_json() == {"error": "Method Not Allowed"}
+    assert set(answers[405].headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert int(answers[429].headers["Retry-After"]) > 0
+    # an address under /api/ that is no API view, and a method it lacks, answer JSON too
+    assert client.post("/api/v2/cases").get_json() == {"error": "Not Found"}
+    openapi = client.put("/api/v1/openapi.json")
+    assert openapi.status_code == 405
+    assert openapi.mimetype == "application/json"
+    assert "GET" in openapi.headers["Allow"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("GET", "/account/logout", {"POST", "OPTIONS"}),
+        ("DELETE", "/", {"GET", "HEAD", "OPTIONS"}),  # a form check comes after the method's
+        ("POST", "/cases/", {"GET", "HEAD", "OPTIONS"}),
+    ],
+)
+def test_a_method_an_address_does_not_take_is_a_405_page_with_allow(
+    client: FlaskClient, method: str, path: str, allowed: set[str]
+) -> None:
+    response = client.open(path, method=method, headers=ZH)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == allowed
+    assert '<html lang="zh-CN">' in response.get_data(as_text=True)
 
 
 def _command(error: Exception) -> click.Command:
