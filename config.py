@@ -103,6 +103,10 @@ class Defaults:
     REGISTER_RATE_LIMIT_PER_ADDRESS = "3 per hour"
     RESET_RATE_LIMIT = "20 per hour"
     RESET_RATE_LIMIT_PER_ADDRESS = "3 per hour"
+    #: those two answer no sooner than this (seconds), whatever the address: well above the
+    #: work itself (one argon2 hash, a few rows), so that a loaded server shows no difference
+    REGISTER_ANSWER_SECONDS = 0.5
+    RESET_ANSWER_SECONDS = 0.25
 
     # argon2id parameters (RFC 9106 second recommendation, lighter memory for small hosts)
     ARGON2_TIME_COST = 3

@@ -8,7 +8,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from blueprints.admin.views import bp as admin_bp
     from blueprints.api.views import bp as api_bp
-    from blueprints.auth import two_factor  # noqa: F401 - its routes join the auth blueprint
+    from blueprints.auth import links, signup, two_factor  # noqa: F401 - routes join the blueprint
     from blueprints.auth.views import bp as auth_bp
     from blueprints.cases.views import bp as cases_bp
     from blueprints.complaints.views import bp as complaints_bp

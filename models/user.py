@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, created_at_column, str_enum
+from models.base import Base, created_at_column, str_enum, utcnow
 
 if TYPE_CHECKING:
     from models.authority import Authority
@@ -52,9 +52,10 @@ class User(UserMixin, Base):  # type: ignore[misc]
     totp_last_step: Mapped[int | None]
     #: set when the member deleted their account; the row stays as a tombstone without identity
     deleted_at: Mapped[datetime | None]
-    #: when the owner proved the address is theirs (accounts made by operators count as proven);
-    #: an account registered on the site cannot log in before
-    email_verified_at: Mapped[datetime | None]
+    #: when the owner proved the address is theirs. Accounts made by an operator (command line,
+    #: demo, benchmarks) count as proven from the start; registering on the site sets None, and
+    #: such an account cannot log in until its owner follows the mailed link
+    email_verified_at: Mapped[datetime | None] = mapped_column(default=utcnow)
 
     authority: Mapped[Authority | None] = relationship(back_populates="regulators")
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(

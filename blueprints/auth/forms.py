@@ -152,3 +152,29 @@ class ConfirmPasswordForm(FlaskForm):
     """For the changes that weaken or replace a second step: a stolen open session is not enough."""
 
     password = _current_password_field(_l("Your password"))
+
+
+class ConfirmEmailForm(FlaskForm):
+    """The link proves the mailbox; the password proves this is who registered."""
+
+    password = _current_password_field(_l("The password you chose when registering"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = _password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[EqualTo("new_password", message=_l("The two passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    #: asked only of accounts with two-step verification (the page shows it then)
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        filters=[_strip],
+        validators=[Length(max=40, message=_l("The code is too long."))],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"},
+    )

@@ -19,23 +19,24 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import refresh
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from blueprints.auth import throttle
 from blueprints.auth.forms import (
     ChangePasswordForm,
     ConfirmPasswordForm,
     LoginForm,
     PreferencesForm,
-    RegisterForm,
     TwoFactorLoginForm,
 )
 from blueprints.forms import EmptyForm, commit_or_show_error, invalid_status, safe_next
 from extensions import db, limiter
 from models import LoginSession, User
 from services import audit
-from services.accounts import login_sessions, two_factor
+from services.accounts import login_sessions, recovery, registration, two_factor
 from services.accounts import users as accounts
 from services.platform.i18n import LOCALE_SESSION_KEY
 
@@ -47,7 +48,7 @@ SECOND_STEP_KEY = "two_step_pending"
 SECOND_STEP_SECONDS = 300
 
 
-def _home_for(user: object) -> str:
+def home_for(user: object) -> str:
     if getattr(user, "is_admin", False):
         return url_for("admin.audit_events")
     if getattr(user, "is_regulator", False):
@@ -59,7 +60,7 @@ def _home_for(user: object) -> str:
 LOGIN_ID_KEY = "_user_id"
 
 
-def _start_session(user: User, remember: bool) -> None:
+def start_session(user: User, remember: bool) -> None:
     """A fresh session on login: nothing from before the login carries over but the language.
     The cookies name a new server-side login, which logging out revokes."""
     _keep_only_language()
@@ -74,12 +75,21 @@ def _begin_login(user: User, remember: bool) -> None:
     session[LOGIN_ID_KEY] = login_id  # what the session and the remember cookie carry
 
 
+def refuse_while_logged_in() -> Response | None:
+    """A mailed link acts for whoever is logged out: someone logged in (perhaps as another
+    account) is asked to log out first, and nothing changes."""
+    if not current_user.is_authenticated:
+        return None
+    flash(_("You are logged in already. Log out first to use this link."), "error")
+    return uncounted_redirect(url_for("main.home"))  # no guess: the link's limit is untouched
+
+
 def current_login() -> LoginSession | None:
     """The server-side record of this browser's login."""
     return login_sessions.current(db.session, str(session.get(LOGIN_ID_KEY, "")))
 
 
-def _end_session() -> None:
+def end_session() -> None:
     """Forget everything but the language, then let Flask-Login mark the remember cookie for
     deletion (clearing the session after it would drop that mark)."""
     _keep_only_language()
@@ -94,10 +104,12 @@ def _keep_only_language() -> None:
 
 
 def _login_account_key() -> str:
-    return "login-account:" + accounts.normalize_email(request.form.get("email", ""))[:254]
+    """Failed logins of one account from one client: a guesser elsewhere locks nobody out."""
+    address = accounts.normalize_email(request.form.get("email", ""))[:254]
+    return f"login-account:{address}|{get_remote_address()}"
 
 
-def _uncounted_redirect(location: str) -> Response:
+def uncounted_redirect(location: str) -> Response:
     """A redirect from a login view that the rate limits do not count as a failed attempt: on to
     the second step, the page asked for or home, or back to the login when a half-way sign-in
     expired."""
@@ -134,55 +146,53 @@ def throttled_like_login(account_key: Callable[[], str]) -> Callable[[View], Vie
     return decorate
 
 
-@bp.route("/register", methods=["GET", "POST"])
-def register() -> str | Response | tuple[str, int]:
-    """Create a member account and log it in."""
-    if current_user.is_authenticated:
-        return redirect(_home_for(current_user))
-    form = RegisterForm()
-    if form.validate_on_submit():
-        with commit_or_show_error(form) as outcome:
-            user = accounts.create_user(
-                db.session,
-                email=form.email.data,
-                display_name=form.display_name.data,
-                password=form.password.data,
-                locale=form.locale.data,
-            )
-        if outcome.done:
-            _start_session(user, remember=False)
-            session[LOCALE_SESSION_KEY] = user.locale
-            refresh()
-            flash(
-                _("Welcome to Chorus. File your complaint to find others with the same issue."),
-                "success",
-            )
-            return redirect(url_for("me.dashboard"))
-    return render_template("auth/register.html", form=form), invalid_status(form)
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @throttled_like_login(_login_account_key)
 def login() -> str | Response | tuple[str, int]:
     """Log in. Wrong e-mail and wrong password get the same message, on purpose."""
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated:
-        return _uncounted_redirect(safe_next(form.next.data, _home_for(current_user)))
+        return uncounted_redirect(safe_next(form.next.data, home_for(current_user)))
     if form.validate_on_submit():
+        if throttle.under_attack(form.email.data):
+            return _login_by_mailed_link(form)
         user = accounts.authenticate(db.session, form.email.data, form.password.data)
+        if user is None:
+            throttle.count_failure(form.email.data)
+        if user is not None and user.email_verified_at is None:
+            registration.send_confirmation(db.session, user)
+            db.session.commit()
+            form.form_errors.append(
+                _("Please confirm your e-mail address first: we have sent you a new link.")
+            )
+            return render_template("auth/login.html", form=form), 403
         db.session.commit()
         if user is not None and user.two_factor_enabled:
-            _begin_second_step(user, remember=form.remember.data, next_url=form.next.data)
-            return _uncounted_redirect(url_for("auth.two_step"))
+            begin_second_step(user, remember=form.remember.data, next_url=form.next.data)
+            return uncounted_redirect(url_for("auth.two_step"))
         if user is not None:
-            _start_session(user, remember=form.remember.data)
-            return _uncounted_redirect(safe_next(form.next.data, _home_for(user)))
+            start_session(user, remember=form.remember.data)
+            return uncounted_redirect(safe_next(form.next.data, home_for(user)))
         form.form_errors.append(_("The e-mail address or the password is not correct."))
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form), invalid_status(form)
 
 
-def _begin_second_step(user: User, *, remember: bool, next_url: str | None) -> None:
+def _login_by_mailed_link(form: LoginForm) -> tuple[str, int]:
+    """The account is under attack (blueprints.auth.throttle): the right password earns a
+    mailed link, not a login, and every attempt gets this same answer."""
+    user = accounts.authenticate(db.session, form.email.data, form.password.data, finishing=False)
+    if user is None:
+        throttle.count_failure(form.email.data)
+    elif user.email_verified_at is None:
+        registration.send_confirmation(db.session, user)
+    else:
+        recovery.send_login_link(db.session, user)
+    db.session.commit()
+    return render_template("auth/login_link_sent.html"), 200
+
+
+def begin_second_step(user: User, *, remember: bool, next_url: str | None) -> None:
     """The password was right: remember who is half-way in, but log no one in yet."""
     _keep_only_language()
     session[SECOND_STEP_KEY] = {
@@ -214,12 +224,12 @@ def _second_step_key() -> str:
 def two_step() -> str | Response | tuple[str, int]:
     """The second step of logging in: a code from the authenticator app or a recovery code."""
     if current_user.is_authenticated:
-        return _uncounted_redirect(_home_for(current_user))
+        return uncounted_redirect(home_for(current_user))
     user, pending = _half_way_user()
     if user is None:
         session.pop(SECOND_STEP_KEY, None)
         flash(_("Please log in again: the sign-in took too long or was not started."), "info")
-        return _uncounted_redirect(url_for("auth.login"))
+        return uncounted_redirect(url_for("auth.login"))
     form = TwoFactorLoginForm()
     if form.validate_on_submit():
         result = two_factor.verify(db.session, user, form.code.data)
@@ -231,7 +241,7 @@ def two_step() -> str | Response | tuple[str, int]:
             )
         db.session.commit()
         if result.ok:
-            _start_session(user, remember=bool(pending.get("remember")))
+            start_session(user, remember=bool(pending.get("remember")))
             if result.used_recovery_code:
                 flash(
                     _(
@@ -241,7 +251,7 @@ def two_step() -> str | Response | tuple[str, int]:
                     ),
                     "info",
                 )
-            return _uncounted_redirect(safe_next(str(pending.get("next", "")), _home_for(user)))
+            return uncounted_redirect(safe_next(str(pending.get("next", "")), home_for(user)))
         form.code.errors = [_("That code is not right. Try the newest code from the app.")]
         return render_template("auth/two_step.html", form=form), 401
     return render_template("auth/two_step.html", form=form), invalid_status(form)
@@ -255,7 +265,7 @@ def logout() -> Response:
         audit.record(db.session, "logout", current_user.id, "user", current_user.id)
         login_sessions.end(db.session, str(session.get(LOGIN_ID_KEY, "")))
         db.session.commit()
-        _end_session()
+        end_session()
         flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
 
@@ -269,7 +279,7 @@ def end_every_session() -> Response:
         return redirect(url_for("auth.account"))
     accounts.end_every_session(db.session, current_user)
     db.session.commit()
-    _end_session()
+    end_session()
     flash(_("You are logged out on every device."), "info")
     return redirect(url_for("main.home"))
 

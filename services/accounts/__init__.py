@@ -2,6 +2,9 @@
 
 - :mod:`.users`: registering, logging in, changing the password, ending every session;
 - :mod:`.login_sessions`: each login kept on the server, so logging out ends it for good;
+- :mod:`.registration`: registering without telling who has an account, confirming the address;
+- :mod:`.recovery`: a forgotten password, and logging in by mailed link under attack;
+- :mod:`.tokens`: the single-use links those mail; :mod:`.mail`: sending them after the commit;
 - :mod:`.passwords`: argon2id hashing;
 - :mod:`.two_factor`: the authenticator-app second step and its recovery codes;
 - :mod:`.roles`: an account's role and whether it may log in (admin commands);

@@ -15,7 +15,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from models import LoginSession, User, utcnow
 from models.base import DbSession
@@ -35,6 +35,12 @@ def _lifetime(remember: bool) -> timedelta:
 def start(session: DbSession, user: User, *, remember: bool) -> str:
     """Record a new login; returns the id for the cookies (shown nowhere else)."""
     token = secrets.token_urlsafe(32)
+    # the account's expired logins go as a new one starts: the table stays the size of its use
+    session.execute(
+        delete(LoginSession).where(
+            LoginSession.user_id == user.id, LoginSession.expires_at <= utcnow()
+        )
+    )
     session.add(
         LoginSession(
             user_id=user.id,

@@ -70,10 +70,14 @@ def create_user(
     return user
 
 
-def authenticate(session: DbSession, email: str, password: str) -> User | None:
-    """The user when e-mail and password match an active account, else None.
+def authenticate(
+    session: DbSession, email: str, password: str, *, finishing: bool = True
+) -> User | None:
+    """The user when e-mail and password match an active account, else None. An account
+    whose address is not confirmed yet is returned too, and must not be logged in.
 
     Unknown e-mails cost a full hash verification too, so timing does not reveal accounts.
+    ``finishing=False``: the password alone will not log in (a mailed link must follow).
     """
     user = find_by_email(session, email)
     if user is None:
@@ -85,7 +89,9 @@ def authenticate(session: DbSession, email: str, password: str) -> User | None:
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    if user.two_factor_enabled:  # half-way: the second step completes the login
+    if user.email_verified_at is None:  # the caller mails a new link; nobody is logged in
+        audit.record(session, "login.unconfirmed", user.id, "user", user.id)
+    elif user.two_factor_enabled or not finishing:  # half-way: a second step completes it
         audit.record(session, "login.password_accepted", user.id, "user", user.id)
     else:
         record_login(session, user)

@@ -18,6 +18,7 @@ from extensions import db
 from services.demo import load_demo
 from services.reference.categories import ensure_categories
 from tests.conftest import app_config
+from tests.support.smtp import Inbox, smtp_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -40,12 +41,33 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_smtp() -> Iterator[tuple[Inbox, int]]:
+    """The real SMTP server the live app mails through (links to confirm an address...)."""
+    with smtp_server() as (inbox, port):
+        yield inbox, port
+
+
+@pytest.fixture(scope="session")
+def live_mailbox(live_smtp: tuple[Inbox, int]) -> Inbox:
+    return live_smtp[0]
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, live_smtp: tuple[Inbox, int]
+) -> Iterator[str]:
     """The app with demo data on SQLite, served over HTTP on a free loopback port."""
     tmp_path: Path = tmp_path_factory.mktemp("live")
     # jobs on the thread pool, as served for real: the pages must follow their progress
     app = create_app(
-        app_config(tmp_path, f"sqlite:///{tmp_path / 'live.sqlite3'}", JOBS_MODE="thread")
+        app_config(
+            tmp_path,
+            f"sqlite:///{tmp_path / 'live.sqlite3'}",
+            JOBS_MODE="thread",
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=live_smtp[1],
+            MAIL_SUPPRESS_SEND=False,
+        )
     )
     with app.app_context():
         db.create_all()

@@ -27,6 +27,7 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
 from services.bundle.verify import verify_bundle
 from tests.browser import checks, two_step
+from tests.support.smtp import Inbox, link_in, wait_for_account_mail
 
 pytestmark = pytest.mark.browser
 
@@ -167,7 +168,7 @@ class Person:
 
 
 @pytest.fixture
-def people(browser: Browser, live_server: str) -> Iterator[dict]:
+def people(browser: Browser, live_server: str, live_mailbox: Inbox) -> Iterator[dict]:
     contexts: list[BrowserContext] = []
 
     def make(name: str, story: Story, problems: list[str], viewport: dict) -> Person:
@@ -176,7 +177,7 @@ def people(browser: Browser, live_server: str) -> Iterator[dict]:
         contexts.append(context)
         return Person(name, context.new_page(), context, story, problems, live_server)
 
-    yield {"make": make, "base": live_server}
+    yield {"make": make, "base": live_server, "mailbox": live_mailbox}
     # the last screen each person saw, to tell what happened when a step failed
     last_screens = checks.ROOT / "test-artifacts" / "journey-last"
     last_screens.mkdir(parents=True, exist_ok=True)
@@ -186,7 +187,7 @@ def people(browser: Browser, live_server: str) -> Iterator[dict]:
         context.close()
 
 
-def _register(person: Person, display_name: str) -> None:
+def _register(person: Person, display_name: str, mailbox: Inbox) -> None:
     story = person.story
     person.go("/account/register", "register")
     page = person.page
@@ -204,6 +205,14 @@ def _register(person: Person, display_name: str) -> None:
     with page.expect_navigation():
         page.keyboard.press("Enter")  # on "Create account"
     person.written += [display_name, email]
+    person.check("check your e-mail")
+    # the mailed link, then the password chosen above: the account opens
+    wait_for_account_mail()
+    (message,) = mailbox.to(email)
+    person.go(link_in(message, "/account/confirm/"), "confirm the address")
+    page.locator("#password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     person.check("dashboard after registering")
     # the empty dashboard says what to do next
     expect(page.locator("main a.button[href='/complaints/new']")).to_be_visible()
@@ -312,7 +321,7 @@ def test_the_whole_journey(people: dict, language: str) -> None:
     organizer.go(_largest_demo_case(organizer), "demo case with figures")
     expect(organizer.page.locator("figure.chart svg").first).to_be_visible()
     checks.screenshot(organizer.page, language, "case")
-    _register(organizer, story.names[0])
+    _register(organizer, story.names[0], people["mailbox"])
     _file_complaint(organizer, story.narratives[0], "1280")
     page = organizer.page
     page.locator("#title").fill(story.titles["case"])
@@ -337,7 +346,7 @@ def test_the_whole_journey(people: dict, language: str) -> None:
         ("860", "2399", "45.5"),
         strict=True,
     ):
-        _register(person, name)
+        _register(person, name, people["mailbox"])
         _file_complaint(person, narrative, amount)
         _join_from_matches(person, case_url)
 

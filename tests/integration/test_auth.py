@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+import pyotp
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -11,8 +13,11 @@ from sqlalchemy import func, select
 from extensions import db
 from models import AuditEvent, LoginSession, User
 from tests.conftest import PASSWORD
+from tests.support import two_step
+from tests.support.accounts import register_and_confirm
 from tests.support.forms import login, submit
-from tests.support.web import assert_redirects
+from tests.support.smtp import link_in, mailbox
+from tests.support.web import EN, assert_redirects
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
 
@@ -28,9 +33,17 @@ def _register(client: FlaskClient, **overrides: str) -> object:
     return submit(client, "/account/register", data={**data, **overrides})
 
 
-def test_register_creates_account_logs_in_and_hashes_with_argon2(client: FlaskClient) -> None:
-    response = _register(client, email="  Li.Na@Example.org ")
-    assert_redirects(response, to="/me/")
+def test_register_creates_account_logs_in_and_hashes_with_argon2(
+    app: Flask, client: FlaskClient
+) -> None:
+    register_and_confirm(
+        app,
+        client,
+        email="  Li.Na@Example.org ",
+        display_name="李娜",
+        password=PASSWORD,
+        locale="zh",
+    )
     user = db.session.scalar(select(User).where(User.email == "li.na@example.org"))
     assert user is not None
     assert user.password_hash.startswith("$argon2id$")
@@ -61,13 +74,17 @@ def test_register_error_messages_in_english(client: FlaskClient) -> None:
     assert "The name must be at most 80 characters long." in response.get_data(as_text=True)
 
 
-def test_register_twice_with_same_email_is_refused(
+def test_register_twice_with_same_email_changes_nothing(
     client: FlaskClient, make_user: Callable[..., User]
 ) -> None:
-    make_user(email="li.na@example.org")
-    response = _register(client, email="LI.NA@example.org")
-    assert response.status_code == 422
+    user = make_user(email="li.na@example.org")
+    before = user.password_hash, user.display_name
+    other = "another passphrase"
+    response = _register(client, email="LI.NA@example.org", password=other, confirm=other)
+    assert_redirects(response, to="/account/check-your-mail")
     assert db.session.scalar(select(func.count(User.id))) == 1
+    db.session.refresh(user)
+    assert (user.password_hash, user.display_name) == before
 
 
 def test_login_wrong_email_and_wrong_password_look_the_same(
@@ -367,3 +384,74 @@ def test_the_cookies_carry_no_reusable_secret_of_the_account(
     assert len(token) >= 40
     assert token not in stored
     assert user.session_nonce not in login_id
+
+
+def _without_token(response: object) -> str:
+    html = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    return re.sub(r'name="csrf_token"[^>]*', "", html)
+
+
+def _from(app: Flask, address: str) -> FlaskClient:
+    """A browser on another network (its own client address)."""
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = address
+    return browser
+
+
+def test_a_guesser_is_throttled_but_the_owner_logs_in_from_elsewhere(
+    app: Flask, make_user: Callable[..., User]
+) -> None:
+    make_user(email="regulator.target@example.org")
+    attacker = _from(app, "203.0.113.66")
+    statuses = [
+        login(attacker, "regulator.target@example.org", f"guess-{i}").status_code for i in range(6)
+    ]
+    assert statuses == [401] * 5 + [429]
+    owner = _from(app, "198.51.100.7")
+    assert_redirects(login(owner, "regulator.target@example.org", PASSWORD), to="/me/")
+
+
+def test_under_attack_from_many_clients_the_owner_gets_in_with_password_and_mailed_link(
+    app: Flask, make_user: Callable[..., User]
+) -> None:
+    """Guesses from 25 addresses put the account under attack: from then on every attempt
+    gets the same answer; the right password mails a link, which finishes the login."""
+    make_user(email="target@example.org", locale="en")
+    for i in range(25):
+        guess = login(_from(app, f"203.0.113.{i + 1}"), "target@example.org", f"guess-{i}")
+        assert guess.status_code in (200, 401)
+    with mailbox(app) as inbox:
+        wrong = login(_from(app, "192.0.2.1"), "target@example.org", "not it", headers=EN)
+        right = login(_from(app, "192.0.2.2"), "target@example.org", PASSWORD, headers=EN)
+    assert wrong.status_code == right.status_code == 200
+    assert _without_token(wrong) == _without_token(right)  # the same page
+    assert "we have e-mailed you a link" in right.get_data(as_text=True)
+    (message,) = [m for m in inbox.messages if m["To"] == "target@example.org"]
+    link = link_in(message, "/account/login/link/")
+    owner = _from(app, "192.0.2.2")
+    assert owner.get(link).status_code == 200
+    assert_redirects(owner.get("/me/"))  # opening the link spends nothing, logs in nobody
+    assert_redirects(submit(owner, link), to="/me/")
+    assert owner.get("/me/").status_code == 200
+    assert _from(app, "192.0.2.3").get(link).status_code == 409  # once only
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert "login.link_sent" in actions
+
+
+def test_under_attack_an_account_with_a_second_step_still_needs_it(
+    app: Flask, make_user: Callable[..., User]
+) -> None:
+    user = make_user(email="careful.target@example.org")
+    secret = two_step.enrol(user)
+    two_step.ready_for_login("careful.target@example.org")
+    for i in range(25):
+        login(_from(app, f"203.0.113.{i + 1}"), "careful.target@example.org", f"guess-{i}")
+    with mailbox(app) as inbox:
+        login(_from(app, "192.0.2.2"), "careful.target@example.org", PASSWORD)
+    (message,) = [m for m in inbox.messages if m["To"] == "careful.target@example.org"]
+    owner = _from(app, "192.0.2.2")
+    halfway = submit(owner, link_in(message, "/account/login/link/"))
+    assert halfway.headers["Location"] == "/account/two-step"
+    assert_redirects(owner.get("/me/"))
+    code = pyotp.TOTP(secret).now()
+    assert_redirects(submit(owner, "/account/two-step", data={"code": code}), to="/me/")
