@@ -19,7 +19,7 @@ bp = Blueprint("notifications", __name__)
 def index() -> str:
     """List recent notifications; opening the page marks them read."""
     items = notifications.recent(db.session, current_user)
-    unread = {n.id for n, _case in items if n.read_at is None}
+    unread = {item.notification.id for item in items if item.notification.read_at is None}
     notifications.mark_all_read(db.session, current_user)
     db.session.commit()
     return render_template("notifications/index.html", items=items, unread=unread)

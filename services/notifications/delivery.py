@@ -12,11 +12,11 @@ from typing import Any
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_mail import Message
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from extensions import mail
-from models import GroupCase, Notification, User
+from models import Authority, GroupCase, Notification, Submission, User
 from models.base import DbSession
 
 INVITE = "case_invite"
@@ -24,8 +24,12 @@ SIGNING_OPENED = "signing_opened"
 SIGN_AGAIN = "sign_again"
 CASE_SUBMITTED = "case_submitted"
 STATUS_CHANGED = "status_changed"
+#: to the regulators of an authority: a case arrived in their inbox
+CASE_ARRIVED = "case_arrived"
 #: kinds worth an e-mail (an invitation is not: the inviter must not reach people outside)
-EMAILED = frozenset({SIGNING_OPENED, SIGN_AGAIN, CASE_SUBMITTED, STATUS_CHANGED})
+EMAILED = frozenset({SIGNING_OPENED, SIGN_AGAIN, CASE_SUBMITTED, STATUS_CHANGED, CASE_ARRIVED})
+#: where the link of each kind leads (the case page by default)
+LINKS = {CASE_ARRIVED: "regulator.case"}
 OUTBOX = "chorus_outbox"
 log = logging.getLogger(__name__)
 
@@ -43,15 +47,22 @@ def notify(
         and case is not None
         and user.deleted_at is None  # a deleted account's address is a placeholder
     ):
-        session.info.setdefault(OUTBOX, []).append(_message(user, kind, case, data))
+        authority = session.scalar(
+            select(Authority).join(Submission).where(Submission.case_id == case.id)
+        )
+        session.info.setdefault(OUTBOX, []).append(_message(user, kind, case, authority, data))
     return notification
 
 
-def _message(user: User, kind: str, case: GroupCase, data: dict[str, Any]) -> Message:
+def _message(
+    user: User, kind: str, case: GroupCase, authority: Authority | None, data: dict[str, Any]
+) -> Message:
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        link = url_for("cases.detail", public_id=case.public_id, _external=True)
-        subject = render_template(f"emails/{kind}.subject.txt", case=case, data=data).strip()
-        body = render_template(f"emails/{kind}.txt", case=case, data=data, link=link, user=user)
+        endpoint = LINKS.get(kind, "cases.detail")
+        link = url_for(endpoint, public_id=case.public_id, _external=True)
+        facts = {"case": case, "authority": authority, "data": data}
+        subject = render_template(f"emails/{kind}.subject.txt", **facts).strip()
+        body = render_template(f"emails/{kind}.txt", **facts, link=link, user=user)
     return Message(subject=subject, recipients=[user.email], body=body)
 
 

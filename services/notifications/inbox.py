@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from models import GroupCase, Notification, User, utcnow
+from models import Authority, GroupCase, Notification, Submission, User, utcnow
 from models.base import DbSession
 from services.errors import NotFound
 
@@ -24,16 +26,25 @@ def unread_count(session: DbSession, user: User) -> int:
     )
 
 
-def recent(session: DbSession, user: User) -> list[tuple[Notification, GroupCase | None]]:
+class Item(NamedTuple):
+    notification: Notification
+    case: GroupCase | None
+    #: the authority the case went to, named in what a notification says happened
+    authority: Authority | None
+
+
+def recent(session: DbSession, user: User) -> list[Item]:
     rows = session.execute(
-        select(Notification, GroupCase)
+        select(Notification, GroupCase, Authority)
         .outerjoin(GroupCase, GroupCase.id == Notification.case_id)
+        .outerjoin(Submission, Submission.case_id == GroupCase.id)
+        .outerjoin(Authority, Authority.id == Submission.authority_id)
         .options(joinedload(GroupCase.company))
         .where(Notification.user_id == user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(PAGE)
     ).all()
-    return [(notification, case) for notification, case in rows]
+    return [Item(notification, case, authority) for notification, case, authority in rows]
 
 
 def mark_all_read(session: DbSession, user: User) -> None:

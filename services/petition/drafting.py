@@ -187,6 +187,7 @@ def open_for_signing(
                 case,
                 number=version.number,
                 version_sha256=version.content_sha256,
+                by=organizer.pseudonym,
             )
     return version
 

@@ -26,6 +26,7 @@ from models import (
     Submission,
     SubmissionStatus,
     User,
+    UserRole,
     utcnow,
 )
 from models.base import DbSession
@@ -33,7 +34,12 @@ from services import audit
 from services.bundle import job as bundle_job
 from services.cases import membership as group_cases
 from services.errors import Conflict, DomainError, NotFound
-from services.notifications.delivery import CASE_SUBMITTED, STATUS_CHANGED, notify
+from services.notifications.delivery import (
+    CASE_ARRIVED,
+    CASE_SUBMITTED,
+    STATUS_CHANGED,
+    notify,
+)
 from services.petition import signing
 from services.platform.i18n import localized
 
@@ -130,7 +136,18 @@ def submit(session: DbSession, user: User, case: GroupCase) -> Submission:
         )
     )
     for member in _members(session, case):
-        notify(session, member.user, CASE_SUBMITTED, case, authority=version.authority.slug)
+        notify(
+            session,
+            member.user,
+            CASE_SUBMITTED,
+            case,
+            authority=version.authority.slug,
+            by=membership.pseudonym,
+            number=version.number,
+            signatures=state.signatures,
+        )
+    for regulator in _regulators(session, version.authority_id):
+        notify(session, regulator, CASE_ARRIVED, case, signatures=state.signatures)
     audit.record(
         session, "case.submitted", user.id, "case", case.public_id, authority=version.authority.slug
     )
@@ -200,8 +217,22 @@ def record_status(
         data["outcome"] = outcome
     session.add(CaseEvent(case_id=case.id, kind=CaseEventKind.STATUS_CHANGED, data=data))
     for member in _members(session, case):
-        notify(session, member.user, STATUS_CHANGED, case, status=status.value)
+        notify(session, member.user, STATUS_CHANGED, case, **data)
     audit.record(session, "submission.status", user.id, "case", case.public_id, status=status.value)
+
+
+def _regulators(session: DbSession, authority_id: int | None) -> list[User]:
+    """The authority's active regulators, told when a case arrives in their inbox."""
+    return list(
+        session.scalars(
+            select(User).where(
+                User.authority_id == authority_id,
+                User.role == UserRole.REGULATOR,
+                User.active.is_(True),
+                User.deleted_at.is_(None),
+            )
+        )
+    )
 
 
 def _members(session: DbSession, case: GroupCase) -> list[Membership]:

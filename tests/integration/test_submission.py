@@ -434,3 +434,52 @@ def test_the_bundle_is_built_on_submission_and_downloads_with_ranges(
 
     assert logged_in(app, "cca@example.org").get(url).status_code == 404
     assert logged_in(app, "m0@example.org").get(url).status_code == 403
+
+
+def test_notifications_say_what_happened_who_did_it_and_link_to_it(
+    app: Flask,
+    signed_case: GroupCase,
+    authorities: dict[str, Authority],
+    make_user: Callable[..., User],
+) -> None:
+    _regulator(make_user, authorities["nfra"], "nfra@example.org")
+    _regulator(make_user, authorities["cca"], "cca@example.org")
+    _sign_third(signed_case)
+    _submit(app, signed_case)
+    organizer = next(m for m in signed_case.memberships if m.organizes)
+
+    member = logged_in(app, "m0@example.org")
+    page = member.get("/notifications/", headers=EN).get_data(as_text=True)
+    assert (
+        "WalletPro freezes balances was submitted to NFRA Consumer Protection by Member "
+        f"{organizer.pseudonym}: version 1, signed by 3 members." in page
+    )
+    assert f'href="/cases/{signed_case.public_id}"' in page
+
+    # the authority's regulators learn that a case arrived, and nobody else's do
+    regulator = logged_in(app, "nfra@example.org")
+    arrived = regulator.get("/notifications/", headers=EN).get_data(as_text=True)
+    assert (
+        "A group case arrived in your inbox: WalletPro freezes balances, against WalletPro, "
+        "signed by 3 members." in arrived
+    )
+    assert f'href="/regulator/cases/{signed_case.public_id}"' in arrived
+    other = logged_in(app, "cca@example.org")
+    assert "WalletPro freezes balances" not in other.get("/notifications/", headers=EN).get_data(
+        as_text=True
+    )
+
+    # a status report says which status, what the authority wrote and what members got
+    case_page = f"/regulator/cases/{signed_case.public_id}"
+    submit(
+        regulator,
+        case_page,
+        f"{case_page}/status",
+        {"status": "resolved", "outcome": "refund", "note": "WalletPro refunded every member."},
+        headers=EN,
+        follow_redirects=True,
+    )
+    page = member.get("/notifications/", headers=EN).get_data(as_text=True)
+    assert "NFRA Consumer Protection moved WalletPro freezes balances to: Resolved." in page
+    assert "Outcome: Refund" in page
+    assert "WalletPro refunded every member." in page
