@@ -8,6 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from extensions import db
+from services.cases import published as published_figures
 from services.platform.jobs.runner import sweep as sweep_stale
 
 
@@ -39,9 +41,13 @@ def worker(burst: bool) -> None:
 @jobs.command("sweep")
 @with_appcontext
 def sweep() -> None:
-    """Hand every stale job to a runner again, or fail it when it has no attempts left.
+    """Hand every stale job to a runner again, or fail it when it has no attempts left, and
+    queue the case figures that are due for their next snapshot.
 
-    Workers do this every minute; run it from cron where no worker runs (JOBS_MODE "thread":
-    the revived jobs then run in this command before it returns)."""
+    Workers hand stale jobs over every minute; run this from cron every few minutes in any
+    case (JOBS_MODE "thread": the jobs then run in this command before it returns)."""
     revived = sweep_stale()
     click.echo(f"{revived} stale job(s) handed over again.")
+    queued = published_figures.queue_due(db.session)
+    db.session.commit()
+    click.echo(f"{queued} case(s) queued for new published figures.")

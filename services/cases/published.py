@@ -155,6 +155,33 @@ def _due(row: PublishedFigures, now: datetime) -> bool:
     return row.published_at is None or now - row.published_at >= _republish_after()
 
 
+def queue_due(session: DbSession, now: datetime | None = None) -> int:
+    """Queue a snapshot of every case that is due but saw no change since its day passed (a
+    change is what queues one otherwise), and of every case never published, such as cases
+    older than snapshots: all their members differ from an empty snapshot. For ``flask jobs
+    sweep``, run from cron; returns how many were queued."""
+    now = now or utcnow()
+    never = session.execute(
+        select(Membership.case_id, func.count())
+        .outerjoin(PublishedFigures, PublishedFigures.case_id == Membership.case_id)
+        .where(PublishedFigures.case_id.is_(None))
+        .group_by(Membership.case_id)
+    ).all()
+    for case_id, members in never:
+        session.add(PublishedFigures(case_id=case_id, changed_members=members, figures={}))
+    session.flush()
+    due = session.scalars(
+        select(PublishedFigures.case_id).where(
+            PublishedFigures.changed_members >= MIN_CHANGED_MEMBERS,
+            (PublishedFigures.published_at.is_(None))
+            | (PublishedFigures.published_at <= now - _republish_after()),
+        )
+    ).all()
+    for case_id in due:
+        jobs.enqueue(PUBLISH_JOB, {"case_id": case_id}, user_id=None)
+    return len(due)
+
+
 def run_publish_job(job: Job, report: Report) -> None:
     """The job :func:`changed` queues: publish the case if it is still due (another job may
     have published it meanwhile)."""

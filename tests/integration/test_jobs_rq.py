@@ -350,7 +350,7 @@ def test_a_job_created_while_redis_is_down_runs_after_a_sweep(
     rq_app.extensions.pop("chorus.redis")
     result = runner.invoke(args=["jobs", "sweep"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "1 stale job(s) handed over again."
+    assert result.output.splitlines()[0] == "1 stale job(s) handed over again."
     assert Queue(rq_app.config["RQ_QUEUE"], connection=Redis.from_url(redis_url)).count == 1
 
     worker = workers(worker_env(rq_app, redis_url), burst=True)

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select
 
 from extensions import db
 from models import Company, Complaint, GroupCase, Membership, PublishedFigures, User
@@ -150,3 +150,32 @@ def test_timeline_counts_joins_per_day_without_pseudonyms(
     for membership in db.session.scalars(select(Membership).where(Membership.case_id == case.id)):
         if membership.role.value == "member":
             assert membership.pseudonym not in page
+
+
+def test_the_sweep_publishes_quiet_cases_once_due_and_cases_never_published(
+    app: Flask, client: FlaskClient, people: list[User], case: GroupCase
+) -> None:
+    app.config["CASE_FIGURES_REPUBLISH_AFTER"] = 24 * 3600
+    for person in people[5:10]:
+        _join(person, case)
+    assert _total(client, case) == "about CN¥5,000"  # five joined within the day
+    runner = app.test_cli_runner()
+    assert "0 case(s) queued" in runner.invoke(args=["jobs", "sweep"]).output  # not yet due
+    assert _total(client, case) == "about CN¥5,000"
+
+    row = db.session.get(PublishedFigures, case.id)
+    assert row is not None
+    assert row.published_at is not None
+    row.published_at -= timedelta(hours=25)
+    db.session.commit()
+    # nobody changes anything more: the sweep from cron publishes the day's batch
+    result = runner.invoke(args=["jobs", "sweep"])
+    assert "1 case(s) queued for new published figures." in result.output, result.output
+    assert _total(client, case) == "about CN¥10,000"
+
+    # a case from before snapshots has none: the sweep gives it its first
+    db.session.execute(delete(PublishedFigures))
+    db.session.commit()
+    assert _total(client, case) is None
+    assert "1 case(s) queued" in runner.invoke(args=["jobs", "sweep"]).output
+    assert _total(client, case) == "about CN¥10,000"
