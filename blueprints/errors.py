@@ -102,6 +102,21 @@ def _refused(error: DomainError, code: int) -> tuple[str | Response, int]:
     return render_error(code, detail=error.message)
 
 
+def answer_http_error(error: HTTPException) -> Answer | HTTPException:
+    """An HTTP error as the client reads it: JSON under the API, the error page elsewhere,
+    with the error's own headers. Handlers for one error type (the evidence upload's 413)
+    hand back here for the requests they do not answer themselves."""
+    if error.code is None or error.code < 400:
+        return error
+    # refuse(403, _("...")) from a view says more than the generic text; descriptions
+    # from libraries (the rate limiter's "5 per 1 minute") are not for users
+    specific = error.description if isinstance(error.description, UserMessage) else None
+    if _under_api():
+        return jsonify(error=str(specific or error.name)), error.code, _headers_of(error)
+    page, code = render_error(error.code, detail=specific)
+    return page, code, _headers_of(error)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Error pages for HTTP errors, and one handler per domain error type (the most specific
     one wins, so :class:`DomainError` answers only for the refusals the others do not)."""
@@ -138,15 +153,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Answer | HTTPException:
-        if error.code is None or error.code < 400:
-            return error
-        # refuse(403, _("...")) from a view says more than the generic text; descriptions
-        # from libraries (the rate limiter's "5 per 1 minute") are not for users
-        specific = error.description if isinstance(error.description, UserMessage) else None
-        if _under_api():
-            return jsonify(error=str(specific or error.name)), error.code, _headers_of(error)
-        page, code = render_error(error.code, detail=specific)
-        return page, code, _headers_of(error)
+        return answer_http_error(error)
 
     @app.errorhandler(InternalServerError)
     def _internal(error: InternalServerError) -> Answer:

@@ -28,7 +28,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from blueprints.errors import refuse, render_error
+from blueprints.errors import answer_http_error, refuse
 from blueprints.evidence.forms import BoxesForm, NameDecisionForm, UploadForm, WordsForm
 from blueprints.files import send_stored
 from blueprints.forms import EmptyForm, commit_or_show_error
@@ -186,13 +186,14 @@ def _upload_refused(case: GroupCase, form: UploadForm, message: str, status: int
 
 
 @bp.app_errorhandler(RequestEntityTooLarge)
-def _request_too_large(_error: RequestEntityTooLarge) -> Any:
+def _request_too_large(error: RequestEntityTooLarge) -> Any:
     """A request over ``MAX_CONTENT_LENGTH``, refused before its body was read: for an upload
     to a case, the limit stated in the format asked for (JSON for the page's script, else a
-    page linking back to the case's evidence); the standard 413 page anywhere else."""
+    page linking back to the case's evidence); the standard 413 answer anywhere else (JSON
+    under the API)."""
     public_id = (request.view_args or {}).get("public_id")
     if request.endpoint != "evidence.upload" or not isinstance(public_id, str):
-        return render_error(413)
+        return answer_http_error(error)
     limit = evidence.megabytes(evidence.limits().file_bytes)
     message = _(
         "This upload is larger than %(limit)s MB, the most one file may have. Upload a smaller "

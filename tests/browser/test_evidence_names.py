@@ -46,5 +46,5 @@ def test_member_hides_a_proposed_name_and_the_choice_stays(
     page.reload()
     row = page.locator("#names .name-suggestion", has_text="张伟明")
     expect(row.locator(".name-state")).to_have_text("Hidden")
-    expect(row.get_by_role("button", name="Keep 张伟明 visible")).to_be_visible()
+    expect(row.get_by_role("button", name="Keep visible: 张伟明")).to_be_visible()
     context.close()
