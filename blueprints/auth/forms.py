@@ -92,6 +92,7 @@ class RegisterForm(FlaskForm):
         validators=[EqualTo("password", message=_l("The two passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )
+    #: the view starts it from the page's language (the browser's preference or the switch)
     locale = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="zh")
 
 

@@ -21,7 +21,7 @@ from blueprints.auth.views import (
 from blueprints.forms import commit_or_show_error, invalid_status
 from extensions import db
 from services.accounts import registration
-from services.platform.i18n import LOCALE_SESSION_KEY
+from services.platform.i18n import LOCALE_SESSION_KEY, current_language
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -33,7 +33,8 @@ def register() -> str | Response | tuple[str, int]:
     account opens once its owner follows the mailed link."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
-    form = RegisterForm()
+    # the language starts as the one this page is shown in: the browser's, unless switched
+    form = RegisterForm(locale=current_language())
     if form.validate_on_submit():
         with throttle.steady_answer("REGISTER_ANSWER_SECONDS"):
             registration.register(
