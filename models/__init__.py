@@ -23,6 +23,7 @@ from models.matching import CaseTerm, ComplaintTerm, TermStat
 from models.notification import Notification
 from models.petition import CaseComment, PetitionVersion, SignatureAction, SignatureEntry
 from models.published_figures import PublishedFigures, PublishedMemberFacts
+from models.statement import StatementRow, StatementRowKind, StatementStatus, StatementTable
 from models.submission import FINAL_SUBMISSION_STATUSES, Submission, SubmissionStatus
 from models.user import RecoveryCode, User, UserRole
 
@@ -68,6 +69,10 @@ __all__ = [
     "RecoveryCode",
     "SignatureAction",
     "SignatureEntry",
+    "StatementRow",
+    "StatementRowKind",
+    "StatementStatus",
+    "StatementTable",
     "Submission",
     "SubmissionStatus",
     "TermStat",
