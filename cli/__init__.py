@@ -14,6 +14,7 @@ def register_commands(app: Flask) -> None:
     from cli.demo import demo
     from cli.evidence import evidence
     from cli.jobs import jobs
+    from cli.respondents import respondents_group
     from cli.setup import setup
     from cli.users import users
 
@@ -25,6 +26,7 @@ def register_commands(app: Flask) -> None:
         evidence,
         jobs,
         users,
+        respondents_group,
         demo,
         setup,
         backup,

@@ -25,6 +25,10 @@ class CaseEventKind(enum.StrEnum):
     SUBMITTED = "submitted"
     STATUS_CHANGED = "status_changed"
     ORGANIZER_CHANGED = "organizer_changed"
+    OPENED_TO_COMPANY = "opened_to_company"
+    COMPANY_ANSWERED = "company_answered"
+    #: a member disputes their outcome: on the authority's timeline only
+    OUTCOME_DISPUTED = "outcome_disputed"
 
 
 class CaseEvent(Base):

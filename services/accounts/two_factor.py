@@ -44,7 +44,7 @@ RECOVERY_LENGTH = 10
 VALID_WINDOW = 1
 STEP_SECONDS = 30
 
-ROLES_REQUIRING = frozenset({UserRole.REGULATOR, UserRole.ADMIN})
+ROLES_REQUIRING = frozenset({UserRole.REGULATOR, UserRole.ADMIN, UserRole.RESPONDENT})
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from models.base import DbSession
 
 #: kinds shown as one count a day, without pseudonym or time
 DAILY_KINDS = frozenset({CaseEventKind.MEMBER_JOINED, CaseEventKind.MEMBER_LEFT})
+#: kinds for the authority only: a member's dispute of their own outcome
+AUTHORITY_ONLY_KINDS = frozenset({CaseEventKind.OUTCOME_DISPUTED})
 LIMIT = 50
 
 
@@ -44,7 +46,7 @@ def public_timeline(session: DbSession, case: GroupCase, limit: int = LIMIT) -> 
     """The latest ``limit`` events, newest first, joins and leaves counted per day (UTC)."""
     events = session.scalars(
         select(CaseEvent)
-        .where(CaseEvent.case_id == case.id)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind.not_in(AUTHORITY_ONLY_KINDS))
         .order_by(CaseEvent.created_at.desc(), CaseEvent.id.desc())
         .limit(limit)
     ).all()
