@@ -18,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.notifications.views import bp as notifications_bp
     from blueprints.petition.views import bp as petition_bp
     from blueprints.regulator.views import bp as regulator_bp
+    from blueprints.statements.views import bp as statements_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
@@ -30,3 +31,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(petition_bp, url_prefix="/cases")
     app.register_blueprint(regulator_bp, url_prefix="/regulator")
+    app.register_blueprint(statements_bp)

@@ -290,27 +290,25 @@ def table_total(rows: list[StatementRow]) -> int:
 def confirm(
     session: DbSession, user: User, table: StatementTable, kept_positions: set[int]
 ) -> StatementTable:
-    """Keep exactly the rows at ``kept_positions``, redact them, and let them count. Rows of
-    an order the member already confirmed in another table are not counted twice."""
+    """Keep exactly the rows at ``kept_positions``, redact them, and let them count. A payment
+    or refund the member already confirmed in another table is not counted twice."""
     _member(session, user, table.case)
     if table.status is not StatementStatus.DRAFT:
         raise DomainError(_l("This table is already confirmed."))
-    own = set(
-        session.scalars(
-            select(StatementRow.order_hash)
+    own: set[tuple[StatementRowKind, str]] = set(
+        session.execute(
+            select(StatementRow.kind, StatementRow.order_hash)
             .join(StatementTable, StatementTable.id == StatementRow.table_id)
             .where(
                 StatementTable.user_id == user.id,
                 StatementTable.case_id == table.case_id,
                 StatementTable.status == StatementStatus.CONFIRMED,
-                StatementRow.kind == StatementRowKind.PAYMENT,
             )
-        )
+        ).all()
     )
     terms = [user.display_name]
     for row in list(table.rows):
-        repeated = row.kind is StatementRowKind.PAYMENT and row.order_hash in own
-        if row.position not in kept_positions or repeated:
+        if row.position not in kept_positions or (row.kind, row.order_hash) in own:
             table.rows.remove(row)
             continue
         row.counterparty = redact(row.counterparty, terms).text[:200]

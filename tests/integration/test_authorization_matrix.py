@@ -87,12 +87,14 @@ from models import (
     Membership,
     Notification,
     PetitionVersion,
+    StatementTable,
     Submission,
     TokenPurpose,
     User,
     UserRole,
 )
 from models.base import PUBLIC_ID_ALPHABET, new_public_id
+from services import statements
 from services.accounts import api_tokens
 from services.accounts import tokens as account_tokens
 from services.bundle.job import BUNDLE_JOB, bundle_for
@@ -102,6 +104,7 @@ from services.evidence import files as evidence_files
 from services.petition import drafting, signing
 from services.submissions import lifecycle as submission_service
 from tests.conftest import PASSWORD
+from tests.support import statements as statement_samples
 from tests.support.forms import csrf_token, login
 from tests.support.web import EN, assert_redirects, is_redirect
 
@@ -203,6 +206,8 @@ GET: dict[str, Expect] = {
         "B-preview": frozenset({M}),
     },
     "evidence.job_status": {"A-upload-job": frozenset({M}), "A-bundle-job": frozenset({G})},
+    "statements.index": each(MEMBERS, *CASES),
+    "statements.table": {"A-table": frozenset({M}), "B-table": frozenset({M})},
 }
 
 #: POST, in the order run (see the module's docstring): endpoint -> kind -> allowed roles
@@ -238,12 +243,16 @@ POST: dict[str, Expect] = {
     "evidence.columns": each(NOBODY, *ITEMS),  # for tables only: no CSV in the world
     "evidence.names": each(NOBODY, *ITEMS),  # no name is proposed in the world's items
     "evidence.confirm": {"A-preview": NOBODY, "B-preview": frozenset({M})},
+    # confirmed before the upload row: a member's new upload replaces their draft
+    "statements.confirm": {"A-table": NOBODY, "B-table": frozenset({M})},
+    "statements.upload": {"A": NOBODY, "B": MEMBERS, "C": NOBODY},
     "regulator.build_bundle": SUBMITTED_ONLY,
     "regulator.status": SUBMITTED_ONLY,
     "api.post_status": SUBMITTED_ONLY,
     # destructive, last
     "evidence.discard": {"A-preview": frozenset({M})},
     "evidence.withdraw": {"A-pooled": NOBODY, "B-pooled": frozenset({M})},
+    "statements.discard": {"A-table": NOBODY, "B-table": frozenset({M})},
     "notifications.dismiss": {"A-notification": frozenset({M})},
     "regulator.revoke_token": {"X-token": frozenset({RX})},
     "complaints.delete": {"A-complaint": NOBODY, "F-complaint": frozenset({M})},
@@ -280,6 +289,8 @@ KIND_ARGUMENTS: dict[str, set[str]] = {
     **{k: {"public_id", "page"} for k in ITEMS},
     "A-upload-job": {"public_id"},
     "A-bundle-job": {"public_id"},
+    "A-table": {"public_id"},
+    "B-table": {"public_id"},
     "A-notification": {"notification_id"},
     "X-token": {"token_id"},
     "confirm-link": {"token"},
@@ -453,6 +464,21 @@ def build_world(
             db.session.commit()
         return item
 
+    def loss_table(case: GroupCase, key: str, confirm: bool) -> StatementTable:
+        table = statements.import_statement(
+            db.session,
+            users[key],
+            case,
+            io.BytesIO(statement_samples.wechat_csv()),
+            window_start=date(2026, 10, 1),
+            window_end=date(2026, 10, 31),
+            counterparty=statement_samples.MERCHANT,
+        )
+        if confirm:
+            statements.confirm(db.session, users[key], table, {0, 1, 2})
+        db.session.commit()
+        return table
+
     def version(case: GroupCase, organizer: str, authority: Authority, opened: bool) -> Any:
         made = drafting.save_version(
             db.session,
@@ -491,6 +517,7 @@ def build_world(
     a_pooled = contribute(
         case_a, "mem_a", "pooled-a.pdf", pdf("Pooled alpha: the deposit was never returned."), True
     )
+    a_table = loss_table(case_a, "mem_a", confirm=True)
     a_version = version(case_a, "org_a", x, opened=True)
     sign(case_a, "org_a", a_version.content_sha256, share=True)
     sign(case_a, "mem_a", a_version.content_sha256, share=False)
@@ -510,6 +537,7 @@ def build_world(
     b_pooled = contribute(
         case_b, "mem_b", "pooled-b.txt", b"Pooled bravo: cancelled without a refund.\n", True
     )
+    b_table = loss_table(case_b, "mem_b", confirm=False)
     version(case_b, "org_b", x, opened=True)
     version(case_b, "org_b", x, opened=False)
     case_b2 = start("org_b", "orgbravotwo", shop, "ShopFast loses parcels")
@@ -602,6 +630,8 @@ def build_world(
             "B-pooled": ("B", {"public_id": b_pooled.public_id, "page": 0}),
             "A-upload-job": ("A", {"public_id": a_preview.job.public_id}),
             "A-bundle-job": ("A", {"public_id": bundle_job}),
+            "A-table": ("A", {"public_id": a_table.public_id}),
+            "B-table": ("B", {"public_id": b_table.public_id}),
             "A-notification": ("A", {"notification_id": notification}),
             "X-token": ("A", {"token_id": x_token}),
             # links mailed to the spare account (whose owner is none of the roles)
@@ -1051,6 +1081,13 @@ PAYLOADS: dict[str, Payload] = {
     "evidence.words": lambda _w, _k: {"words": "matrixword"},
     "evidence.boxes": lambda _w, _k: {"boxes": "{}"},
     "evidence.names": lambda _w, _k: {"index": "0", "decision": "accept"},
+    "statements.upload": lambda _w, _k: {
+        "statement": (io.BytesIO(statement_samples.wechat_csv()), "bill.csv"),
+        "window_start": "2026-10-01",
+        "window_end": "2026-10-31",
+        "counterparty": statement_samples.MERCHANT,
+    },
+    "statements.confirm": lambda _w, _k: {"keep": ["0", "1", "3"]},
     "regulator.status": lambda _w, _k: {"status": "received", "outcome": "", "note": ""},
     "api.post_status": lambda _w, _k: {"status": "under_review"},
 }
