@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -43,7 +44,10 @@ from models import (
     Complaint,
     GroupCase,
     Job,
+    MemberOutcome,
     Membership,
+    OutcomeRating,
+    OutcomeState,
     PublishedFigures,
     utcnow,
 )
@@ -75,6 +79,10 @@ class Published:
     first_month: date | None = None  #: first day of the month of the earliest incident
     last_month: date | None = None
     joins: list[tuple[date, int]] = field(default_factory=list)  #: (day, joined), oldest first
+    #: after submission: (currency, percent of the money claimed members say came back)
+    recovered: list[tuple[str, int]] = field(default_factory=list)
+    #: after submission: percent of the members who rated the outcome and are satisfied
+    satisfied: int | None = None
 
     @property
     def cumulative_joins(self) -> list[tuple[date, int]]:
@@ -92,11 +100,22 @@ def two_significant(amount_minor: int, currency_unit: int) -> int:
     return (amount_minor + step // 2) // step * step
 
 
-def facts_key(currency: str, amount_minor: int, incident: date, category_id: int) -> str:
+def facts_key(
+    currency: str,
+    amount_minor: int,
+    incident: date,
+    category_id: int,
+    state: OutcomeState | None = None,
+    refunded_minor: int | None = None,
+    rating: OutcomeRating | None = None,
+) -> str:
     """The facts of one member's complaint that the figures are made of, as a keyed digest:
     enough to tell whether they changed, and unreadable to whoever reads the table (a plain
-    digest of so few possible values could be reversed by trying them all)."""
+    digest of so few possible values could be reversed by trying them all). A member's
+    outcome (``services.outcomes``) is part of them once recorded."""
     facts = f"{currency}:{amount_minor}:{incident.isoformat()}:{category_id}"
+    if state is not None:
+        facts += f":{state.value}:{refunded_minor or 0}:{rating.value if rating else ''}"
     key = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(key, facts.encode(), hashlib.sha256).hexdigest()[:40]
 
@@ -106,12 +125,30 @@ def member_facts(session: DbSession, case: GroupCase, user_id: int) -> str | Non
 
     Call it before a change, and pass the answer to :func:`changed` after it."""
     row = session.execute(
-        select(Complaint.currency, Complaint.amount_minor, Complaint.incident_date)
-        .add_columns(Complaint.category_id)
-        .join(Membership, Membership.complaint_id == Complaint.id)
-        .where(Membership.case_id == case.id, Membership.user_id == user_id)
+        _facts_query(case).where(Membership.user_id == user_id).with_only_columns(*FACTS)
     ).first()
     return facts_key(*row) if row else None
+
+
+#: the columns of one member's facts, in the order of :func:`facts_key`
+FACTS = (
+    Complaint.currency,
+    Complaint.amount_minor,
+    Complaint.incident_date,
+    Complaint.category_id,
+    MemberOutcome.state,
+    MemberOutcome.refunded_minor,
+    MemberOutcome.rating,
+)
+
+
+def _facts_query(case: GroupCase) -> Any:
+    return (
+        select(Membership.user_id, *FACTS)
+        .join(Complaint, Complaint.id == Membership.complaint_id)
+        .outerjoin(MemberOutcome, MemberOutcome.membership_id == Membership.id)
+        .where(Membership.case_id == case.id)
+    )
 
 
 def changed(session: DbSession, case: GroupCase, user_id: int, before: str | None) -> None:
@@ -202,24 +239,38 @@ def publish(session: DbSession, case: GroupCase, now: datetime | None = None) ->
     member's facts so that later changes can be counted against them."""
     session.flush()
     row = _row(session, case)
+    members = session.execute(_facts_query(case)).all()
+    keys = {user_id: facts_key(*facts) for user_id, *facts in members}
     row.figures = _coarse(session, case)
+    if case.is_frozen and row.figures.get("visible"):
+        row.figures.update(_outcomes(case, members, keys, row.figures["totals"]))
     row.published_at = now or utcnow()
     row.changed_members = 0
     session.execute(delete(Facts).where(Facts.case_id == case.id))
-    members = session.execute(
-        select(Membership.user_id, Complaint.currency, Complaint.amount_minor)
-        .add_columns(Complaint.incident_date, Complaint.category_id)
-        .join(Complaint, Complaint.id == Membership.complaint_id)
-        .where(Membership.case_id == case.id)
-    ).all()
     if members:
         session.execute(
             insert(Facts),
             [
-                {"case_id": case.id, "user_id": user_id, "facts": facts_key(*facts)}
-                for user_id, *facts in members
+                {"case_id": case.id, "user_id": user_id, "facts": key}
+                for user_id, key in keys.items()
             ],
         )
+
+
+def _outcomes(
+    case: GroupCase, members: Sequence[Any], keys: dict[int, str], totals: list[list[Any]]
+) -> dict[str, Any]:
+    """The outcome figures of a submitted case (``services.outcomes.figures``), over the
+    currencies whose claimed total is shown, with noise keyed by the case's exact state."""
+    # outcomes stand on cases (membership, this module): imported here, not at the top
+    from services.outcomes.figures import MemberRow, noise_source, outcome_figures
+
+    rows = [
+        MemberRow(currency, amount, state, refunded or 0, rating)
+        for _user, currency, amount, _day, _category, state, refunded, rating in members
+    ]
+    rng = noise_source(str(current_app.config["SECRET_KEY"]), case.id, keys.values())
+    return outcome_figures(rows, [currency for currency, _total in totals], rng)
 
 
 def _coarse(session: DbSession, case: GroupCase) -> dict[str, Any]:
@@ -267,4 +318,6 @@ def published_figures(session: DbSession, case: GroupCase) -> Published:
         first_month=date.fromisoformat(first) if first else None,
         last_month=date.fromisoformat(last) if last else None,
         joins=[(date.fromisoformat(d), n) for d, n in data["joins"]],
+        recovered=[(c, int(p)) for c, p in data.get("recovered", [])],
+        satisfied=data.get("satisfied"),
     )

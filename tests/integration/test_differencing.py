@@ -17,6 +17,12 @@ regulators only. It is told exactly who changed what at each step
   date, a category count that moves by one gives her category.
 
 Any fact it computes that is right fails the test.
+
+After submission members record what they got back; the case shows the share of the money
+claimed that came back and the share of members satisfied. A second observer, who controls
+four members and makes every snapshot differ from the last by one victim's outcome alone,
+reads each move of those shares as the victim's: rounded to 10 % that reading is right every
+time (47 of 47 here); with the published noise it is right 31 times in 71, less than a coin.
 """
 
 from __future__ import annotations
@@ -36,15 +42,28 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from extensions import db
-from models import Category, Company, Complaint, GroupCase, Membership, User
+from models import (
+    Authority,
+    Category,
+    Company,
+    Complaint,
+    GroupCase,
+    Membership,
+    OutcomeRating,
+    OutcomeState,
+    User,
+)
 from services.cases import membership as group_cases
+from services.cases import published
 from services.complaints.filing import (
     ComplaintInput,
     delete_complaint,
     file_complaint,
     update_complaint,
 )
+from services.outcomes import record_outcome
 from tests.support.forms import logged_in, submit
+from tests.support.respondents import submitted_case
 from tests.support.web import EN
 
 SEED = 20261205
@@ -435,3 +454,135 @@ def test_observer_of_every_figure_learns_no_member_fact(
         f"from {len(observations)} observations of {len(sequence.versions)} complaint versions "
         f"the observer worked out {kinds_found}: " + "; ".join(sorted(set(attacker.found))[:8])
     )
+
+
+# --- what members got back -------------------------------------------------------------------
+
+ROUNDS = 60
+_SHARE = re.compile(r"{label}</dt><dd>about (\d+) %")
+
+
+def _outcome_figures(page: str) -> tuple[int | None, int | None]:
+    """(recovered %, satisfied %) as a visitor reads them on the case page."""
+    found = []
+    for label in (
+        r"Money recovered of the money claimed \(CNY\)",
+        "Members satisfied with the outcome",
+    ):
+        match = re.search(_SHARE.pattern.format(label=label), page)
+        found.append(int(match.group(1)) if match else None)
+    return found[0], found[1]
+
+
+def _noiseless(outcomes: dict[int, tuple[int, bool]], claimed: dict[int, int]) -> tuple[int, int]:
+    """The same figures rounded to 10 % without the noise: what publishing used to be."""
+    back = sum(refund for refund, _satisfied in outcomes.values())
+    recovered = round(10 * back / sum(claimed.values())) * 10
+    satisfied = round(10 * sum(s for _r, s in outcomes.values()) / len(outcomes)) * 10
+    return recovered, satisfied
+
+
+def _guesses(
+    figures: list[tuple[int | None, int | None]],
+    truth: list[dict[int, tuple[int, bool]]],
+    victims: list[int],
+) -> tuple[int, int]:
+    """An observer who knows every change but the victim's (its own accounts made the others,
+    none of which moves a figure) reads each move of a figure as the victim's: satisfied now
+    when the share rose, no longer when it fell; refunded more when recovered money rose, less
+    when it fell. Returns (guesses, right ones)."""
+    guesses = right = 0
+    for n, victim in enumerate(victims, start=1):
+        (was_back, was_happy), (now_back, now_happy) = truth[n - 1][victim], truth[n][victim]
+        (rec_before, sat_before), (rec_after, sat_after) = figures[n - 1], figures[n]
+        if None not in (sat_before, sat_after) and sat_before != sat_after:
+            guesses += 1
+            right += (
+                (now_happy and not was_happy)
+                if sat_after > sat_before
+                else (was_happy and not now_happy)
+            )
+        if None not in (rec_before, rec_after) and rec_before != rec_after:
+            guesses += 1
+            right += now_back > was_back if rec_after > rec_before else now_back < was_back
+    return guesses, right
+
+
+def test_observer_of_outcome_figures_cannot_tell_what_one_member_got(
+    client: FlaskClient,
+    make_user: Callable[..., User],
+    make_company: Callable[..., Company],
+    make_complaint: Callable[..., Complaint],
+) -> None:
+    """Members of a submitted case record their outcomes; the observer controls four of them
+    (whose changes make each batch and move no figure: "partly" and "not satisfied" count
+    alike) so that every snapshot differs from the last by one victim's outcome alone, and
+    reads the recovered and satisfied shares of the case page after each.
+
+    Rounded to 10 % without noise, each move of a figure is that victim's, and reading it so is
+    right every time; with the published noise the same reading is right little more often
+    than a coin."""
+    from models import OutcomeRating, OutcomeState
+
+    authority = Authority(slug="nfra", name_en="NFRA", name_zh="金融监管总局", min_signatures=2)
+    db.session.add(authority)
+    db.session.commit()
+    company = make_company("walletpro", "WalletPro", "钱包宝")
+    names = tuple(f"Member {n}" for n in range(10))
+    case, members = submitted_case(make_user, make_complaint, company, authority, "o", names)
+    sybils, victims_pool = members[1:5], members[5:]
+    claimed = {
+        m.id: db.session.scalar(
+            select(Complaint.amount_minor)
+            .join(Membership)
+            .where(Membership.case_id == case.id, Membership.user_id == m.id)
+        )
+        for m in members
+    }
+    rng = random.Random(SEED)
+    outcomes: dict[int, tuple[int, bool]] = {}
+
+    def set_outcome(
+        user: User, state: OutcomeState, rating: OutcomeRating, partial: int = 0
+    ) -> None:
+        amount = f"{partial / 100:.2f}" if state is OutcomeState.PARTLY_REFUNDED else ""
+        record_outcome(db.session, user, case, state, amount=amount, rating=rating)
+        refund = {
+            OutcomeState.PARTLY_REFUNDED: partial,
+            OutcomeState.FULLY_REFUNDED: claimed[user.id],
+        }
+        outcomes[user.id] = (refund.get(state, 0), rating is OutcomeRating.SATISFIED)
+
+    for user in members:
+        set_outcome(user, OutcomeState.NOTHING_YET, OutcomeRating.PARTLY)
+    db.session.commit()
+    published.publish(db.session, case)
+    db.session.commit()
+    path = f"/cases/{case.public_id}"
+    figures = [_outcome_figures(client.get(path, headers=EN).get_data(as_text=True))]
+    truth = [dict(outcomes)]
+    victims = []
+    for round_ in range(ROUNDS):
+        flip = OutcomeRating.NOT_SATISFIED if round_ % 2 == 0 else OutcomeRating.PARTLY
+        for sybil in sybils:
+            set_outcome(sybil, OutcomeState.NOTHING_YET, flip)
+        victim = rng.choice(victims_pool)
+        state = rng.choice(list(OutcomeState))
+        partial = (
+            rng.randrange(1, claimed[victim.id]) if state is OutcomeState.PARTLY_REFUNDED else 0
+        )
+        set_outcome(victim, state, rng.choice(list(OutcomeRating)), partial)
+        db.session.commit()  # five members changed: the eager job republishes the case
+        victims.append(victim.id)
+        figures.append(_outcome_figures(client.get(path, headers=EN).get_data(as_text=True)))
+        truth.append(dict(outcomes))
+    assert sum(None not in pair for pair in figures) > ROUNDS * 0.8, figures
+    assert len(set(figures)) > 5, "the published outcome figures never moved"
+
+    plain = [_noiseless(state, claimed) for state in truth]
+    guesses, right = _guesses(plain, truth, victims)
+    assert guesses >= 20, guesses
+    assert right == guesses, (guesses, right)  # rounding alone gives every move away
+    guesses, right = _guesses(figures, truth, victims)
+    assert guesses >= 20, guesses
+    assert right / guesses <= 0.7, f"{right} of {guesses} readings of a figure's move were right"
