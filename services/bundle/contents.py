@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from models import Category, Complaint, GroupCase, Membership, Submission
 from models.base import DbSession
-from services.bundle import bag, evidence, pdf_process, tables
+from services.bundle import bag, evidence, loss_tables, pdf_process, tables
 from services.cases.figures import case_figures
 from services.platform.formatting import format_amount
 from services.platform.labels import DEMAND
@@ -85,7 +85,7 @@ def _both(english: str, chinese: str) -> str:
     return " / ".join(name for name in (english, chinese) if name)
 
 
-FIXED_FILES = 8  #: payload files besides the evidence files
+FIXED_FILES = 10  #: payload files besides the evidence files
 
 
 def payload(session: DbSession, facts: BundleFacts, storage: Storage) -> Iterator[PayloadFile]:
@@ -114,6 +114,13 @@ def payload(session: DbSession, facts: BundleFacts, storage: Storage) -> Iterato
             expected_sha256=item.key,
         )
     yield PayloadFile(bag.EVIDENCE_CSV, lambda: evidence.listing(session, facts.case_id))
+    yield PayloadFile(
+        loss_tables.LOSS_TABLES,
+        lambda: loss_tables.loss_tables(session, facts.case_id, facts.version_id),
+    )
+    yield PayloadFile(
+        loss_tables.BACKING, lambda: loss_tables.backing(session, facts.case_id, facts.version_id)
+    )
     yield PayloadFile(bag.SIGNATURE_LOG, lambda: tables.signature_log(session, facts.case_id))
     yield PayloadFile(bag.TIMELINE, lambda: tables.timeline(session, facts.case_id))
     yield PayloadFile(bag.STATS, lambda: iter([stats_json(session, facts)]))

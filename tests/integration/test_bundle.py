@@ -161,7 +161,7 @@ def test_bundle_verifies_and_the_bagit_package_validates_it(
             Evidence.case_id == submitted.case_id, Evidence.status == EvidenceStatus.POOLED
         )
     )
-    assert result.files == 8 + pooled  # the 8 data files and every pooled item
+    assert result.files == 10 + pooled  # the 10 data files and every pooled item
     assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert result.size == path.stat().st_size
 
@@ -564,7 +564,7 @@ def test_cli_builds_and_verifies_against_the_well_known_key(
     signers = len(_csv_rows(files[bag.SIGNATORIES]))
     key_id = keys.current_key_id()
     ok = (
-        f"Bundle OK: 10 payload files, {signers} signatures, chain verified, signed by key {key_id}"
+        f"Bundle OK: 12 payload files, {signers} signatures, chain verified, signed by key {key_id}"
     )
     result = runner.invoke(args=["bundle", "verify", str(out)])
     assert result.exit_code == 0
