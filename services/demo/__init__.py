@@ -42,6 +42,7 @@ from services.cases import published
 from services.cases.membership import refresh_counters
 from services.cases.pseudonyms import new_pseudonym
 from services.demo import evidence as demo_evidence
+from services.demo.company import add_company_side
 from services.matching import term_index
 from services.petition.chain import GENESIS, entry_hash, version_hash
 from services.reference.authorities import create_authority
@@ -115,6 +116,8 @@ def load_demo(session: DbSession, content_path: Path = CONTENT) -> str:
         _case(ctx, item)
     for item in content["loose_complaints"]:
         _complaint(ctx, item, item["company"], item["category"])
+    session.flush()
+    add_company_side(session)
     session.flush()
     return (
         f"{len(ctx.companies)} companies, {len(ctx.authorities)} authorities, "

@@ -36,9 +36,15 @@ def _iso(value: Any) -> str | None:
 
 
 def build_report(session: DbSession, submission: Submission) -> dict[str, Any]:
-    """What happened after submission, as data (pseudonyms, amounts in minor units)."""
+    """The report to sign: it names the bundle, so Conflict until the bundle is built."""
     if not submission.bundle_sha256:
         raise Conflict(_l("The case bundle is still being prepared; try again in a minute."))
+    return report_data(session, submission)
+
+
+def report_data(session: DbSession, submission: Submission) -> dict[str, Any]:
+    """What happened after submission, as data (pseudonyms, amounts in minor units): the
+    outcome report, and the authority's API (``GET /api/v1/cases/{id}/outcomes``)."""
     case = submission.case
     answer = session.scalar(select(CompanyAnswer).where(CompanyAnswer.case_id == case.id))
     outcomes = outcomes_of_case(session, case)
