@@ -4,6 +4,9 @@ its members got back. Made through the same services the pages call."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -45,7 +48,25 @@ def _members(session: DbSession, case: GroupCase) -> list[Membership]:
     )
 
 
+@contextmanager
+def _no_mail() -> Iterator[None]:
+    """The services notify as they do for real; demo addresses are made up, so nothing is
+    mailed (and loading needs no request to build the mails' links)."""
+    config = current_app.config
+    server = config.get("MAIL_SERVER")
+    config["MAIL_SERVER"] = None
+    try:
+        yield
+    finally:
+        config["MAIL_SERVER"] = server
+
+
 def add_company_side(session: DbSession) -> None:
+    with _no_mail():
+        _add(session)
+
+
+def _add(session: DbSession) -> None:
     paypal = _case(session, "paypal")
     if paypal is not None:
         _paypal(session, paypal)
