@@ -70,9 +70,10 @@ def _init_extensions(app: Flask) -> None:
     from services.platform.i18n import select_locale
 
     db.init_app(app)
+    from services.platform.time_zones import select_timezone
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
     mail.init_app(app)
 

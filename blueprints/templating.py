@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask, request
@@ -10,6 +11,7 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from blueprints.forms import EmptyForm
 from extensions import db
@@ -18,6 +20,7 @@ from services.petition.markdown import render_markdown
 from services.platform.formatting import money, rounded_money
 from services.platform.i18n import current_language, localized
 from services.platform.labels import label
+from services.platform.time_zones import guessed_offset_minutes, when
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,20 @@ def register_template_helpers(app: Flask) -> None:
         localized=localized,
         label=label,
         markdown=render_markdown,
+def when_filter(
+    value: datetime | date | None, style: str = "short", zone: bool = True, day: bool = False
+) -> Markup:
+    """``{{ stored_time|when }}``: the one way a page shows a time, in the viewer's zone
+    with its offset (``|when(day=True)``: its date there), inside ``<time>`` carrying the
+    UTC instant for machines."""
+    if value is None:
+        return Markup("")
+    instant = value.astimezone(UTC) if isinstance(value, datetime) else value
+    return Markup('<time datetime="{}">{}</time>').format(
+        instant.isoformat(), when(value, style, zone=zone, day=day)
+    )
+
+
         current_language=current_language,
         navigation=navigation,
         money=money,
@@ -68,7 +85,11 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _unread() -> dict[str, Any]:
         def unread_notifications() -> int:
+        #: dates kept as ISO text in notifications, read back to be formatted
+        iso_date=date.fromisoformat,
+        guessed_offset_minutes=guessed_offset_minutes,
             if not current_user.is_authenticated:
+    app.jinja_env.filters["when"] = when_filter
                 return 0
             return notifications.unread_count(db.session, current_user)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -11,11 +13,13 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectChoice,
+    SelectField,
     StringField,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from services.accounts.users import PASSWORD_MAX, PASSWORD_MIN
+from services.platform.time_zones import zone_choices
 
 #: each language named in itself, marked up in its own language for screen readers
 LANGUAGE_CHOICES = [
@@ -127,6 +131,16 @@ class ChangePasswordForm(FlaskForm):
 
 class PreferencesForm(FlaskForm):
     locale = RadioField(_l("Language"), choices=LANGUAGE_CHOICES)
+    #: "" follows the browser, whose script reports its zone (services.platform.time_zones)
+    time_zone = SelectField(
+        _l("Time zone"),
+        description=_l("Every time on the site is shown in this zone."),
+        default="",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = [("", _l("The one this device is set to")), *zone_choices()]
 
 
 def _code_field(label: object) -> StringField:

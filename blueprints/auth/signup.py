@@ -22,6 +22,7 @@ from blueprints.forms import commit_or_show_error, invalid_status
 from extensions import db
 from services.accounts import registration
 from services.platform.i18n import LOCALE_SESSION_KEY, current_language
+from services.platform.time_zones import browser_zone
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -43,6 +44,7 @@ def register() -> str | Response | tuple[str, int]:
                 display_name=form.display_name.data,
                 password=form.password.data,
                 locale=form.locale.data,
+                time_zone=browser_zone(),
             )
             db.session.commit()
         return redirect(url_for("auth.check_mail"))

@@ -295,7 +295,12 @@ def account_page(**forms: FlaskForm) -> str:
     """The account page with its forms; a refused one is passed in to show its messages."""
     forms.setdefault("password_form", ChangePasswordForm(formdata=None))
     forms.setdefault(
-        "preferences_form", PreferencesForm(formdata=None, locale=current_user.locale or "zh")
+        "preferences_form",
+        PreferencesForm(
+            formdata=None,
+            locale=current_user.locale or "zh",
+            time_zone=current_user.time_zone or "",
+        ),
     )
     forms.setdefault("two_factor_form", ConfirmPasswordForm(formdata=None))
     return render_template(
@@ -327,12 +332,13 @@ def change_password() -> Response | tuple[str, int]:
 @bp.route("/preferences", methods=["POST"])
 @login_required
 def preferences() -> Response | tuple[str, int]:
-    """Save the interface language on the account."""
+    """Save the interface language and the time zone on the account."""
     form = PreferencesForm()
     if form.validate_on_submit():
         current_user.locale = form.locale.data
         session[LOCALE_SESSION_KEY] = form.locale.data
         db.session.commit()
+        current_user.time_zone = form.time_zone.data or None
         refresh()  # the confirmation below in the newly chosen language
         flash(_("Your preferences were saved."), "success")
         return redirect(url_for("auth.account"))

@@ -30,10 +30,16 @@ LINK_UNUSABLE = _l("This link has expired or was already used. Ask for a new one
 
 
 def register(
-    session: DbSession, *, email: str, display_name: str, password: str, locale: str | None
+    session: DbSession,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    locale: str | None,
+    time_zone: str | None = None,
 ) -> None:
     """Start an account for ``email``, or tell its owner they have one; the caller shows the
-    same page either way."""
+    same page either way. ``time_zone`` is the registering browser's (already validated)."""
     email = normalize_email(email)
     password_hash = hash_password(password)  # in every branch: the same time
     user = find_by_email(session, email)
@@ -59,6 +65,7 @@ def register(
     user.display_name = display_name.strip()
     user.password_hash = password_hash
     user.locale = locale
+    user.time_zone = time_zone
     session.flush()
     send_confirmation(session, user)
     audit.record(session, "account.created", user.id, "user", user.id, role=user.role.value)
