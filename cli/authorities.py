@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from cli.certificates import certificates
 from cli.errors import exit_on_refusal
 from extensions import db
 from models import Authority
@@ -15,6 +16,9 @@ from services.reference.authorities import create_authority
 @click.group()
 def authorities() -> None:
     """Manage the authorities that receive cases."""
+
+
+authorities.add_command(certificates)
 
 
 @authorities.command("create")

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from cli.errors import exit_on_refusal
 from extensions import db
 from models import GroupCase, Submission
-from services.bundle import job as _job  # noqa: F401 - registers the bundle.build job
+from services.bundle.job import write_delivered
 from services.bundle.verify import verify_bundle
-from services.bundle.writer import BundleError, build_bundle
+from services.errors import DomainError
 
 
 @click.group("bundle")
@@ -53,7 +53,8 @@ def verify(file: Path, public_key: Path | None) -> None:
 @with_appcontext
 @exit_on_refusal
 def build(case_public_id: str, out: Path) -> None:
-    """Write the bundle of a submitted case to a file."""
+    """Write the bundle of a submitted case to a file, as its authority receives it: encrypted
+    to the authority's certificate (CMS, open with ``openssl cms -decrypt``) if it has one."""
     submission = db.session.scalar(
         select(Submission).join(GroupCase).where(GroupCase.public_id == case_public_id)
     )
@@ -61,11 +62,17 @@ def build(case_public_id: str, out: Path) -> None:
         raise click.ClickException(f"No submitted case {case_public_id}.")
     try:
         with out.open("wb") as stream:
-            result = build_bundle(db.session, submission, stream)
-    except BundleError:
+            delivered = write_delivered(db.session, submission, stream)
+    except DomainError:  # BundleError, a revoked or expired certificate
         out.unlink(missing_ok=True)  # no partial bundle left behind; the refusal is reported
         raise
+    result = delivered.bundle
     click.echo(
-        f"Wrote {out} ({result.size} bytes, SHA-256 {result.sha256}): {result.files} payload "
-        f"files, {result.signatures} signatures, signed by key {result.key_id}."
+        f"Wrote {out} ({delivered.size} bytes, SHA-256 {delivered.sha256}): {result.files} "
+        f"payload files, {result.signatures} signatures, signed by key {result.key_id}."
     )
+    if delivered.certificate is not None:
+        click.echo(
+            f"Encrypted to {submission.authority.slug}'s certificate "
+            f"{delivered.certificate.fingerprint} (CMS EnvelopedData, AES-256)."
+        )

@@ -5,6 +5,7 @@ from models.authority import Authority, authority_categories
 from models.base import Base, new_public_id, utcnow
 from models.case import FROZEN_STATUSES, CaseStatus, GroupCase, MemberRole, Membership
 from models.category import Category
+from models.certificate import AuthorityCertificate
 from models.company import Company, CompanyAlias, CompanyStatus
 from models.complaint import CURRENCIES, ZERO_DECIMAL_CURRENCIES, Complaint, Demand
 from models.event import AuditEvent, CaseEvent, CaseEventKind
@@ -21,8 +22,16 @@ from models.job import Job, JobStatus
 from models.login_session import AccountToken, LoginSession, TokenPurpose
 from models.matching import CaseTerm, ComplaintTerm, TermStat
 from models.notification import Notification
+from models.outcome import MemberOutcome, OutcomeRating, OutcomeState
 from models.petition import CaseComment, PetitionVersion, SignatureAction, SignatureEntry
 from models.published_figures import PublishedFigures, PublishedMemberFacts
+from models.respondent import (
+    CaseOpening,
+    CompanyAnswer,
+    CompanyRespondent,
+    MemberOffer,
+    OfferStatus,
+)
 from models.statement import StatementRow, StatementRowKind, StatementStatus, StatementTable
 from models.submission import FINAL_SUBMISSION_STATUSES, Submission, SubmissionStatus
 from models.user import RecoveryCode, User, UserRole
@@ -38,15 +47,19 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Authority",
+    "AuthorityCertificate",
     "Base",
     "CaseComment",
     "CaseEvent",
     "CaseEventKind",
+    "CaseOpening",
     "CaseStatus",
     "CaseTerm",
     "Category",
     "Company",
     "CompanyAlias",
+    "CompanyAnswer",
+    "CompanyRespondent",
     "CompanyStatus",
     "Complaint",
     "ComplaintTerm",
@@ -60,9 +73,14 @@ __all__ = [
     "Job",
     "JobStatus",
     "LoginSession",
+    "MemberOffer",
+    "MemberOutcome",
     "MemberRole",
     "Membership",
     "Notification",
+    "OfferStatus",
+    "OutcomeRating",
+    "OutcomeState",
     "PetitionVersion",
     "PublishedFigures",
     "PublishedMemberFacts",

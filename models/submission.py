@@ -14,6 +14,7 @@ from models.base import Base, created_at_column, str_enum, utcnow
 if TYPE_CHECKING:
     from models.authority import Authority
     from models.case import GroupCase
+    from models.certificate import AuthorityCertificate
     from models.petition import PetitionVersion
 
 
@@ -52,7 +53,12 @@ class Submission(Base):
     status_updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: SHA-256 of the frozen bundle, once built
     bundle_sha256: Mapped[str | None] = mapped_column(String(64))
+    #: the certificate the bundle was encrypted to (CMS EnvelopedData); None: a plain zip
+    bundle_certificate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("authority_certificates.id")
+    )
 
     case: Mapped[GroupCase] = relationship()
     version: Mapped[PetitionVersion] = relationship()
     authority: Mapped[Authority] = relationship()
+    bundle_certificate: Mapped[AuthorityCertificate | None] = relationship()

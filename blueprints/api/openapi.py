@@ -71,6 +71,15 @@ SCHEMAS: dict[str, Any] = {
             "sha256": {"type": "string", "nullable": True},
             "size": {"type": "integer", "nullable": True},
             "url": {"type": "string"},
+            "encrypted": {
+                "type": "boolean",
+                "description": "The stored bundle is CMS EnvelopedData (.p7m) around the zip",
+            },
+            "certificate_sha256": {
+                "type": "string",
+                "nullable": True,
+                "description": "SHA-256 fingerprint (hex) of the certificate it is encrypted to",
+            },
         },
     },
     "CaseSummary": {
@@ -212,7 +221,10 @@ def openapi_document() -> dict[str, Any]:
             },
             "/cases/{case_id}/bundle": {
                 "get": {
-                    "summary": "The case bundle (BagIt zip); supports Range requests",
+                    "summary": (
+                        "The case bundle (BagIt zip, or CMS EnvelopedData around it when the "
+                        "authority registered a certificate); supports Range requests"
+                    ),
                     "parameters": [CASE_ID],
                     "responses": {
                         "200": {
@@ -220,7 +232,10 @@ def openapi_document() -> dict[str, Any]:
                             "content": {
                                 "application/zip": {
                                     "schema": {"type": "string", "format": "binary"}
-                                }
+                                },
+                                "application/pkcs7-mime": {
+                                    "schema": {"type": "string", "format": "binary"}
+                                },
                             },
                         },
                         "202": _json(ERROR, "Being prepared: ask again after Retry-After"),

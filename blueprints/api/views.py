@@ -166,7 +166,7 @@ def bundle(case_id: str) -> Response | tuple[Response, int]:
             via="api",
         )
         db.session.commit()
-    return send_stored(key, "application/zip", f"chorus-case-{submission.case.public_id}.zip")
+    return send_stored(key, *bundle_job.download(submission))
 
 
 @bp.post("/cases/<case_id>/status")
@@ -224,6 +224,12 @@ def _summary(submission: Submission, signatures: int | None = None) -> dict[str,
             "sha256": key,
             "size": current_storage().size(key) if key else None,
             "url": url_for("api.bundle", case_id=case.public_id),
+            "encrypted": submission.bundle_certificate is not None,
+            "certificate_sha256": (
+                submission.bundle_certificate.fingerprint_sha256
+                if submission.bundle_certificate is not None
+                else None
+            ),
         },
     }
     if signatures is not None:

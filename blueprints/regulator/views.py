@@ -149,7 +149,7 @@ def download_bundle(public_id: str) -> Response:
             db.session, "bundle.downloaded", current_user.id, "case", submission.case.public_id
         )
         db.session.commit()
-    return send_stored(key, "application/zip", f"chorus-case-{submission.case.public_id}.zip")
+    return send_stored(key, *bundle_job.download(submission))
 
 
 @bp.route("/cases/<public_id>/status", methods=["POST"])

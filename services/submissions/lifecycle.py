@@ -32,6 +32,7 @@ from models import (
 from models.base import DbSession
 from services import audit
 from services.bundle import job as bundle_job
+from services.bundle import recipients
 from services.cases import membership as group_cases
 from services.errors import Conflict, DomainError, NotFound
 from services.notifications.delivery import (
@@ -95,7 +96,9 @@ def readiness(session: DbSession, case: GroupCase) -> Readiness:
                 )
             ),
         )
-    return Readiness(count, authority.min_signatures, name, None)
+    # a revoked or expired encryption certificate: no bundle could be made for the authority
+    refusal = recipients.problem(session, authority)
+    return Readiness(count, authority.min_signatures, name, refusal)
 
 
 def submit(session: DbSession, user: User, case: GroupCase) -> Submission:
