@@ -17,6 +17,7 @@ from blueprints.forms import EmptyForm
 from extensions import db
 from services.notifications import inbox as notifications
 from services.petition.markdown import render_markdown
+from services.platform.counts import removed_count
 from services.platform.formatting import money, rounded_money
 from services.platform.i18n import current_language, localized
 from services.platform.labels import label
@@ -85,6 +86,10 @@ def when_filter(
     @app.context_processor
     def _unread() -> dict[str, Any]:
         def unread_notifications() -> int:
+        #: dates kept as ISO text in notifications, read back to be formatted
+        iso_date=date.fromisoformat,
+        guessed_offset_minutes=guessed_offset_minutes,
+        removed_count=removed_count,
         #: dates kept as ISO text in notifications, read back to be formatted
         iso_date=date.fromisoformat,
         guessed_offset_minutes=guessed_offset_minutes,

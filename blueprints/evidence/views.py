@@ -223,7 +223,8 @@ def item(public_id: str) -> str:
     }
     if found.status is EvidenceStatus.PREVIEW and is_contributor and not found.case.is_frozen:
         context["words_form"] = WordsForm(words="\n".join(evidence.terms_of(found)))
-        context["boxes_form"] = BoxesForm(boxes=evidence.boxes_for_editor(found))
+        if found.kind in (EvidenceKind.IMAGE, EvidenceKind.PDF):  # a text has no boxes
+            context["boxes_form"] = BoxesForm(boxes=evidence.boxes_for_editor(found))
         context["names"] = suggestions.suggestions_of(found)
         context["names_form"] = NameDecisionForm()
     if found.sha256 and found.kind is EvidenceKind.CSV:

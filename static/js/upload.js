@@ -1,5 +1,7 @@
-// Uploads each chosen or dropped file on its own request, with a progress bar for the upload
-// and then for the anonymization job. Without this script the form posts normally.
+// Uploads each chosen or dropped file on its own request as soon as it is picked, with a
+// progress bar for the upload and then for the anonymization job. Words to hide typed after
+// that are applied to the files already uploaded when the button is pressed (the button then
+// says so). Without this script the form posts files and words together.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -9,6 +11,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const zone = document.getElementById("drop-zone");
   const list = document.getElementById("upload-list");
   const text = form.dataset;
+  const button = form.querySelector('button[type="submit"]');
+  const words = form.querySelector("textarea[name=words]");
+  const uploaded = []; // {ui, itemUrl, ready: Promise} of each file this page uploaded
 
   const row = (name) => {
     const item = document.createElement("li");
@@ -35,29 +40,57 @@ document.addEventListener("DOMContentLoaded", () => {
     ui.status.textContent = message;
   };
 
-  const watchJob = (ui, jobUrl, itemUrl) => {
-    const link = () => {
+  const link = (ui, itemUrl, label) => {
+    ui.status.textContent = `${label} `;
+    const anchor = document.createElement("a");
+    anchor.href = itemUrl;
+    anchor.textContent = text.labelCheck;
+    ui.status.append(anchor);
+  };
+
+  // resolves once the file's anonymization is done (true) or failed (false)
+  const watchJob = (ui, jobUrl, itemUrl) => new Promise((resolve) => {
+    const done = () => {
       ui.bar.value = 100;
-      ui.status.textContent = `${text.labelDone} `;
-      const anchor = document.createElement("a");
-      anchor.href = itemUrl;
-      anchor.textContent = text.labelCheck;
-      ui.status.append(anchor);
+      link(ui, itemUrl, text.labelDone);
+      resolve(true);
     };
-    if (!jobUrl) return link();
+    if (!jobUrl) return done();
     const poll = () => {
       fetch(jobUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then((response) => response.json())
         .then((job) => {
           ui.bar.value = job.progress;
-          if (job.status === "failed") return fail(ui, job.error || text.errorGeneric);
-          if (job.done) return link();
+          if (job.status === "failed") {
+            fail(ui, job.error || text.errorGeneric);
+            return resolve(false);
+          }
+          if (job.done) return done();
           ui.status.textContent = job.step || text.labelUploading;
           window.setTimeout(poll, 800);
         })
         .catch(() => window.setTimeout(poll, 2000));
     };
     poll();
+  });
+
+  const applyWords = () => {
+    const chosen = words.value;
+    uploaded.forEach((file) => {
+      file.ready.then((ok) => {
+        if (!ok) return;
+        const data = new FormData();
+        data.append("csrf_token", form.querySelector('input[name="csrf_token"]').value);
+        data.append("words", chosen);
+        file.ui.status.textContent = text.labelUploading;
+        fetch(`${file.itemUrl}/words`, { method: "POST", body: data, credentials: "same-origin" })
+          .then((response) => {
+            if (!response.ok) throw new Error(String(response.status));
+            link(file.ui, file.itemUrl, text.labelWordsApplied);
+          })
+          .catch(() => fail(file.ui, text.errorGeneric));
+      });
+    });
   };
 
   const send = (file) => {
@@ -76,7 +109,11 @@ document.addEventListener("DOMContentLoaded", () => {
     request.addEventListener("load", () => {
       let body = {};
       try { body = JSON.parse(request.responseText); } catch (error) { body = {}; }
-      if (request.status === 201) return watchJob(ui, body.job, body.url);
+      if (request.status === 201) {
+        uploaded.push({ ui, itemUrl: body.url, ready: watchJob(ui, body.job, body.url) });
+        button.textContent = text.labelApplyWords;
+        return undefined;
+      }
       if (request.status === 413) return fail(ui, body.error || text.errorTooLarge);
       return fail(ui, body.error || text.errorGeneric);
     });
@@ -87,10 +124,15 @@ document.addEventListener("DOMContentLoaded", () => {
   const sendAll = (files) => Array.from(files).forEach(send);
 
   form.addEventListener("submit", (event) => {
-    if (!input.files.length) return;
+    if (input.files.length) {
+      event.preventDefault();
+      sendAll(input.files);
+      input.value = "";
+      return;
+    }
+    if (!uploaded.length) return; // nothing picked: the server says to choose a file
     event.preventDefault();
-    sendAll(input.files);
-    input.value = "";
+    if (words.value.trim()) applyWords();
   });
   input.addEventListener("change", () => {
     sendAll(input.files);
