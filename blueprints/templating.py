@@ -55,11 +55,6 @@ def pseudonym(code: str) -> str:
     return _("Member %(code)s", code=code)
 
 
-def register_template_helpers(app: Flask) -> None:
-    app.jinja_env.globals.update(
-        localized=localized,
-        label=label,
-        markdown=render_markdown,
 def when_filter(
     value: datetime | date | None, style: str = "short", zone: bool = True, day: bool = False
 ) -> Markup:
@@ -74,6 +69,11 @@ def when_filter(
     )
 
 
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        localized=localized,
+        label=label,
+        markdown=render_markdown,
         current_language=current_language,
         navigation=navigation,
         money=money,
@@ -81,20 +81,17 @@ def when_filter(
         pseudonym=pseudonym,
         format_date=format_date,
         format_datetime=format_datetime,
-    )
-
-    @app.context_processor
-    def _unread() -> dict[str, Any]:
-        def unread_notifications() -> int:
         #: dates kept as ISO text in notifications, read back to be formatted
         iso_date=date.fromisoformat,
         guessed_offset_minutes=guessed_offset_minutes,
         removed_count=removed_count,
-        #: dates kept as ISO text in notifications, read back to be formatted
-        iso_date=date.fromisoformat,
-        guessed_offset_minutes=guessed_offset_minutes,
-            if not current_user.is_authenticated:
+    )
     app.jinja_env.filters["when"] = when_filter
+
+    @app.context_processor
+    def _unread() -> dict[str, Any]:
+        def unread_notifications() -> int:
+            if not current_user.is_authenticated:
                 return 0
             return notifications.unread_count(db.session, current_user)
 
