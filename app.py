@@ -68,9 +68,9 @@ def register_job_handlers() -> None:
 def _init_extensions(app: Flask) -> None:
     from services.accounts.login_sessions import load_user
     from services.platform.i18n import select_locale
+    from services.platform.time_zones import select_timezone
 
     db.init_app(app)
-    from services.platform.time_zones import select_timezone
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

@@ -39,11 +39,11 @@ class User(UserMixin, Base):  # type: ignore[misc]
     #: regulators belong to exactly one authority; everyone else to none
     authority_id: Mapped[int | None] = mapped_column(ForeignKey("authorities.id"))
     locale: Mapped[str | None] = mapped_column(String(8))
-    #: copied onto each login (models.login_session): changing it ends every login at once
-    session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
     #: IANA zone the account reads its times in (services.platform.time_zones); None: the
     #: browser's, as its cookie says
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    #: copied onto each login (models.login_session): changing it ends every login at once
+    session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = created_at_column()
     last_login_at: Mapped[datetime | None]

@@ -336,9 +336,9 @@ def preferences() -> Response | tuple[str, int]:
     form = PreferencesForm()
     if form.validate_on_submit():
         current_user.locale = form.locale.data
+        current_user.time_zone = form.time_zone.data or None
         session[LOCALE_SESSION_KEY] = form.locale.data
         db.session.commit()
-        current_user.time_zone = form.time_zone.data or None
         refresh()  # the confirmation below in the newly chosen language
         flash(_("Your preferences were saved."), "success")
         return redirect(url_for("auth.account"))
