@@ -11,6 +11,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    HiddenField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -45,6 +46,11 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+def _category_id(value: object) -> int | None:
+    """The chosen category's id; None for the empty "choose" option."""
+    return None if value in ("", None) else int(str(value))
+
+
 class ComplaintForm(FlaskForm):
     company = StringField(
         _l("Company"),
@@ -57,9 +63,10 @@ class ComplaintForm(FlaskForm):
         render_kw={"list": "company-names", "autocomplete": "off"},
     )
     propose_company = BooleanField(_l("It is not in the list: propose it as a new company"))
+    #: starts at "choose": a category picked for the member would be filed unread
     category = SelectField(
         _l("What happened"),
-        coerce=int,
+        coerce=_category_id,
         validators=[InputRequired(message=_l("Please choose a category."))],
     )
     incident_date = LocalDateField(
@@ -102,7 +109,16 @@ class ComplaintForm(FlaskForm):
                 ),
             ),
         ],
-        render_kw={"rows": 8, "maxlength": NARRATIVE_MAX},
+        render_kw={
+            "rows": 8,
+            "maxlength": NARRATIVE_MAX,
+            # static/js/app.js: a live count, and a question before a paste is cut short
+            "data-counter": _l("{count} of {max} characters"),
+            "data-paste-too-long": _l(
+                "The pasted text is {over} characters longer than the {max} that fit. "
+                "Paste only its first part?"
+            ),
+        },
     )
     demands = CheckboxesField(
         _l("What do you want?"),
@@ -114,6 +130,8 @@ class ComplaintForm(FlaskForm):
         filters=[_strip],
         validators=[Length(max=300, message=_l("Please keep this under 300 characters."))],
     )
+    #: "yes" once the member saw their nearly identical earlier complaint and files anyway
+    file_anyway = HiddenField()
 
     def validate_demands_other(self, field: StringField) -> None:
         if "other" in (self.demands.data or []) and not field.data:

@@ -16,9 +16,11 @@ from blueprints.forms import commit_or_show_error, invalid_status
 from extensions import db
 from models import Category, Company, CompanyStatus, Complaint
 from services.cases import membership as group_cases
+from services.complaints import duplicates
 from services.complaints import filing as complaint_service
 from services.matching.ranking import find_matches
 from services.platform.i18n import localized
+
 
 bp = Blueprint("complaints", __name__)
 
@@ -26,8 +28,11 @@ bp = Blueprint("complaints", __name__)
 def _form(obj: Complaint | None = None) -> ComplaintForm:
     form = ComplaintForm(obj=None)
     form.category.choices = [
-        SelectChoice(str(c.id), localized(c, "label"))
-        for c in db.session.scalars(select(Category).order_by(Category.position))
+        SelectChoice("", _("Choose what happened")),
+        *(
+            SelectChoice(str(c.id), localized(c, "label"))
+            for c in db.session.scalars(select(Category).order_by(Category.position))
+        ),
     ]
     if obj is not None and not form.is_submitted():
         form.company.data = obj.company.name_zh or obj.company.name_en
@@ -57,9 +62,15 @@ def _own(public_id: str) -> Complaint:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> str | Response | tuple[str, int]:
-    """File a complaint, then see who else had the same problem."""
+    """File a complaint, then see who else had the same problem. One that nearly repeats the
+    member's own earlier complaint (the back button) is asked about first, answered 409."""
     form = _form()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    earlier = None
+    if valid and form.file_anyway.data != "yes":
+        earlier = duplicates.nearly_identical(db.session, current_user, form.narrative.data)
+        form.file_anyway.data = "yes" if earlier else ""  # asked once: the next press files
+    if valid and earlier is None:
         with commit_or_show_error(form) as outcome:
             complaint = complaint_service.file_complaint(
                 db.session, current_user, form.to_input(), date.today()
@@ -68,8 +79,12 @@ def new() -> str | Response | tuple[str, int]:
             flash(_("Your complaint is saved. Here are people with the same issue."), "success")
             return redirect(url_for("complaints.detail", public_id=complaint.public_id))
     return render_template(
-        "complaints/form.html", form=form, complaint=None, company_names=_company_names()
-    ), invalid_status(form)
+        "complaints/form.html",
+        form=form,
+        complaint=None,
+        earlier=earlier,
+        company_names=_company_names(),
+    ), 409 if earlier else invalid_status(form)
 
 
 @bp.route("/<public_id>")

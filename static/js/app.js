@@ -44,6 +44,36 @@ document.addEventListener("DOMContentLoaded", () => {
       delete form.dataset.sending;
     });
   });
+  // Text areas with a limit: a live count under them, and a question before a paste that
+  // does not fit is cut short (browsers cut it silently).
+  document.querySelectorAll("textarea[maxlength][data-counter]").forEach((area) => {
+    const max = Number(area.getAttribute("maxlength"));
+    const counter = document.createElement("p");
+    counter.className = "hint char-counter";
+    counter.id = `${area.id}-counter`;
+    const show = () => {
+      counter.textContent = area.dataset.counter
+        .replace("{count}", area.value.length).replace("{max}", max);
+      counter.classList.toggle("char-counter-full", area.value.length >= max);
+    };
+    area.after(counter);
+    area.setAttribute("aria-describedby",
+      `${area.getAttribute("aria-describedby") || ""} ${counter.id}`.trim());
+    area.addEventListener("input", show);
+    show();
+    area.addEventListener("paste", (event) => {
+      const pasted = (event.clipboardData || window.clipboardData).getData("text");
+      const kept = area.value.length - (area.selectionEnd - area.selectionStart);
+      const over = kept + pasted.length - max;
+      if (over <= 0) return;
+      event.preventDefault();
+      const ask = area.dataset.pasteTooLong.replace("{over}", over).replace("{max}", max);
+      if (!window.confirm(ask)) return;
+      area.setRangeText(pasted.slice(0, Math.max(0, max - kept)), area.selectionStart,
+        area.selectionEnd, "end");
+      show();
+    });
+  });
   // Selects marked data-autosubmit apply their filter at once.
   document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
     select.addEventListener("change", () => select.form.requestSubmit());
