@@ -16,8 +16,10 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.main.views import bp as main_bp
     from blueprints.me.views import bp as me_bp
     from blueprints.notifications.views import bp as notifications_bp
+    from blueprints.outcomes.views import bp as outcomes_bp
     from blueprints.petition.views import bp as petition_bp
     from blueprints.regulator.views import bp as regulator_bp
+    from blueprints.respondent.views import bp as respondent_bp
     from blueprints.statements.views import bp as statements_bp
 
     app.register_blueprint(main_bp)
@@ -31,4 +33,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(petition_bp, url_prefix="/cases")
     app.register_blueprint(regulator_bp, url_prefix="/regulator")
+    app.register_blueprint(respondent_bp, url_prefix="/company")
+    app.register_blueprint(outcomes_bp)
     app.register_blueprint(statements_bp)

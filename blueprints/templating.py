@@ -43,11 +43,16 @@ REGULATOR_NAV = (
 )
 
 
+RESPONDENT_NAV = (NavItem("respondent.index", _l("Cases for the company")),)
+
+
 def navigation() -> tuple[NavItem, ...]:
     if not current_user.is_authenticated:
         return VISITOR_NAV
     if current_user.is_regulator:
         return REGULATOR_NAV
+    if current_user.is_respondent:
+        return RESPONDENT_NAV
     return MEMBER_NAV
 
 

@@ -15,6 +15,7 @@ from models import GroupCase, Submission
 from services.bundle.job import write_delivered
 from services.bundle.verify import verify_bundle
 from services.errors import DomainError
+from services.outcomes.report import verify_addendum
 
 
 @click.group("bundle")
@@ -29,20 +30,36 @@ def bundle() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The platform's key (from /.well-known/chorus-bundle-key.pem): refuse any other.",
 )
-def verify(file: Path, public_key: Path | None) -> None:
-    """Check a bundle: manifests, full checksums, signature, signature chain, signatories."""
+@click.option(
+    "--addendum",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An outcome report published after submission: check that it names this bundle "
+    "and is signed by the bundle's key.",
+)
+def verify(file: Path, public_key: Path | None, addendum: Path | None) -> None:
+    """Check a bundle: manifests, full checksums, signature, signature chain, signatories;
+    and with --addendum the signed outcome report that names it."""
     trusted = public_key.read_bytes() if public_key else None
     report = verify_bundle(file, trusted_public_key=trusted)
-    if not report.ok:
-        for problem in report.problems:
+    problems = list(report.problems)
+    added = None
+    if addendum is not None:
+        added = verify_addendum(
+            addendum.read_bytes(), file, bundle_key_id=report.checked.get("key_id")
+        )
+        problems += [f"addendum: {problem}" for problem in added.problems]
+    if problems:
+        for problem in problems:
             click.echo(f"FAIL: {problem}", err=True)
-        click.echo(f"Bundle NOT OK: {len(report.problems)} problem(s).", err=True)
+        click.echo(f"Bundle NOT OK: {len(problems)} problem(s).", err=True)
         raise SystemExit(1)
     checked = report.checked
     click.echo(
         f"Bundle OK: {checked['payload_files']} payload files, {checked['signatures']} "
         f"signatures, chain verified, signed by key {checked['key_id']}"
     )
+    if added is not None:
+        click.echo(f"Outcome report OK: names this bundle, signed by key {added.key_id}")
 
 
 @bundle.command("build")

@@ -21,6 +21,8 @@ class UserRole(enum.StrEnum):
     MEMBER = "member"
     REGULATOR = "regulator"
     ADMIN = "admin"
+    #: speaks for one company (models.respondent.CompanyRespondent)
+    RESPONDENT = "respondent"
 
 
 def new_session_nonce() -> str:
@@ -76,6 +78,10 @@ class User(UserMixin, Base):  # type: ignore[misc]
     @property
     def is_admin(self) -> bool:
         return self.role is UserRole.ADMIN
+
+    @property
+    def is_respondent(self) -> bool:
+        return self.role is UserRole.RESPONDENT
 
     @property
     def two_factor_enabled(self) -> bool:

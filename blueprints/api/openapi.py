@@ -40,7 +40,75 @@ CASE_ID = {
 
 STATUSES = [s.value for s in SubmissionStatus]
 
+_MEMBER_ROW = {"member": {"type": "string"}, "currency": {"type": "string"}}
+_AT = {"type": "string", "format": "date-time", "nullable": True}
+
 SCHEMAS: dict[str, Any] = {
+    "Outcomes": {
+        "type": "object",
+        "required": ["case", "status", "answer", "offers", "outcomes", "disputes"],
+        "properties": {
+            "format": {"type": "string"},
+            "case": {"type": "string"},
+            "bundle_sha256": {"type": "string", "nullable": True},
+            "authority": {"type": "string"},
+            "status": {"type": "string", "enum": STATUSES},
+            "generated_at": {"type": "string", "format": "date-time"},
+            "answer": {
+                "type": "object",
+                "nullable": True,
+                "required": ["posted_at", "text"],
+                "properties": {"posted_at": _AT, "text": {"type": "string"}},
+            },
+            "offers": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["member", "amount_minor", "currency", "status"],
+                    "properties": {
+                        **_MEMBER_ROW,
+                        "amount_minor": {"type": "integer"},
+                        "status": {"type": "string", "enum": ["pending", "accepted", "declined"]},
+                        "made_at": _AT,
+                        "decided_at": _AT,
+                    },
+                },
+            },
+            "outcomes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["member", "state", "refunded_minor", "currency", "rating"],
+                    "properties": {
+                        **_MEMBER_ROW,
+                        "state": {
+                            "type": "string",
+                            "enum": ["nothing_yet", "partly_refunded", "fully_refunded", "refused"],
+                        },
+                        "refunded_minor": {"type": "integer"},
+                        "rating": {
+                            "type": "string",
+                            "nullable": True,
+                            "enum": ["satisfied", "partly", "not_satisfied", None],
+                        },
+                        "updated_at": _AT,
+                    },
+                },
+            },
+            "disputes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["member", "at", "reason"],
+                    "properties": {
+                        "member": {"type": "string"},
+                        "at": _AT,
+                        "reason": {"type": "string", "nullable": True},
+                    },
+                },
+            },
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["error"],
@@ -239,6 +307,19 @@ def openapi_document() -> dict[str, Any]:
                             },
                         },
                         "202": _json(ERROR, "Being prepared: ask again after Retry-After"),
+                        **_errors(401, 404),
+                    },
+                }
+            },
+            "/cases/{case_id}/outcomes": {
+                "get": {
+                    "summary": (
+                        "After submission: the company's answer, its private offers, the "
+                        "outcome each member recorded and their disputes (pseudonyms only)"
+                    ),
+                    "parameters": [CASE_ID],
+                    "responses": {
+                        "200": _json({"$ref": "#/components/schemas/Outcomes"}, "Outcomes"),
                         **_errors(401, 404),
                     },
                 }

@@ -27,6 +27,7 @@ from services.bundle import job as bundle_job
 from services.cases.figures import case_figures
 from services.evidence import contributions as evidence
 from services.evidence.files import current_storage
+from services.outcomes import report as outcome_report
 from services.submissions import lifecycle as submissions
 from services.submissions import regulator_inbox
 
@@ -144,6 +145,12 @@ def case_detail(case_id: str) -> Response:
             for event in regulator_inbox.timeline(db.session, case)
         ],
     )
+
+
+@bp.get("/cases/<case_id>/outcomes")
+def case_outcomes(case_id: str) -> Response:
+    """After submission: the company's answer, its offers, members' outcomes and disputes."""
+    return jsonify(outcome_report.report_data(db.session, _submission(case_id)))
 
 
 @bp.get("/cases/<case_id>/bundle")

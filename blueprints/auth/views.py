@@ -53,6 +53,8 @@ def home_for(user: object) -> str:
         return url_for("admin.audit_events")
     if getattr(user, "is_regulator", False):
         return url_for("regulator.inbox")
+    if getattr(user, "is_respondent", False):
+        return url_for("respondent.index")
     return url_for("me.dashboard")
 
 

@@ -26,10 +26,31 @@ CASE_SUBMITTED = "case_submitted"
 STATUS_CHANGED = "status_changed"
 #: to the regulators of an authority: a case arrived in their inbox
 CASE_ARRIVED = "case_arrived"
+#: the company answered a case (to its members and its authority's regulators)
+COMPANY_ANSWERED = "company_answered"
+#: the company offered one member a refund (to that member only)
+OFFER_MADE = "offer_made"
+#: a member disputes their outcome (to the authority's regulators)
+OUTCOME_DISPUTED = "outcome_disputed"
 #: kinds worth an e-mail (an invitation is not: the inviter must not reach people outside)
-EMAILED = frozenset({SIGNING_OPENED, SIGN_AGAIN, CASE_SUBMITTED, STATUS_CHANGED, CASE_ARRIVED})
+EMAILED = frozenset(
+    {
+        SIGNING_OPENED,
+        SIGN_AGAIN,
+        CASE_SUBMITTED,
+        STATUS_CHANGED,
+        CASE_ARRIVED,
+        COMPANY_ANSWERED,
+        OFFER_MADE,
+        OUTCOME_DISPUTED,
+    }
+)
 #: where the link of each kind leads (the case page by default)
-LINKS = {CASE_ARRIVED: "regulator.case"}
+LINKS = {
+    CASE_ARRIVED: "regulator.case",
+    OFFER_MADE: "outcomes.mine",
+    OUTCOME_DISPUTED: "regulator.case",
+}
 OUTBOX = "chorus_outbox"
 log = logging.getLogger(__name__)
 

@@ -62,6 +62,31 @@ CASE_EVENT = {
     CaseEventKind.SUBMITTED: _l("Submitted to the authority"),
     CaseEventKind.STATUS_CHANGED: _l("The authority updated the status"),
     CaseEventKind.ORGANIZER_CHANGED: _l("The organizer role was handed over"),
+    CaseEventKind.OPENED_TO_COMPANY: _l("Opened to the company"),
+    CaseEventKind.COMPANY_ANSWERED: _l("The company answered"),
+    CaseEventKind.OUTCOME_DISPUTED: _l("A member disputes their outcome"),
+}
+
+#: what a member says they got back (models.outcome.OutcomeState)
+OUTCOME_STATE = {
+    "nothing_yet": _l("Nothing yet"),
+    "partly_refunded": _l("Partly refunded"),
+    "fully_refunded": _l("Fully refunded"),
+    "refused": _l("Refused"),
+}
+
+#: how a member rates their outcome (models.outcome.OutcomeRating)
+OUTCOME_RATING = {
+    "satisfied": _l("Satisfied"),
+    "partly": _l("Partly satisfied"),
+    "not_satisfied": _l("Not satisfied: they answered, but not my points"),
+}
+
+#: a company's offer to one member (models.respondent.OfferStatus)
+OFFER_STATUS = {
+    "pending": _l("Waiting for the member's answer"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
 }
 
 EVIDENCE_KIND = {
@@ -135,6 +160,9 @@ LABELS: dict[str, Mapping[Any, object]] = {
     "removed": REMOVED,
     "job_step": JOB_STEP,
     "outcome": OUTCOME,
+    "outcome_state": OUTCOME_STATE,
+    "outcome_rating": OUTCOME_RATING,
+    "offer_status": OFFER_STATUS,
 }
 
 

@@ -205,14 +205,8 @@ def record_status(
             raise DomainError(_l("Choose what the resolution gave the members."), field="outcome")
     else:
         outcome = None
-    submission.status = status
-    submission.status_note = note
-    submission.outcome = outcome
-    submission.status_updated_at = utcnow()
+    _move(submission, status, note=note, outcome=outcome)
     case = submission.case
-    if status in FINAL_SUBMISSION_STATUSES:
-        case.status = CaseStatus.CLOSED
-    case.updated_at = utcnow()
     data: dict[str, str] = {"status": status.value}
     if note:
         data["note"] = note
@@ -222,6 +216,55 @@ def record_status(
     for member in _members(session, case):
         notify(session, member.user, STATUS_CHANGED, case, **data)
     audit.record(session, "submission.status", user.id, "case", case.public_id, status=status.value)
+
+
+def _move(
+    submission: Submission,
+    status: SubmissionStatus,
+    *,
+    note: str,
+    outcome: str | None,
+) -> None:
+    """Set the submission's status: the one place every status change goes through."""
+    submission.status = status
+    submission.status_note = note
+    submission.outcome = outcome
+    submission.status_updated_at = utcnow()
+    case = submission.case
+    if status in FINAL_SUBMISSION_STATUSES:
+        case.status = CaseStatus.CLOSED
+    case.updated_at = utcnow()
+
+
+#: the authority's steps at which the company answering moves the case to "company answered"
+BEFORE_ANSWER = frozenset(
+    {
+        SubmissionStatus.SUBMITTED,
+        SubmissionStatus.RECEIVED,
+        SubmissionStatus.UNDER_REVIEW,
+        SubmissionStatus.FORWARDED,
+    }
+)
+
+
+def record_company_answer(
+    session: DbSession,  # noqa: ARG001 - what a status change sets off runs in it
+    submission: Submission,
+    answer: str,
+) -> bool:
+    """The company answered on the platform (``services.respondents.answers``): a submission at
+    "forwarded" or before moves to "company answered", which stops the authority's answer clock.
+    Later steps (resolved, rejected) stay. The caller writes the timeline entry and tells the
+    members and the authority; False when the status stayed as it was."""
+    if submission.status not in BEFORE_ANSWER:
+        return False
+    _move(
+        submission,
+        SubmissionStatus.COMPANY_ANSWERED,
+        note=answer[:NOTE_MAX],
+        outcome=None,
+    )
+    return True
 
 
 def _regulators(session: DbSession, authority_id: int | None) -> list[User]:

@@ -89,12 +89,13 @@ from models import (
     PetitionVersion,
     StatementTable,
     Submission,
+    SubmissionStatus,
     TokenPurpose,
     User,
     UserRole,
 )
 from models.base import PUBLIC_ID_ALPHABET, new_public_id
-from services import statements
+from services import respondents, statements
 from services.accounts import api_tokens
 from services.accounts import tokens as account_tokens
 from services.bundle.job import BUNDLE_JOB, bundle_for
@@ -111,11 +112,14 @@ from tests.support.web import EN, assert_redirects, is_redirect
 NEW_PASSWORD = "another horse battery"
 
 V, OTH, M, G, RY, RX = "visitor", "other", "member", "organizer", "reg_other", "regulator"
-ROLES = (V, OTH, M, G, RY, RX)
+#: a verified respondent of the case's company, and one of another company
+RS, RO = "respondent", "resp_other"
+ROLES = (V, OTH, M, G, RY, RX, RS, RO)
 ALL = frozenset(ROLES)
 USERS = ALL - {V}
 MEMBERS = frozenset({M, G})
 REGULATORS = frozenset({RX, RY})
+RESPONDENTS = frozenset({RS, RO})
 NOBODY: frozenset[str] = frozenset()
 
 Expect = dict[str, frozenset[str]]
@@ -191,6 +195,7 @@ GET: dict[str, Expect] = {
     "regulator.case": SUBMITTED_ONLY,
     "regulator.download_bundle": SUBMITTED_ONLY,
     "api.case_detail": SUBMITTED_ONLY,
+    "api.case_outcomes": SUBMITTED_ONLY,
     "api.bundle": SUBMITTED_ONLY,
     "complaints.detail": each({M}, *COMPLAINTS),
     "complaints.edit": each({M}, *COMPLAINTS),
@@ -206,6 +211,12 @@ GET: dict[str, Expect] = {
         "B-preview": frozenset({M}),
     },
     "evidence.job_status": {"A-upload-job": frozenset({M}), "A-bundle-job": frozenset({G})},
+    # the company's side: C is forwarded to RideGo, A submitted only, B not submitted
+    "respondent.index": each(RESPONDENTS, *SITE),
+    "respondent.case": {"A": NOBODY, "B": NOBODY, "C": frozenset({RS})},
+    "respondent.evidence_file": {"C-pooled": frozenset({RS})},
+    "outcomes.mine": each(MEMBERS, *CASES),
+    "outcomes.outcome_report": SUBMITTED_ONLY,
     "statements.index": each(MEMBERS, *CASES),
     "statements.table": {"A-table": frozenset({M}), "B-table": frozenset({M})},
 }
@@ -246,6 +257,13 @@ POST: dict[str, Expect] = {
     # confirmed before the upload row: a member's new upload replaces their draft
     "statements.confirm": {"A-table": NOBODY, "B-table": frozenset({M})},
     "statements.upload": {"A": NOBODY, "B": MEMBERS, "C": NOBODY},
+    # before the regulators' rows move C back from "forwarded"; answering keeps it visible
+    "respondent.offer": {"A": NOBODY, "B": NOBODY, "C": frozenset({RS})},
+    "respondent.answer": {"A": NOBODY, "B": NOBODY, "C": frozenset({RS})},
+    "outcomes.decide_offer": {"C-offer": frozenset({M})},
+    # after submission only: B's members are refused (409 on the page), nothing changes
+    "outcomes.record": {"A": MEMBERS, "B": NOBODY, "C": MEMBERS},
+    "outcomes.dispute": {"A": MEMBERS, "B": NOBODY, "C": MEMBERS},
     "regulator.build_bundle": SUBMITTED_ONLY,
     "regulator.status": SUBMITTED_ONLY,
     "api.post_status": SUBMITTED_ONLY,
@@ -258,9 +276,12 @@ POST: dict[str, Expect] = {
     "complaints.delete": {"A-complaint": NOBODY, "F-complaint": frozenset({M})},
     "cases.leave": {"A": NOBODY, "B2": MEMBERS, "C": NOBODY},
     "petition.submit": {"A": NOBODY, "B": frozenset({G}), "C": NOBODY},
-    # members have no second step to renew or answer (a wrong code); regulators have one on
-    "auth.two_factor_setup": each(REGULATORS, *SITE),
-    "auth.renew_recovery_codes": each(REGULATORS, *SITE),
+    # after B's submission; once open, a case stays open to its company
+    "outcomes.open_to_company": each({G}, *CASES),
+    # members have no second step to renew or answer (a wrong code); regulators and
+    # respondents have one on
+    "auth.two_factor_setup": each(REGULATORS | RESPONDENTS, *SITE),
+    "auth.renew_recovery_codes": each(REGULATORS | RESPONDENTS, *SITE),
     "auth.disable_two_factor": each(NOBODY, *SITE),  # members: not on; regulators: required
     "auth.two_step": each(USERS, *SITE),  # logged in already: sent home, nothing asked
     "auth.change_password": each(USERS, *SITE),
@@ -289,6 +310,8 @@ KIND_ARGUMENTS: dict[str, set[str]] = {
     **{k: {"public_id", "page"} for k in ITEMS},
     "A-upload-job": {"public_id"},
     "A-bundle-job": {"public_id"},
+    "C-pooled": {"public_id", "item_id"},
+    "C-offer": {"public_id"},
     "A-table": {"public_id"},
     "B-table": {"public_id"},
     "A-notification": {"notification_id"},
@@ -417,6 +440,23 @@ def build_world(
         person(key, name)
     person("reg_x", "Hester Regulatrix", role=UserRole.REGULATOR, authority=x)
     person("reg_y", "Ignatius Overseer", role=UserRole.REGULATOR, authority=y)
+    for key, name, company in (
+        ("resp_wallet", "Jocasta Walletson", wallet),
+        ("resp_shop", "Kasimir Shopwright", shop),
+        ("resp_ride", "Leopoldine Rideaux", ride),
+    ):
+        link = respondents.create_respondent(
+            db.session,
+            email=f"{key}.matrix@example.org",
+            display_name=name,
+            password=PASSWORD,
+            company=company,
+            locale="en",
+        )
+        respondents.verify_respondent(db.session, link.user)
+        db.session.commit()
+        users[key] = link.user
+        people[key] = Person(key, link.user.id, link.user.email, name)
 
     narratives: dict[str, str] = {}
     complaints: dict[str, Complaint] = {}
@@ -547,9 +587,28 @@ def build_world(
     # case C: submitted to Y
     case_c = start("org_c", "orgcharlie", ride, "RideGo double charges")
     join(case_c, "mem_c", "memcharlie", ride)
+    c_pooled = contribute(
+        case_c, "mem_c", "pooled-c.txt", b"Pooled charlie: charged twice for one ride.\n", True
+    )
     c_version = version(case_c, "org_c", y, opened=True)
     sign(case_c, "org_c", c_version.content_sha256, share=False)
     submission_service.submit(db.session, users["org_c"], case_c)
+    db.session.commit()
+    # forwarded to RideGo, whose respondent offers the member a refund
+    c_submission = db.session.scalar(select(Submission).where(Submission.case_id == case_c.id))
+    assert c_submission is not None
+    submission_service.record_status(
+        db.session, users["reg_y"], c_submission, SubmissionStatus.FORWARDED
+    )
+    db.session.commit()
+    c_offer = respondents.make_offer(
+        db.session,
+        users["resp_ride"],
+        case_c.public_id,
+        membership(case_c, "mem_c").pseudonym,
+        "20.00",
+        "An offer made while building the matrix's world.",
+    )
     db.session.commit()
 
     tokens = {
@@ -604,9 +663,18 @@ def build_world(
     world = World(
         people=people,
         cast={
-            "A": {V: None, OTH: "org_c", M: "mem_a", G: "org_a", RY: "reg_y", RX: "reg_x"},
-            "B": {V: None, OTH: "org_c", M: "mem_b", G: "org_b", RY: "reg_y", RX: "reg_x"},
-            "C": {V: None, OTH: "org_a", M: "mem_c", G: "org_c", RY: "reg_x", RX: "reg_y"},
+            "A": {
+                **{V: None, OTH: "org_c", M: "mem_a", G: "org_a", RY: "reg_y", RX: "reg_x"},
+                **{RS: "resp_wallet", RO: "resp_ride"},
+            },
+            "B": {
+                **{V: None, OTH: "org_c", M: "mem_b", G: "org_b", RY: "reg_y", RX: "reg_x"},
+                **{RS: "resp_shop", RO: "resp_ride"},
+            },
+            "C": {
+                **{V: None, OTH: "org_a", M: "mem_c", G: "org_c", RY: "reg_x", RX: "reg_y"},
+                **{RS: "resp_ride", RO: "resp_wallet"},
+            },
         },
         objects={
             "site": ("A", {}),
@@ -630,6 +698,8 @@ def build_world(
             "B-pooled": ("B", {"public_id": b_pooled.public_id, "page": 0}),
             "A-upload-job": ("A", {"public_id": a_preview.job.public_id}),
             "A-bundle-job": ("A", {"public_id": bundle_job}),
+            "C-pooled": ("C", {"public_id": case_c.public_id, "item_id": c_pooled.public_id}),
+            "C-offer": ("C", {"public_id": c_offer.public_id}),
             "A-table": ("A", {"public_id": a_table.public_id}),
             "B-table": ("B", {"public_id": b_table.public_id}),
             "A-notification": ("A", {"notification_id": notification}),
@@ -946,6 +1016,14 @@ NOT_YOURS = [
     ("reg_x", "api.bundle", "GET", "C"),
     ("reg_x", "api.post_status", "POST", "C"),
     ("org_a", "notifications.dismiss", "POST", "A-notification"),
+    # a company sees neither another company's case nor its own before it is forwarded
+    ("resp_wallet", "respondent.case", "GET", "C"),
+    ("resp_wallet", "respondent.case", "GET", "A"),
+    ("resp_ride", "respondent.case", "GET", "A"),
+    ("resp_wallet", "respondent.evidence_file", "GET", "C-pooled"),
+    ("org_c", "outcomes.decide_offer", "POST", "C-offer"),
+    ("reg_x", "outcomes.outcome_report", "GET", "C"),
+    ("reg_x", "api.case_outcomes", "GET", "C"),
 ]
 
 
@@ -1089,6 +1167,19 @@ PAYLOADS: dict[str, Payload] = {
     },
     "statements.confirm": lambda _w, _k: {"keep": ["0", "1", "3"]},
     "regulator.status": lambda _w, _k: {"status": "received", "outcome": "", "note": ""},
+    "respondent.offer": lambda w, k: {
+        "pseudonym": w.pseudonym(k, G),
+        "amount": "15.00",
+        "message": "An offer from the matrix.",
+    },
+    "respondent.answer": lambda _w, _k: {"body": "The company's answer, posted by the matrix."},
+    "outcomes.decide_offer": lambda _w, _k: {"decision": "accept"},
+    "outcomes.record": lambda _w, _k: {
+        "state": "partly_refunded",
+        "amount": "5.00",
+        "rating": "partly",
+    },
+    "outcomes.dispute": lambda _w, _k: {"reason": "The refund covers only a part of my loss."},
     "api.post_status": lambda _w, _k: {"status": "under_review"},
 }
 
