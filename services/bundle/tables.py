@@ -32,6 +32,7 @@ from models import (
     User,
 )
 from models.base import DbSession
+from models.complaint import reference_of
 from services.anonymize.text import _TERM_GAP_CHARS, _fold, redact
 from services.bundle.bag import SIGNATORIES_HEADER
 from services.petition.signing import identity_shown
@@ -56,6 +57,7 @@ COMPLAINTS_HEADER = (
     "Consumer demands",
     "Consumer consent provided?",
     "Submitted via",
+    "Complaint reference",  #: the member's own reference number (models.complaint.reference_of)
 )
 
 
@@ -206,6 +208,7 @@ def complaints(
             Category.label_zh,
             Company.name_en,
             Company.name_zh,
+            Complaint.public_id,
         )
         .join(User, User.id == Membership.user_id)
         .outerjoin(Complaint, Complaint.id == Membership.complaint_id)
@@ -217,7 +220,7 @@ def complaints(
     def rows() -> Iterator[list[str]]:
         for row in stream(session, statement):
             (pseudonym, shared, name, incident, amount, currency, narrative, redacted) = row[:8]
-            demands, other, issue_en, issue_zh, company_en, company_zh = row[8:]
+            demands, other, issue_en, issue_zh, company_en, company_zh, public_id = row[8:]
             terms = _name_terms(name, narrative or "", other or "")
             wanted = [demand_labels.get(code, code) for code in demands or []]
             if other:
@@ -236,6 +239,7 @@ def complaints(
                 "; ".join(wanted),
                 "Consent provided" if shared else "Consent not provided",
                 SUBMITTED_VIA,
+                reference_of(public_id) if public_id else "",
             ]
 
     return csv_chunks(COMPLAINTS_HEADER, rows())

@@ -98,3 +98,29 @@ def test_filing_the_same_complaint_again_asks_first(browser: Browser, live_serve
     assert re.search(r"/complaints/[a-z0-9]+$", page.url)
     assert page.url != first
     page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("email", "locale", "term"),
+    [
+        ("member.en@example.org", "en-US", "Reference number"),
+        ("member@example.org", "zh-CN", "投诉编号"),
+    ],
+)
+def test_the_owner_sees_the_complaints_reference_number(
+    browser: Browser, live_server: str, email: str, locale: str, term: str
+) -> None:
+    page = browser.new_context(locale=locale).new_page()
+    page.goto(f"{live_server}/account/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill("chorus-demo-2026")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.locator("main a[href^='/complaints/']:not([href$='/new'])").first.click()
+    public_id = page.url.rsplit("/", 1)[1]
+    facts = page.locator("dl.facts")
+    expect(facts.locator("dt").first).to_have_text(term)
+    expected = "-".join(public_id.upper()[i : i + 4] for i in range(0, 12, 4))
+    expect(facts.locator("code.reference")).to_have_text(expected)
+    page.context.close()

@@ -262,6 +262,7 @@ def test_signatories_and_complaints_reveal_only_what_members_allowed(
         "Consumer demands",
         "Consumer consent provided?",
         "Submitted via",
+        "Complaint reference",
     ]
     assert [row["Complaint ID"] for row in complaints] == [r["pseudonym"] for r in signatories]
     text = files[bag.COMPLAINTS].decode("utf-8-sig")
@@ -285,6 +286,9 @@ def test_signatories_and_complaints_reveal_only_what_members_allowed(
         assert row["Amount"]
         assert row["Currency"]
         assert row["Submitted via"] == "Chorus group case"
+        # the reference number its owner sees on their complaint's page
+        owner_complaint = by_pseudonym[row["Complaint ID"]].membership.complaint
+        assert row["Complaint reference"] == owner_complaint.reference
 
 
 @SQLITE_ONLY
