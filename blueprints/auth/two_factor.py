@@ -10,7 +10,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from blueprints.auth.forms import ConfirmPasswordForm, TwoFactorSetupForm
-from blueprints.auth.views import account_page, bp, current_login
+from blueprints.auth.views import account_page, bp, current_login, home_for
 from blueprints.forms import commit_or_show_error, invalid_status
 from extensions import db
 from services.accounts import two_factor
@@ -66,7 +66,9 @@ def two_factor_setup() -> str | Response | tuple[str, int]:
             codes = two_factor.enable(db.session, current_user, secret, form.code.data, login=login)
         if outcome.done:
             flash(_("Two-step verification is on."), "success")
-            return render_template("auth/recovery_codes.html", codes=codes)
+            # a role that had to enrol first goes on to its work (a regulator: the inbox)
+            onward = home_for(current_user) if two_factor.required_for(current_user) else None
+            return render_template("auth/recovery_codes.html", codes=codes, onward=onward)
     return _render_setup(form, secret), invalid_status(form)
 
 
