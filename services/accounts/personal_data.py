@@ -43,6 +43,8 @@ from models import (
     Complaint,
     Evidence,
     GroupCase,
+    MemberOffer,
+    MemberOutcome,
     Membership,
     Notification,
     SignatureEntry,
@@ -97,6 +99,13 @@ def export(session: DbSession, user: User) -> dict[str, Any]:
         ],
         "comments": [
             _comment(c, cases) for c in _of_memberships(session, CaseComment, membership_ids)
+        ],
+        "offers": [_offer(o, cases) for o in _of_memberships(session, MemberOffer, membership_ids)],
+        "outcomes": [
+            _outcome(o, cases)
+            for o in session.scalars(
+                select(MemberOutcome).where(MemberOutcome.membership_id.in_(membership_ids))
+            )
         ],
         "notifications": [
             _notification(session, n)
@@ -234,6 +243,33 @@ def _of_memberships(session: DbSession, model: Any, membership_ids: list[int]) -
             select(model).where(model.membership_id.in_(membership_ids)).order_by(model.id)
         )
     )
+
+
+def _offer(offer: MemberOffer, cases: dict[int, str]) -> dict[str, Any]:
+    """A company's offer to the member and their answer (services.respondents.offers)."""
+    return {
+        "case": cases[offer.case_id],
+        "amount_minor": offer.amount_minor,
+        "currency": offer.currency,
+        "message": offer.message,
+        "status": offer.status.value,
+        "made_at": _iso(offer.created_at),
+        "decided_at": _iso(offer.decided_at),
+    }
+
+
+def _outcome(outcome: MemberOutcome, cases: dict[int, str]) -> dict[str, Any]:
+    """What the member recorded they got back, and their dispute (services.outcomes)."""
+    return {
+        "case": cases[outcome.case_id],
+        "state": outcome.state.value,
+        "refunded_minor": outcome.refunded_minor,
+        "currency": outcome.currency,
+        "rating": outcome.rating.value if outcome.rating else None,
+        "updated_at": _iso(outcome.updated_at),
+        "dispute": outcome.dispute,
+        "disputed_at": _iso(outcome.disputed_at),
+    }
 
 
 def _signature(entry: SignatureEntry) -> dict[str, Any]:

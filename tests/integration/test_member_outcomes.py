@@ -6,12 +6,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from extensions import db
-from models import AuditEvent, CaseEvent, CaseEventKind, MemberOutcome, Notification, OutcomeState
+from models import (
+    AuditEvent,
+    CaseEvent,
+    CaseEventKind,
+    CompanyAnswer,
+    MemberOutcome,
+    Notification,
+    OutcomeState,
+)
+from services.accounts import api_tokens
 from services.bundle.job import bundle_for
 from services.cases import published
 from services.evidence.files import read
@@ -244,3 +254,74 @@ def test_the_outcome_report_is_signed_names_the_bundle_and_verifies(
     wrong = runner.invoke(args=["bundle", "verify", str(other), "--addendum", str(addendum)])
     assert wrong.exit_code == 1
     assert "the addendum names bundle" in wrong.output
+
+
+def test_the_api_gives_the_authority_answers_and_outcomes(app: Flask, world: World) -> None:
+    forward(world.regulator, world.case)
+    wallet = logged_in(app, world.respondent.email)
+    page = f"/company/cases/{world.case.public_id}"
+    _post(wallet, page, f"{page}/answer", {"body": "Every frozen balance is released today."})
+    member = logged_in(app, world.members[2].email)
+    mine = f"/cases/{world.case.public_id}/my-outcome"
+    _post(member, mine, mine, {"state": "fully_refunded", "rating": "satisfied"})
+    token = api_tokens.create_token(db.session, world.regulator, "outcomes").secret
+    db.session.commit()
+    client = app.test_client()
+    url = f"/api/v1/cases/{world.case.public_id}/outcomes"
+    assert client.get(url).status_code == 401
+    answer = client.get(url, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    data = answer.get_json()
+    assert data["status"] == "company_answered"
+    assert data["answer"]["text"] == "Every frozen balance is released today."
+    assert data["outcomes"] == [
+        {**data["outcomes"][0], "state": "fully_refunded", "refunded_minor": AMOUNTS[2]}
+    ]
+    other = client.get(
+        f"/api/v1/cases/{world.shop_case.public_id}/outcomes".replace(
+            world.shop_case.public_id, "abcdefghjkmn"
+        ),
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert other.status_code == 404
+    assert other.get_json()["error"]
+
+
+@pytest.mark.usefixtures("demo")
+def test_the_demo_shows_an_answer_refunds_and_a_dispute(app: Flask) -> None:
+    answers = db.session.scalars(select(CompanyAnswer)).all()
+    assert [answer.case.company.slug for answer in answers] == ["paypal"]
+    states = db.session.scalars(select(MemberOutcome.state)).all()
+    assert states.count(OutcomeState.FULLY_REFUNDED) >= 5
+    assert OutcomeState.PARTLY_REFUNDED in states
+    assert (
+        db.session.scalar(select(func.count()).where(MemberOutcome.disputed_at.is_not(None))) == 1
+    )
+    paypal = answers[0].case
+    figures = published.published_figures(db.session, paypal)
+    assert figures.recovered, "the PayPal case publishes what came back"
+    regulator = logged_in(app, "regulator.cfpb@example.org", "chorus-demo-2026")
+    body = regulator.get(f"/regulator/cases/{paypal.public_id}", headers=EN).get_data(as_text=True)
+    assert "Disputed" in body
+    assert "Response from PayPal" in body
+    respondent = logged_in(app, "respondent.paypal@example.org", "chorus-demo-2026")
+    assert paypal.public_id in respondent.get("/company/", headers=EN).get_data(as_text=True)
+
+
+def test_a_members_export_holds_their_offer_and_outcome(app: Flask, world: World) -> None:
+    forward(world.regulator, world.case)
+    wallet = logged_in(app, world.respondent.email)
+    page = f"/company/cases/{world.case.public_id}"
+    code = world.membership(world.members[1]).pseudonym
+    _post(wallet, page, f"{page}/offers", {"pseudonym": code, "amount": "321.00"})
+    member = logged_in(app, world.members[1].email)
+    mine = f"/cases/{world.case.public_id}/my-outcome"
+    _post(member, mine, mine, {"state": "partly_refunded", "amount": "321", "rating": "partly"})
+    data = member.get("/me/data/export.json", headers=EN).get_json()
+    assert [(o["amount_minor"], o["status"]) for o in data["offers"]] == [(32_100, "pending")]
+    assert [(o["state"], o["refunded_minor"]) for o in data["outcomes"]] == [
+        ("partly_refunded", 32_100)
+    ]
+    other = logged_in(app, world.members[2].email).get("/me/data/export.json").get_json()
+    assert other["offers"] == []
+    assert other["outcomes"] == []
