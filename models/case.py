@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from models.category import Category
     from models.company import Company
     from models.complaint import Complaint
+    from models.submission import Submission
     from models.user import User
 
 
@@ -63,6 +64,9 @@ class GroupCase(Base):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Membership.joined_at"
     )
+    #: the submission to an authority (one per case), read for the badge and progress bar;
+    #: written only through services.submissions
+    submission: Mapped[Submission | None] = relationship(viewonly=True, uselist=False)
 
     @property
     def is_frozen(self) -> bool:

@@ -31,6 +31,7 @@ from services.cases.timeline import public_timeline
 from services.complaints import filing as complaints
 from services.evidence import contributions as evidence
 from services.matching.ranking import JOINABLE
+from services.submissions.progress import progress_of
 
 bp = Blueprint("cases", __name__)
 
@@ -90,6 +91,7 @@ def detail(public_id: str) -> str:
         joinable=case.status in JOINABLE,
         evidence_count=evidence.pooled_count(db.session, case),
         og=case_share.open_graph(case),
+        progress=progress_of(db.session, case),
     )
 
 

@@ -40,7 +40,11 @@ def search_cases(
     session: DbSession, filters: CaseFilters, page: int, per_page: int = PAGE_SIZE
 ) -> CasePage:
     """Cases matching ``filters``, most recently active first."""
-    stmt = select(GroupCase).options(joinedload(GroupCase.company), joinedload(GroupCase.category))
+    stmt = select(GroupCase).options(
+        joinedload(GroupCase.company),
+        joinedload(GroupCase.category),
+        joinedload(GroupCase.submission),  # the badge says where the authority has it
+    )
     if filters.sort == "size":
         stmt = stmt.order_by(GroupCase.member_count.desc(), GroupCase.id.desc())
     else:
