@@ -164,7 +164,11 @@ def _outcome_helpers() -> dict[str, Any]:
             "outcomes": outcomes.outcomes_of_case(db.session, case),
         }
 
+    def outcome_disputes(submissions: list[Any]) -> dict[int, int]:
+        return outcomes.dispute_counts(db.session, [s.case_id for s in submissions])
+
     return {
+        "outcome_disputes": outcome_disputes,
         "outcome_action_form": EmptyForm,
         "company_answer": company_answer,
         "open_to_company_already": open_to_company_already,

@@ -9,11 +9,12 @@
 """
 
 from .figures import MemberRow, outcome_figures
-from .records import dispute, my_outcome, outcomes_of_case, record_outcome
+from .records import dispute, dispute_counts, my_outcome, outcomes_of_case, record_outcome
 
 __all__ = [
     "MemberRow",
     "dispute",
+    "dispute_counts",
     "my_outcome",
     "outcome_figures",
     "outcomes_of_case",

@@ -134,6 +134,8 @@ def test_a_dispute_reaches_the_authority_and_no_other_member(app: Flask, world: 
     assert "A member disputes their outcome" in body
     notes = regulator.get("/notifications/", headers=EN).get_data(as_text=True)
     assert f"Member {pseudonym} disputes their outcome" in notes
+    inbox = regulator.get("/regulator/", headers=EN).get_data(as_text=True)
+    assert 'class="badge badge-disputed">1 dispute</span>' in inbox
     assert (
         db.session.scalar(
             select(func.count()).where(
