@@ -8,11 +8,17 @@ measured in the same run on the same files (the built bag, extracted): Debian's 
 (storing the same already-compressed types, deflating the rest) plus ``sha256sum`` over every
 file.
 
+Encryption to an authority's certificate (:mod:`services.bundle.envelope`) is measured over the
+built zip, in a child process of its own (time and peak RSS), beside ``openssl cms -encrypt
+-aes256 -stream`` over the same file in the same run; ``openssl cms -decrypt`` then opens ours
+and must give back the zip byte for byte.
+
 ``python -m bench bundle``; ``BENCH_DATABASES=sqlite,postgresql`` to add PostgreSQL.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -349,6 +355,136 @@ def _child_build(url: str, instance: str, submission_id: int, out: str) -> None:
     )
 
 
+def _child_encrypt(bundle: str, certificate: str, out: str) -> None:
+    """Run in a fresh interpreter: encrypt ``bundle`` to ``certificate`` as the bundle job does
+    (through :class:`EnvelopedWriter`), print time and peak RSS as JSON."""
+    from cryptography import x509
+
+    from services.bundle.envelope import EnvelopedWriter
+
+    recipient = x509.load_pem_x509_certificate(Path(certificate).read_bytes())
+    baseline = _memory_mb("VmRSS")
+    started = time.perf_counter()
+    with open(bundle, "rb") as source, open(out, "wb") as sink:
+        writer = EnvelopedWriter(sink, recipient)
+        while chunk := source.read(1 << 20):
+            writer.write(chunk)
+        writer.close()
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "baseline_mb": baseline, "peak_mb": _memory_mb("VmHWM")}))
+
+
+def _recipient(work: Path) -> tuple[Path, Path]:
+    """A throw-away RSA-2048 certificate and key for the authority (PEM files in ``work``)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench authority")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = work / "authority.pem", work / "authority.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _encryption(bundle: Path, work: Path) -> dict[str, Any] | None:
+    """Ours and ``openssl cms -encrypt`` over the same zip, then ``openssl cms -decrypt``."""
+    if shutil.which("openssl") is None:
+        print("encryption floor skipped: openssl is not installed")
+        return None
+    cert, key = _recipient(work)
+    ours, theirs, opened = work / "ours.p7m", work / "openssl.p7m", work / "opened.zip"
+    child = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "bench.bundle_build",
+            "--child-encrypt",
+            str(bundle),
+            str(cert),
+            str(ours),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    measured = json.loads(child.stdout.strip().splitlines()[-1])
+    openssl = _timed(
+        [
+            "openssl",
+            "cms",
+            "-encrypt",
+            "-binary",
+            "-aes256",
+            "-stream",
+            "-outform",
+            "DER",
+            "-in",
+            str(bundle),
+            "-out",
+            str(theirs),
+            str(cert),
+        ],
+        work,
+    )
+    decrypt = _timed(
+        [
+            "openssl",
+            "cms",
+            "-decrypt",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            str(ours),
+            "-inkey",
+            str(key),
+            "-out",
+            str(opened),
+        ],
+        work,
+    )
+    assert _file_sha256(opened) == _file_sha256(bundle), "openssl opened something else"
+    return {
+        "encrypt_seconds": round(measured["seconds"], 2),
+        "encrypt_peak_rss_mb": round(measured["peak_mb"], 1),
+        "encrypt_baseline_rss_mb": round(measured["baseline_mb"], 1),
+        "openssl_encrypt_seconds": round(openssl, 2),
+        "encrypt_ratio": round(measured["seconds"] / openssl, 2),
+        "openssl_decrypt_seconds": round(decrypt, 2),
+        "p7m_mb": round(ours.stat().st_size / 1024 / 1024, 1),
+        "openssl_p7m_mb": round(theirs.stat().st_size / 1024 / 1024, 1),
+    }
+
+
 def _timed(command: list[str], cwd: Path) -> float:
     started = time.perf_counter()
     subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
@@ -409,6 +545,8 @@ def run(database: str, signers: int, files: int, megabytes: int) -> dict[str, An
         verify_seconds = time.perf_counter() - started
         assert report.ok, report.problems
         floor = _floor(out, work)
+        shutil.rmtree(work / "extracted", ignore_errors=True)  # room for the encrypted copies
+        encryption = _encryption(out, work)
     ratio = round(build["seconds"] / floor["total"], 2) if floor else None
     return {
         "database": database,
@@ -428,6 +566,7 @@ def run(database: str, signers: int, files: int, megabytes: int) -> dict[str, An
         "bundle_mb": round(build["size"] / 1024 / 1024, 1),
         "verify_seconds": round(verify_seconds, 2),
         "build_timings": build["timings"],
+        "encryption": encryption,
     }
 
 
@@ -465,11 +604,38 @@ def main(databases: list[str]) -> None:
     ]
     print_table(headers, rows)
     print("targets: ratio <= 1.5, peak RSS < 200 MB")
+    encrypted = [r for r in results if r["encryption"]]
+    if encrypted:
+        print_table(
+            [
+                "database",
+                "bundle MB",
+                "encrypt s",
+                "openssl cms -encrypt s",
+                "ratio",
+                "peak RSS MB",
+                "openssl -decrypt s",
+            ],
+            [
+                [
+                    r["database"],
+                    r["bundle_mb"],
+                    r["encryption"]["encrypt_seconds"],
+                    r["encryption"]["openssl_encrypt_seconds"],
+                    r["encryption"]["encrypt_ratio"],
+                    r["encryption"]["encrypt_peak_rss_mb"],
+                    r["encryption"]["openssl_decrypt_seconds"],
+                ]
+                for r in encrypted
+            ],
+        )
     write_json("bundle_build", {"results": results})
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--child"]:
+    if sys.argv[1:2] == ["--child-encrypt"]:
+        _child_encrypt(*sys.argv[2:5])
+    elif sys.argv[1:2] == ["--child"]:
         url, instance, submission_id, out = sys.argv[2:6]
         _child_build(url, instance, int(submission_id), out)
     else:
