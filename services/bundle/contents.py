@@ -15,9 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from models import Category, Complaint, GroupCase, Membership, Submission
+from models import Authority, Category, Complaint, GroupCase, Membership, Submission, User
 from models.base import DbSession
 from services.bundle import bag, evidence, loss_tables, pdf_process, tables
 from services.cases.figures import case_figures
@@ -55,6 +56,12 @@ class BundleFacts:
     signatures: int
     evidence_files: int
     demand_labels: dict[str, str] = field(default_factory=dict)
+    #: the language the authority reads ("zh" or "en"): the PDF's headings speak it
+    language: str = "en"
+    company_en: str = ""
+    company_zh: str = ""
+    authority_en: str = ""
+    authority_zh: str = ""
 
 
 def facts_for(session: DbSession, submission: Submission) -> BundleFacts:
@@ -78,7 +85,24 @@ def facts_for(session: DbSession, submission: Submission) -> BundleFacts:
         signatures=tables.count_signers(session, case.id, version.id),
         evidence_files=evidence.count(session, case.id),
         demand_labels=demand_labels,
+        language=authority_language(session, authority),
+        company_en=case.company.name_en,
+        company_zh=case.company.name_zh,
+        authority_en=authority.name_en,
+        authority_zh=authority.name_zh,
     )
+
+
+def authority_language(session: DbSession, authority: Authority) -> str:
+    """The language the authority reads: the one most of its regulators chose for the site
+    (they are who open the bundle), Chinese for an authority without any yet."""
+    chosen = session.execute(
+        select(User.locale, func.count())
+        .where(User.authority_id == authority.id, User.locale.in_(("zh", "en")))
+        .group_by(User.locale)
+        .order_by(func.count().desc(), User.locale.desc())
+    ).first()
+    return str(chosen[0]) if chosen else "zh"
 
 
 def _both(english: str, chinese: str) -> str:
@@ -186,8 +210,34 @@ def inert_markdown(text: str) -> str:
 
 
 def complaint_pdf(facts: BundleFacts) -> bytes:
-    document = pdf_process.PdfComplaint(facts.title, _metadata(facts), _sections(facts))
-    return pdf_process.render(document, footer=f"Chorus case {facts.case_public_id}")
+    """``data/complaint.pdf``, its headings in the authority's language; the complaint itself
+    as the members signed it, in whatever language they wrote."""
+    chinese = facts.language == "zh"
+    with force_locale(facts.language):
+        metadata = [
+            (_("Case"), facts.case_public_id),
+            (_("Case title"), facts.case_title),
+            (_("Company"), _pair(facts.company_zh, facts.company_en, chinese)),
+            (_("Addressed to"), _pair(facts.authority_zh, facts.authority_en, chinese)),
+            (_("Version"), str(facts.version_number)),
+            (_("Version SHA-256"), facts.version_sha256),
+            (_("Submitted at (UTC)"), tables.iso(facts.submitted_at)),
+            (_("Signatures"), str(facts.signatures)),
+        ]
+        sections = [
+            (_("Facts"), facts.facts),
+            (_("Demands"), facts.demands),
+            (_("Complaint"), facts.body_md),
+        ]
+        footer = _("Chorus case %(case)s", case=facts.case_public_id)
+    document = pdf_process.PdfComplaint(facts.title, metadata, sections)
+    return pdf_process.render(document, footer=footer)
+
+
+def _pair(chinese_name: str, english_name: str, chinese_first: bool) -> str:
+    """Both names of a company or authority, the reader's language first."""
+    names = (chinese_name, english_name) if chinese_first else (english_name, chinese_name)
+    return " / ".join(name for name in names if name)
 
 
 def stats_json(session: DbSession, facts: BundleFacts) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from fpdf import FPDF
@@ -19,6 +20,7 @@ from fpdf.enums import TextMode
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from services.bundle import kinsoku
 from services.bundle.pdf_process import PdfComplaint, complaint_from_json
 from services.platform.fonts import REGULAR, SC_FACE
 
@@ -85,13 +87,19 @@ def render(complaint: PdfComplaint, footer: str) -> bytes:
 def _paragraph(
     pdf: FPDF, text: str, height: float, indent: float = 0.0, *, bold: bool = False
 ) -> None:
-    pdf.set_x(pdf.l_margin + indent)
-    if not bold:
-        pdf.multi_cell(pdf.epw - indent, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
-        return
-    # fill and stroke the outlines: bold enough, without loading a bold face
-    with pdf.local_context(text_mode=TextMode.FILL_STROKE, line_width=0.25):
-        pdf.multi_cell(pdf.epw - indent, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
+    """``text`` in lines broken by the rules of Chinese typesetting (services.bundle.kinsoku):
+    fpdf2's own breaking would start lines with "。"."""
+    width = pdf.epw - indent
+    # bold: fill and stroke the outlines, bold enough without loading a bold face
+    style = (
+        pdf.local_context(text_mode=TextMode.FILL_STROKE, line_width=0.25)
+        if bold
+        else nullcontext()
+    )
+    with style:
+        for line in kinsoku.wrap(text, width, pdf.get_string_width):
+            pdf.set_x(pdf.l_margin + indent)
+            pdf.cell(width, height, line, new_x="LMARGIN", new_y="NEXT")
 
 
 def _block(pdf: FPDF, block: Block) -> None:

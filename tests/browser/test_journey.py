@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pypdfium2 as pdfium
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
@@ -473,6 +474,12 @@ def test_the_whole_journey(people: dict, language: str) -> None:
     with zipfile.ZipFile(bundle) as archive:
         name = next(n for n in archive.namelist() if n.endswith("data/signatories.csv"))
         signatories = io.TextIOWrapper(archive.open(name), encoding="utf-8").read()
+        pdf = pdfium.PdfDocument(
+            archive.read(next(n for n in archive.namelist() if n.endswith("data/complaint.pdf")))
+        )
+        first_page = pdf[0].get_textpage().get_text_range()
+    # the PDF speaks the authority's language
+    assert ("签名数" if language == "zh" else "Signatures") in first_page
     assert story.names[1] in signatories  # A shared their identity
     assert story.names[2] not in signatories  # B did not
     assert story.names[3] not in signatories

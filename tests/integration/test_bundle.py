@@ -39,7 +39,7 @@ from models import (
     Submission,
     utcnow,
 )
-from services.bundle import bag, keys
+from services.bundle import bag, keys, kinsoku
 from services.bundle import contents as bundle_contents
 from services.bundle import evidence as bundle_evidence
 from services.bundle.job import bundle_for, enqueue_build
@@ -291,26 +291,61 @@ def test_signatories_and_complaints_reveal_only_what_members_allowed(
         assert row["Complaint reference"] == owner_complaint.reference
 
 
-@SQLITE_ONLY
-def test_the_pdf_shows_the_chinese_complaint(submitted: Submission, tmp_path: Path) -> None:
-    path = tmp_path / "bundle.zip"
-    _build(submitted, path)
-    _top, files = _read_members(path.read_bytes())
-    document = pdfium.PdfDocument(files[bag.COMPLAINT_PDF])
+def _pdf_lines(data: bytes) -> list[str]:
+    """The PDF's text, line by line, as a reader's copy would give it."""
+    document = pdfium.PdfDocument(data)
     try:
         text = ""
         for index in range(len(document)):
             page = document[index]
             textpage = page.get_textpage()
-            text += textpage.get_text_range()
+            text += textpage.get_text_range() + "\n"
             textpage.close()
             page.close()
     finally:
         document.close()
-    flat = "".join(text.split())
+    return [line.strip() for line in text.replace("\r", "\n").split("\n") if line.strip()]
+
+
+@SQLITE_ONLY
+def test_the_pdf_speaks_the_authoritys_language_with_chinese_line_breaks(
+    submitted: Submission, tmp_path: Path
+) -> None:
+    """A Chinese authority reads Chinese headings, and no line starts with "。" or another
+    closing mark: paragraphs of sentences as long as a line (about 46 characters), which
+    naive breaking ends just before their "。"."""
+    submitted.version.body_md = "\n\n".join(("测" * n + "。") * 3 for n in range(36, 56))
+    db.session.commit()
+    path = tmp_path / "bundle.zip"
+    _build(submitted, path)
+    _top, files = _read_members(path.read_bytes())
+    lines = _pdf_lines(files[bag.COMPLAINT_PDF])
+    flat = "".join("".join(lines).split())
     assert "".join(submitted.version.title.split()) in flat
-    assert f"Signatures:{len(_csv_rows(files[bag.SIGNATORIES]))}" in flat
+    assert f"签名数:{len(_csv_rows(files[bag.SIGNATORIES]))}" in flat
     assert submitted.version.content_sha256 in flat
+    for heading in ("事实", "诉求", "投诉正文", "受理机构:"):
+        assert heading in flat
+    assert "Signatures" not in flat
+    assert sum("。" in line for line in lines) > 20
+    starts = [line for line in lines if line[0] in kinsoku.NOT_AT_START]
+    assert not starts, starts[:5]
+
+
+@SQLITE_ONLY
+def test_the_pdf_speaks_english_to_an_english_reading_authority(
+    submitted: Submission, tmp_path: Path
+) -> None:
+    for regulator in submitted.authority.regulators:
+        regulator.locale = "en"
+    db.session.commit()
+    path = tmp_path / "bundle.zip"
+    _build(submitted, path)
+    _top, files = _read_members(path.read_bytes())
+    flat = "".join("".join(_pdf_lines(files[bag.COMPLAINT_PDF])).split())
+    assert f"Signatures:{len(_csv_rows(files[bag.SIGNATORIES]))}" in flat
+    assert "Facts" in flat
+    assert "签名数" not in flat
 
 
 # -- tampering, named ------------------------------------------------------------------------
