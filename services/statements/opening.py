@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from services.statements import alipay, paypal, wechat
 from services.statements.reading import (
     LAYOUT_NAMES,
+    MAX_XLSX_ROWS,
     MAX_XLSX_UNPACKED,
     SNIFF_BYTES,
     Header,
@@ -27,6 +28,7 @@ from services.statements.reading import (
     csv_records,
     decode_stream,
     read_preamble_line,
+    too_many_rows,
 )
 
 #: the most lines above the header row a layout may have (WeChat Pay writes 16, Alipay 24)
@@ -147,6 +149,10 @@ def _open_xlsx(stream: IO[bytes]) -> Reader:
     except Exception:  # openpyxl raises many kinds for a damaged file; all mean the same here
         raise _broken_xlsx() from None
     sheet = book.worksheets[0]
+    declared = getattr(sheet, "max_row", None)  # from the sheet's <dimension>, before any row
+    if isinstance(declared, int) and declared > MAX_XLSX_ROWS + MAX_PREAMBLE:
+        book.close()
+        raise too_many_rows(MAX_XLSX_ROWS)
     records = _xlsx_records(sheet.iter_rows())
     header = Header(layout=Layout.WECHAT_XLSX)
     for _index in range(MAX_PREAMBLE + 1):

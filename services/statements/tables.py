@@ -40,7 +40,15 @@ from services.cases import membership as group_cases
 from services.errors import DomainError, NotAllowed, NotFound
 from services.matching.text_terms import normalize_text
 from services.statements.opening import open_statement
-from services.statements.reading import MAX_ROWS, Kind, Line, StatementError, too_many_rows
+from services.statements.reading import (
+    MAX_ROWS,
+    MAX_XLSX_ROWS,
+    Kind,
+    Layout,
+    Line,
+    StatementError,
+    too_many_rows,
+)
 
 #: the most rows one loss table may hold; more means the window or counterparty is too wide
 MAX_TABLE_ROWS = 500
@@ -132,7 +140,8 @@ def import_statement(
             ),
             403,
         )
-    candidates, read = _matching(reader.rows, terms, window_start, window_end)
+    limit = MAX_XLSX_ROWS if reader.header.layout is Layout.WECHAT_XLSX else MAX_ROWS
+    candidates, read = _matching(reader.rows, terms, window_start, window_end, limit)
     declared = reader.header.declared_rows
     if declared is not None and read != declared:
         raise StatementError(
@@ -189,15 +198,17 @@ def import_statement(
     return table
 
 
-def _matching(rows: object, terms: list[str], start: date, end: date) -> tuple[list[Line], int]:
+def _matching(
+    rows: object, terms: list[str], start: date, end: date, limit: int = MAX_ROWS
+) -> tuple[list[Line], int]:
     """The payments to the counterparty in the window and its refunds at any later date,
     read as a stream; and how many data rows the statement had."""
     candidates: list[Line] = []
     read = 0
     for lines in rows:  # type: ignore[attr-defined]
         read += 1
-        if read > MAX_ROWS:
-            raise too_many_rows()
+        if read > limit:
+            raise too_many_rows(limit)
         for line in lines:
             if line.when.date() < start or (line.kind is Kind.PAYMENT and line.when.date() > end):
                 continue

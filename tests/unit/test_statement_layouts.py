@@ -8,12 +8,19 @@ part.
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
 from services.statements.opening import open_statement
-from services.statements.reading import MAX_ROWS, Kind, Layout, Line, StatementError
+from services.statements.reading import (
+    MAX_ROWS,
+    MAX_XLSX_ROWS,
+    Kind,
+    Layout,
+    Line,
+    StatementError,
+)
 from tests.support import statements as samples
 
 
@@ -134,11 +141,18 @@ def test_a_statement_longer_than_the_limit_is_refused_while_streaming() -> None:
     from services.statements import tables
 
     reader = open_statement(io.BytesIO(samples.many_rows(50)))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(tables, "MAX_ROWS", 40)
-        with pytest.raises(StatementError) as refused:
-            tables._matching(
-                reader.rows, ["nobody"], datetime(2026, 1, 1).date(), datetime(2026, 12, 31).date()
-            )
+    with pytest.raises(StatementError, match="more than 40 rows") as refused:
+        tables._matching(reader.rows, ["nobody"], date(2026, 1, 1), date(2026, 12, 31), 40)
     assert refused.value.status == 413
-    assert MAX_ROWS >= 100_000
+    assert MAX_XLSX_ROWS == 50_000
+    assert MAX_ROWS == 200_000  # the bench reads 100,000 rows of every layout within these
+
+
+def test_an_xlsx_declaring_more_rows_than_the_limit_is_refused_before_reading_them() -> None:
+    from services.statements import opening
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(opening, "MAX_XLSX_ROWS", 3)
+        with pytest.raises(StatementError, match="more than 3 rows") as refused:
+            open_statement(io.BytesIO(samples.wechat_xlsx(samples.WECHAT_ROWS * 10)))
+    assert refused.value.status == 413
