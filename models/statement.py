@@ -38,9 +38,9 @@ class StatementTable(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = public_id_column()
     case_id: Mapped[int] = mapped_column(ForeignKey("group_cases.id", ondelete="CASCADE"))
-    #: the member it belongs to; None once they left, and then it no longer counts
+    #: the member it belongs to: leaving the case deletes the member's tables with it
     membership_id: Mapped[int | None] = mapped_column(
-        ForeignKey("memberships.id", ondelete="SET NULL"), index=True
+        ForeignKey("memberships.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True

@@ -40,7 +40,7 @@ def upgrade():
         sa.Column('created_at', sa.DateTime(), nullable=False),
         sa.Column('confirmed_at', sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(['case_id'], ['group_cases.id'], name=op.f('fk_statement_tables_case_id_group_cases'), ondelete='CASCADE'),
-        sa.ForeignKeyConstraint(['membership_id'], ['memberships.id'], name=op.f('fk_statement_tables_membership_id_memberships'), ondelete='SET NULL'),
+        sa.ForeignKeyConstraint(['membership_id'], ['memberships.id'], name=op.f('fk_statement_tables_membership_id_memberships'), ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_statement_tables_user_id_users'), ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_statement_tables')),
         sa.UniqueConstraint('public_id', name=op.f('uq_statement_tables_public_id')),

@@ -302,3 +302,17 @@ def test_discarding_a_draft_deletes_it(app: Flask, case: GroupCase) -> None:
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(StatementRow)) == 0
     assert client.get(location, headers=EN).status_code == 404
+
+
+def test_leaving_the_case_deletes_the_members_tables(app: Flask, case: GroupCase) -> None:
+    client = logged_in(app, "lin@example.org")
+    location = _upload(client, case, samples.alipay_app()).headers["Location"]
+    _confirm(client, location, keep=[0, 1, 2, 3, 4])
+    membership = group_cases.membership_in(db.session, _member(), case)
+    assert membership is not None
+    group_cases.leave_case(db.session, membership)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(StatementTable)) == 0
+    assert db.session.scalar(select(func.count()).select_from(StatementRow)) == 0
+    assert statements.backing_by_member(db.session, case) == {}
