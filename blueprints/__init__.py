@@ -20,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.petition.views import bp as petition_bp
     from blueprints.regulator.views import bp as regulator_bp
     from blueprints.respondent.views import bp as respondent_bp
+    from blueprints.routing.views import bp as routing_bp
     from blueprints.statements.views import bp as statements_bp
 
     app.register_blueprint(main_bp)
@@ -35,4 +36,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(regulator_bp, url_prefix="/regulator")
     app.register_blueprint(respondent_bp, url_prefix="/company")
     app.register_blueprint(outcomes_bp)
+    app.register_blueprint(routing_bp)
     app.register_blueprint(statements_bp)

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from cli.errors import exit_on_refusal
+from cli.licences import licensed_entities
 from extensions import db
 from services.reference import companies as service
 
@@ -13,6 +14,9 @@ from services.reference import companies as service
 @click.group()
 def companies() -> None:
     """Review proposed companies: list, approve, merge into an existing one, reject."""
+
+
+companies.add_command(licensed_entities)
 
 
 @companies.command("proposed")

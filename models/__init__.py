@@ -32,6 +32,7 @@ from models.respondent import (
     MemberOffer,
     OfferStatus,
 )
+from models.routing import ComplaintRouting, EntityKind, LicensedEntity
 from models.statement import StatementRow, StatementRowKind, StatementStatus, StatementTable
 from models.submission import FINAL_SUBMISSION_STATUSES, Submission, SubmissionStatus
 from models.user import RecoveryCode, User, UserRole
@@ -62,8 +63,10 @@ __all__ = [
     "CompanyRespondent",
     "CompanyStatus",
     "Complaint",
+    "ComplaintRouting",
     "ComplaintTerm",
     "Demand",
+    "EntityKind",
     "Evidence",
     "EvidenceFile",
     "EvidenceKind",
@@ -72,6 +75,7 @@ __all__ = [
     "GroupCase",
     "Job",
     "JobStatus",
+    "LicensedEntity",
     "LoginSession",
     "MemberOffer",
     "MemberOutcome",

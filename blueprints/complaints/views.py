@@ -20,7 +20,7 @@ from services.complaints import duplicates
 from services.complaints import filing as complaint_service
 from services.matching.ranking import find_matches
 from services.platform.i18n import localized
-
+from services.routing import answers as routing_answers
 
 bp = Blueprint("complaints", __name__)
 
@@ -100,6 +100,10 @@ def detail(public_id: str) -> str:
         membership=membership,
         report=report,
         start_form=StartCaseForm(formdata=None),
+        proposal=routing_answers.proposal_for(db.session, complaint),
+        windows=routing_answers.windows(
+            complaint, routing_answers.routing_of(db.session, complaint)
+        ),
     )
 
 

@@ -17,6 +17,7 @@ from services.errors import NotFound
 from services.petition import drafting, signing
 from services.platform.i18n import localized
 from services.platform.retry import run_with_retries
+from services.routing import answers as routing_answers
 from services.submissions import lifecycle as submissions
 
 bp = Blueprint("petition", __name__)
@@ -107,16 +108,22 @@ def edit(public_id: str) -> str | Response | tuple[str, int]:
         form.title.data, form.facts.data = latest.title, latest.facts
         form.demands.data, form.body_md.data = latest.demands, latest.body_md
         form.authority.data = latest.authority_id or 0
+    routed = routing_answers.case_routing(db.session, case)
+    if request.method == "GET" and latest is None and routed is not None:
+        form.authority.data = routed.authority.id  # addressed from the members' answers
     if request.method == "POST" and "fill" in request.form:  # CSRF is checked app-wide
         form.facts.data, form.demands.data = drafting.fill_from_case(db.session, case)
-        return render_template("petition/edit.html", case=case, form=form, filled=True)
+        return render_template(
+            "petition/edit.html", case=case, form=form, filled=True, routed=routed
+        )
     if form.validate_on_submit():
         with commit_or_show_error(form) as outcome:
             version = drafting.save_version(db.session, case, membership, form.to_input())
         if outcome.done:
             flash(_("Version %(number)d saved.", number=version.number), "success")
             return _back(case)
-    return render_template("petition/edit.html", case=case, form=form), invalid_status(form)
+    page = render_template("petition/edit.html", case=case, form=form, routed=routed)
+    return page, invalid_status(form)
 
 
 @bp.route("/<public_id>/petition/versions/<int:number>")

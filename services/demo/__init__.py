@@ -43,6 +43,7 @@ from services.cases.membership import refresh_counters
 from services.cases.pseudonyms import new_pseudonym
 from services.demo import evidence as demo_evidence
 from services.demo.company import add_company_side
+from services.demo.licences import load_licensed_entities
 from services.matching import term_index
 from services.petition.chain import GENESIS, entry_hash, version_hash
 from services.reference.authorities import create_authority
@@ -93,6 +94,7 @@ def load_demo(session: DbSession, content_path: Path = CONTENT) -> str:
             country=item.get("country"),
             website=item.get("website"),
         )
+    load_licensed_entities(session, ctx.companies)
     for item in content["authorities"]:
         ctx.authorities[item["slug"]] = create_authority(
             session,

@@ -199,6 +199,7 @@ GET: dict[str, Expect] = {
     "api.bundle": SUBMITTED_ONLY,
     "complaints.detail": each({M}, *COMPLAINTS),
     "complaints.edit": each({M}, *COMPLAINTS),
+    "routing.authority": each({M}, *COMPLAINTS),
     "evidence.item": FILES,
     "evidence.file": FILES,
     # a text file has no pictures: nobody gets a thumbnail or a page of it
@@ -240,6 +241,8 @@ POST: dict[str, Expect] = {
         "F-complaint": frozenset({M}),
     },
     "complaints.start_case": {**each(NOBODY, *COMPLAINTS), "F-complaint": frozenset({M})},
+    # the member's own routing answers: theirs to give even after submission
+    "routing.authority": each({M}, *COMPLAINTS),
     "cases.join": {"A": NOBODY, "B": MEMBERS, "C": NOBODY},  # members: "already a member"
     "petition.comment": each(MEMBERS, *CASES),
     "petition.members": each({G}, *CASES),  # "remove co-organizer" from a plain member
@@ -1136,6 +1139,11 @@ PAYLOADS: dict[str, Payload] = {
     "complaints.new": _new_complaint,
     "complaints.edit": lambda w, k: w.complaint_forms[k],
     "complaints.start_case": lambda _w, _k: {"title": "Started by the matrix", "summary": ""},
+    "routing.authority": lambda _w, _k: {
+        "affected": "wallet_balance",
+        "residence": "CN",
+        "complained_first": "no",
+    },
     "regulator.tokens": lambda _w, _k: {"name": "another system"},
     "petition.comment": lambda _w, _k: {"body": "A word from the matrix."},
     "petition.members": lambda w, k: {"pseudonym": w.pseudonym(k, M), "action": "remove"},

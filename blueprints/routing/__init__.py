@@ -1,0 +1,1 @@
+"""Which authority a member's complaint goes to: the routing questions and the proposal."""
