@@ -56,6 +56,7 @@ def register_job_handlers() -> None:
     from services.bundle import job as bundle_job
     from services.cases import published
     from services.evidence import contributions, processing
+    from services.matching import meaning
     from services.platform import jobs
 
     jobs.register(
@@ -63,6 +64,7 @@ def register_job_handlers() -> None:
     )
     jobs.register(bundle_job.BUNDLE_JOB, bundle_job.build)
     jobs.register(published.PUBLISH_JOB, published.run_publish_job)
+    jobs.register(meaning.VECTOR_JOB, meaning.run_meaning_job)
 
 
 def _init_extensions(app: Flask) -> None:

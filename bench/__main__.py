@@ -1,4 +1,4 @@
-"""``python -m bench [quality|latency|signing ...]``: run the benchmarks, print tables, write JSON.
+"""``python -m bench [quality|fit|embeddings|latency|signing ...]``: run benchmarks, write JSON.
 
 Environment: ``BENCH_DATABASES`` (default ``sqlite,postgresql``), ``BENCH_SIZES`` for the
 latency benchmark (default ``10000,100000``; add ``1000000`` for the full run).
@@ -17,6 +17,14 @@ def main(argv: list[str]) -> None:
         from bench.matching_quality import main as quality
 
         quality(databases)
+    if "fit" in which:  # not in the default list: fits the matching weights, a few minutes
+        from bench.matching_fit import main as fit
+
+        fit()
+    if "embeddings" in which:  # not in the default list: embeds both sets twice, ~10 min
+        from bench.matching_embeddings import main as embeddings
+
+        embeddings()
     if "latency" in which:
         from bench.matching_latency import main as latency
 

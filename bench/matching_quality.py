@@ -154,16 +154,22 @@ def _main_language(items: list[dict[str, Any]]) -> str:
 #: the app's weights, and ablations that show what each signal is worth
 VARIANTS = {
     "default": DEFAULT_WEIGHTS,
-    "text only": SignalWeights(category=0.0, text=1.0, time=0.0),
-    "without text": SignalWeights(category=0.75, text=0.0, time=0.25),
+    "text only": SignalWeights(category=0.0, text=0.35, time=0.0, meaning=0.65),
+    "terms only": SignalWeights(category=0.0, text=1.0, time=0.0, meaning=0.0),
+    "without text": SignalWeights(category=0.75, text=0.0, time=0.25, meaning=0.0),
 }
 
 
 def evaluate(
-    session: DbSession, dataset: dict[str, Any], variants: dict[str, SignalWeights] | None = None
+    session: DbSession,
+    dataset: dict[str, Any],
+    variants: dict[str, SignalWeights] | None = None,
+    features: list[dict[str, Any]] | None = None,
 ) -> dict[str, QualityReport]:
     """Build the cases, run every query under each weighting, return a report per weighting.
-    Commits as it goes."""
+    Commits as it goes (so that each complaint's meaning job has run before it is matched).
+    ``features``, when given, receives every query's candidates with their four signals, for
+    fitting the weights (:mod:`bench.matching_fit`)."""
     variants = variants or VARIANTS
     categories = dict(session.execute(select(Category.code, Category.id)).all())
     people: dict[str, User] = {}
@@ -206,6 +212,19 @@ def evaluate(
         if {item.get("lang"), case_language[item["case"]]} == {"en", "zh"}:
             tags.append("cross-language")
         complaint = file_complaint(session, person(item), _input(item, categories), TODAY)
+        session.commit()
+        if features is not None:
+            candidates = find_matches(session, complaint, limit=1000).matches
+            features.append(
+                {
+                    "case": item["case"],
+                    "tags": tags,
+                    "candidates": [
+                        [titles[m.case.id], m.same_category, m.text_score, m.in_period, m.meaning]
+                        for m in candidates
+                    ],
+                }
+            )
         for name, signals in variants.items():
             matches = find_matches(session, complaint, signals=signals).matches
             reports[name].record(
@@ -226,7 +245,7 @@ def main(databases: list[str]) -> dict[str, Any]:
     for set_name, path in SETS.items():
         dataset = load_dataset(path)
         for database in databases:
-            with bench_app(database):
+            with bench_app(database, JOBS_MODE="eager"):
                 load_companies(db.session, dataset)
                 db.session.commit()
                 reports = evaluate(db.session, dataset)

@@ -60,6 +60,19 @@ def pseudonym(code: str) -> str:
     return _("Member %(code)s", code=code)
 
 
+def _amount(text: str) -> Markup:
+    """An amount as one unbreakable piece: "¥112,596.10" never ends a line at its comma."""
+    return Markup('<span class="amount">{}</span>').format(text)
+
+
+def money_html(amount_minor: int, currency: str) -> Markup:
+    return _amount(money(amount_minor, currency))
+
+
+def rounded_money_html(amount_minor: int, currency: str) -> Markup:
+    return _amount(rounded_money(amount_minor, currency))
+
+
 def when_filter(
     value: datetime | date | None, style: str = "short", zone: bool = True, day: bool = False
 ) -> Markup:
@@ -81,8 +94,8 @@ def register_template_helpers(app: Flask) -> None:
         markdown=render_markdown,
         current_language=current_language,
         navigation=navigation,
-        money=money,
-        rounded_money=rounded_money,
+        money=money_html,
+        rounded_money=rounded_money_html,
         pseudonym=pseudonym,
         format_date=format_date,
         format_datetime=format_datetime,

@@ -12,6 +12,7 @@ from cli.errors import exit_on_refusal
 from extensions import db
 from services.accounts.users import find_by_email
 from services.complaints import csv_exchange as complaint_csv
+from services.matching.meaning import rebuild_meaning
 from services.matching.term_index import rebuild_term_index
 
 
@@ -23,8 +24,10 @@ def complaints() -> None:
 @complaints.command("reindex")
 @with_appcontext
 def reindex() -> None:
-    """Rebuild the matching index (terms of every complaint, every case profile) from scratch."""
+    """Rebuild the matching index (terms and meaning vectors of every complaint, every case
+    profile) from scratch; embedding takes about 0.1 s a complaint."""
     count = rebuild_term_index(db.session)
+    rebuild_meaning(db.session)
     db.session.commit()
     click.echo(f"Indexed {count} complaints.")
 

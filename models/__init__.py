@@ -20,7 +20,7 @@ from models.evidence import (
 )
 from models.job import Job, JobStatus
 from models.login_session import AccountToken, LoginSession, TokenPurpose
-from models.matching import CaseTerm, ComplaintTerm, TermStat
+from models.matching import CaseTerm, CaseVector, ComplaintTerm, ComplaintVector, TermStat
 from models.notification import Notification
 from models.outcome import MemberOutcome, OutcomeRating, OutcomeState
 from models.petition import CaseComment, PetitionVersion, SignatureAction, SignatureEntry
@@ -58,6 +58,7 @@ __all__ = [
     "CaseTerm",
     "Category",
     "Company",
+    "CaseVector",
     "CompanyAlias",
     "CompanyAnswer",
     "CompanyRespondent",
@@ -72,6 +73,7 @@ __all__ = [
     "EvidenceKind",
     "EvidenceStatus",
     "FileRole",
+    "ComplaintVector",
     "GroupCase",
     "Job",
     "JobStatus",

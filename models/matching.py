@@ -1,13 +1,16 @@
-"""The inverted term index behind matching: plain tables, so SQLite and PostgreSQL answer alike.
+"""The inverted term index and meaning vectors behind matching: plain tables, so SQLite and
+PostgreSQL answer alike.
 
 ``complaint_terms`` lists each complaint's distinct terms; ``case_terms`` counts, per case, how
 many members' complaints hold each term (the case's profile); ``term_stats`` counts complaints
-per term, for inverse document frequency without counting at query time.
+per term, for inverse document frequency without counting at query time. ``complaint_vectors``
+holds each complaint's sentence embedding and ``case_vectors`` the sum of its members' (the
+case's meaning profile), so ranking reads one row per case, never its members.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -51,3 +54,31 @@ class TermStat(Base):
     term: Mapped[str] = mapped_column(String(TERM_MAX), primary_key=True)
     #: complaints holding the term (document frequency)
     complaints: Mapped[int] = mapped_column(default=0)
+
+
+class ComplaintVector(Base):
+    __tablename__ = "complaint_vectors"
+    __table_args__ = (Index("ix_complaint_vectors_company_id", "company_id", "complaint_id"),)
+
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: the complaint's company, copied so "similar complaints" read only that company's rows
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    #: unit-length float16 sentence embedding (1 KB): what the complaint means, in any language
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CaseVector(Base):
+    __tablename__ = "case_vectors"
+    __table_args__ = (Index("ix_case_vectors_company_id", "company_id", "case_id"),)
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("group_cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    #: float32 sum of the members' vectors: its direction is the case's meaning, and a member
+    #: joining or leaving adds or subtracts theirs without reading the others
+    total: Mapped[bytes] = mapped_column(LargeBinary)
+    #: members whose vector is in ``total``
+    members: Mapped[int] = mapped_column(default=0)

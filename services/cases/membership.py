@@ -22,7 +22,7 @@ from services.cases import published
 from services.cases.pseudonyms import new_pseudonym
 from services.errors import Conflict, DomainError, NotFound
 from services.evidence import contributions as evidence
-from services.matching import term_index
+from services.matching import meaning, term_index
 from services.matching.ranking import JOINABLE, SIMILAR_CAP, similar_complaint_ids
 from services.notifications.delivery import INVITE
 from services.petition import signing
@@ -135,6 +135,7 @@ def _add_member(
     term_index.add_to_case(
         session, case.id, case.company_id, term_index.complaint_terms(session, complaint.id)
     )
+    meaning.join_profile(session, case.id, case.company_id, complaint.id)
     case.updated_at = membership.joined_at
     case.member_count += 1
     day = complaint.incident_date
@@ -163,6 +164,7 @@ def leave_case(session: DbSession, membership: Membership) -> GroupCase | None:
         term_index.remove_from_case(
             session, case.id, term_index.complaint_terms(session, membership.complaint_id)
         )
+        meaning.leave_profile(session, case.id, membership.complaint_id)
     successor = None
     if membership.role is MemberRole.ORGANIZER:
         successor = session.scalar(

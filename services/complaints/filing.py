@@ -22,7 +22,7 @@ from models import (
 from models.base import DbSession
 from services.anonymize.text import redact
 from services.errors import DomainError, NotFound
-from services.matching import term_index
+from services.matching import meaning, term_index
 from services.reference.companies import create_company
 from services.reference.company_names import normalize_name
 
@@ -107,6 +107,7 @@ def file_complaint(session: DbSession, owner: User, data: ComplaintInput, today:
     session.add(complaint)
     session.flush()
     term_index.index_complaint(session, complaint)
+    meaning.enqueue_meaning(complaint)
     return complaint
 
 
@@ -168,6 +169,7 @@ def update_complaint(
     term_index.index_complaint(
         session, complaint, case_id=membership.case_id if membership else None
     )
+    meaning.enqueue_meaning(complaint)
     if membership is not None:
         from services.cases.membership import refresh_counters
 
@@ -184,6 +186,7 @@ def delete_complaint(session: DbSession, complaint: Complaint) -> None:
     if membership is not None:
         leave_case(session, membership)
     term_index.unindex_complaint(session, complaint)
+    meaning.forget(session, complaint)
     session.delete(complaint)
 
 

@@ -1,6 +1,7 @@
 """Finding the group case a complaint belongs with.
 
 - :mod:`.ranking`: ranking a company's cases for a complaint and explaining each match;
+- :mod:`.meaning`: each complaint's meaning vector (computed by a job) and each case's profile;
 - :mod:`.term_index`: the term index kept in step with complaints and memberships;
 - :mod:`.text_terms`: turning Chinese and English text into index terms.
 """

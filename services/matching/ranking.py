@@ -1,7 +1,11 @@
 """Ranking the group cases a complaint belongs with, and counting similar complaints with no case.
 
 Candidates are the joinable cases against the same company (a group case targets one company;
-aliases are resolved before we get here). Each is scored from three signals:
+aliases are resolved before we get here). Each is scored from four signals:
+
+* **meaning**: the cosine between the complaint's sentence embedding and the case's profile
+  (the direction of its members' summed embeddings, :mod:`.meaning`), which holds across
+  languages and across different wording of one problem;
 
 * **category**: the case's category is the one the member chose;
 * **text**: the share of the complaint's informative terms (weighted by inverse document
@@ -10,9 +14,11 @@ aliases are resolved before we get here). Each is scored from three signals:
   do not dilute every score alike;
 * **time**: the incident falls inside the case's incident period, or close to it.
 
-Weights favour text, since people often pick a neighbouring category. Candidates are found and
-first ranked in the database (the company's case profiles for the most informative terms, plus
-the most recently active cases of the same category), then scored in full. Every number comes
+The weights were fitted on both labelled sets (``bench/matching_fit.py``, results in
+``bench/results/matching_fit.json``). Candidates are found and first ranked in the database
+(the company's case profiles for the most informative terms, the most recently active cases of
+the same category, and the cases closest in meaning, whatever their category), then scored in
+full. Every number comes
 from indexed lookups (``case_terms``, ``term_stats``, counters on ``group_cases``): no
 complaint text is read but the member's own.
 """
@@ -24,12 +30,14 @@ from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from models import (
     CaseStatus,
     CaseTerm,
+    CaseVector,
     Complaint,
     ComplaintTerm,
     GroupCase,
@@ -38,6 +46,7 @@ from models import (
 )
 from models.base import DbSession
 from models.matching import INDEXED_COMPLAINTS
+from services.matching import meaning
 from services.matching.text_terms import surface_forms
 
 JOINABLE = (CaseStatus.OPEN, CaseStatus.DRAFTING, CaseStatus.SIGNING)
@@ -45,11 +54,15 @@ JOINABLE = (CaseStatus.OPEN, CaseStatus.DRAFTING, CaseStatus.SIGNING)
 
 @dataclass(frozen=True)
 class SignalWeights:
-    """How much each signal counts; they add up to 1 so a score reads as a share."""
+    """How much each signal counts; they add up to 1 so a score reads as a share. Fitted on
+    both labelled sets (``bench/results/matching_fit.json``): meaning and shared terms decide,
+    the category only breaks near ties (people often pick a neighbouring one), and the period
+    earned no weight (same-period cases differ in what happened, not when)."""
 
-    category: float = 0.30
-    text: float = 0.60
-    time: float = 0.10
+    category: float = 0.10
+    text: float = 0.35
+    time: float = 0.0
+    meaning: float = 0.55
 
 
 DEFAULT_WEIGHTS = SignalWeights()
@@ -80,6 +93,10 @@ SIMILAR_CAP = 100
 #: the most recent complaints sharing enough terms, checked for being free of any case
 SIMILAR_SCAN = 1000
 KEY_TERMS_SHOWN = 5
+#: the cases closest in meaning considered whatever their terms and category
+MEANING_CANDIDATES = 50
+#: at or above this cosine a match is explained as "similar meaning"
+SIMILAR_MEANING = 0.5
 #: a case's term is shown as "shared" only when at least this many of its members used it:
 #: a word a single member wrote would let anyone confirm a guess (a name, an account number)
 #: about that member's private complaint by filing one with the guessed word
@@ -95,6 +112,12 @@ class CaseMatch:
     text_score: float
     in_period: bool
     key_terms: list[str] = field(default_factory=list)
+    #: cosine of the complaint's and the case's meaning (0 while the vector is being computed)
+    meaning: float = 0.0
+
+    @property
+    def similar_meaning(self) -> bool:
+        return self.meaning >= SIMILAR_MEANING
 
 
 @dataclass(frozen=True)
@@ -215,6 +238,13 @@ def find_matches(
             select(*case_columns).where(GroupCase.id.in_(best.scalar_subquery()))
         ):
             candidates[case_id] = _Candidate(case_id, members, (first, last))
+    query_vector = meaning.complaint_vector(session, complaint.id)
+    if query_vector is not None:
+        closest = _closest_in_meaning(session, joinable, query_vector)
+        for case_id, members, first, last in session.execute(
+            select(*case_columns).where(GroupCase.id.in_(closest))
+        ):
+            candidates[case_id] = _Candidate(case_id, members, (first, last))
     same_category = set()
     for case_id, members, first, last in session.execute(
         select(*case_columns)
@@ -236,6 +266,12 @@ def find_matches(
     # only terms some candidate uses can tell cases apart; the rest would dilute every score
     known_terms = {term for terms in shared.values() for term in terms}
     known_weight = sum(weights[term] for term in known_terms)
+    profiles = meaning.case_profiles(session, list(candidates)) if query_vector is not None else {}
+    if query_vector is None:  # not computed yet: the other signals share its weight
+        share = 1 - signals.meaning
+        signals = SignalWeights(
+            signals.category / share, signals.text / share, signals.time / share, 0.0
+        )
     scored = []
     for candidate in candidates.values():
         terms = {
@@ -246,7 +282,18 @@ def find_matches(
         text = min(sum(terms.values()) / known_weight, 1.0) if known_weight else 0.0
         in_period = _in_period(complaint.incident_date, candidate.period)
         is_same_category = candidate.case_id in same_category
-        score = signals.category * is_same_category + signals.text * text + signals.time * in_period
+        profile = profiles.get(candidate.case_id)
+        similarity = (
+            max(float(profile @ query_vector), 0.0)
+            if profile is not None and query_vector is not None
+            else 0.0
+        )
+        score = (
+            signals.category * is_same_category
+            + signals.text * text
+            + signals.time * in_period
+            + signals.meaning * similarity
+        )
         used_by = shared.get(candidate.case_id, {})
         key_terms = [
             term
@@ -261,6 +308,7 @@ def find_matches(
                 is_same_category,
                 in_period,
                 key_terms[:KEY_TERMS_SHOWN],
+                round(similarity, 4),
             )
         )
     scored.sort(key=lambda row: (-row[0], -row[1].members, row[1].case_id))
@@ -283,10 +331,30 @@ def find_matches(
             text_score=text,
             in_period=in_period,
             key_terms=[readable.get(term, term) for term in key_terms],
+            meaning=similarity,
         )
-        for score, candidate, text, is_same_category, in_period, key_terms in top
+        for score, candidate, text, is_same_category, in_period, key_terms, similarity in top
     ]
     return MatchReport(matches, similar)
+
+
+def _closest_in_meaning(
+    session: DbSession, joinable: ColumnElement[bool], query: meaning.Vector
+) -> list[int]:
+    """The joinable cases of the company closest in meaning to ``query``: one profile row
+    per case, scored with numpy (a company's cases number in the hundreds, not millions)."""
+    rows = session.execute(
+        select(CaseVector.case_id, CaseVector.total)
+        .join(GroupCase, GroupCase.id == CaseVector.case_id)
+        .where(joinable)
+    ).all()
+    if not rows:
+        return []
+    totals = np.stack([np.frombuffer(total, dtype=np.float32) for _, total in rows])
+    norms = np.maximum(np.linalg.norm(totals, axis=1), 1e-9)
+    scores = (totals @ query) / norms
+    best = np.argsort(-scores)[:MEANING_CANDIDATES]
+    return [rows[int(i)][0] for i in best]
 
 
 def _in_period(day: date, period: tuple[date | None, date | None]) -> bool:

@@ -132,7 +132,7 @@ def test_scores_are_identical_across_databases(
         ("theft", True, True),
         ("refund", False, False),
     ]
-    assert [(m.score, m.text_score) for m in report.matches] == [(0.7677, 0.6128), (0.0402, 0.067)]
+    assert [(m.score, m.text_score) for m in report.matches] == [(0.7899, 0.6128), (0.2597, 0.067)]
 
 
 def test_similar_complaints_without_a_case_are_counted(
