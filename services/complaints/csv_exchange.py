@@ -36,7 +36,7 @@ from models.base import DbSession
 from models.complaint import NARRATIVE_MAX, NARRATIVE_MIN
 from services.complaints.filing import normalize_newlines
 from services.errors import DomainError
-from services.matching import term_index
+from services.matching import meaning, term_index
 from services.platform.formatting import format_amount
 from services.platform.spreadsheet import neutralize, unneutralize
 from services.reference.companies import create_company
@@ -104,11 +104,12 @@ CFPB_KEYWORDS = {
     "data_leak": ("privacy", "personal information", "data"),
     "transaction_failed": ("fail", "transaction"),
 }
-#: legal names in CFPB data that our aliases know by their brand
-CFPB_BRANDS = {"block": "Cash App"}
+#: legal names in CFPB data (without legal suffixes, normalized) that people call by a brand
+CFPB_BRANDS = {"block": "Cash App", "citibank": "Citi"}
 
 _LEGAL_SUFFIX = re.compile(
-    r"(?:[\s,]+(?:inc|llc|l\.l\.c|ltd|holdings?|corp|corporation|co|limited|plc)\.?"
+    r"(?:[\s,&]+(?:inc|llc|l\.l\.c|ltd|holdings?|corp|corporation|co|company|limited|plc"
+    r"|n\.a|national association)\.?"
     r"|股份有限公司|有限责任公司|有限責任公司|有限公司)$",
     re.IGNORECASE,
 )
@@ -331,6 +332,7 @@ class _Importer:
                     complaint.owner, complaint.source = self.owner, source
                     self.session.add(complaint)
                     term_index.index_complaint(self.session, complaint)
+                    meaning.enqueue_meaning(complaint)
             except (DomainError, IntegrityError) as error:  # e.g. a name taken meanwhile
                 reason = str(error.orig if isinstance(error, IntegrityError) else error)
                 self.result.bad_rows.append(BadRow(line, f"not saved: {reason.splitlines()[0]}"))
@@ -355,7 +357,16 @@ class _Importer:
             name_zh=name_zh[:200],
             status=CompanyStatus.PROPOSED,
             proposed_by_id=self.owner.id,
-            aliases=[strip_legal_suffixes(n)[:200] for n in (name_en, name_zh) if n.strip()],
+            aliases=[
+                alias[:200]
+                for n in (name_en, name_zh)
+                if n.strip()
+                for alias in (
+                    strip_legal_suffixes(n),
+                    CFPB_BRANDS.get(normalize_name(strip_legal_suffixes(n)), ""),
+                )
+                if alias
+            ],
         )
 
 

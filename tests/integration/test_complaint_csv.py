@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from extensions import db
 from models import Category, Company, CompanyStatus, Complaint, ComplaintTerm, User
-from services.complaints.filing import ComplaintInput, file_complaint
+from services.complaints.filing import ComplaintInput, file_complaint, resolve_company
 from services.matching import term_index
 from services.reference.companies import create_company
 
@@ -414,3 +414,30 @@ def test_every_demo_complaint_survives_export_and_import(
         f"Imported {len(originals)} complaints (0 new companies, 0 duplicates skipped, 0 bad rows)."
     ]
     assert facts(owned_by(OWNER)) == facts(originals)
+
+
+@pytest.mark.usefixtures("association")
+def test_banks_legal_names_resolve_from_the_names_people_type(
+    runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    with CFPB_SAMPLE.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header, row = reader.fieldnames, next(reader)
+    assert header is not None
+    path = tmp_path / "banks.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, header)
+        writer.writeheader()
+        for number, legal in enumerate(("CITIBANK, N.A.", "WELLS FARGO & COMPANY")):
+            writer.writerow({**row, "Company": legal, "Complaint ID": f"99{number}"})
+    assert run_import(runner, path).exit_code == 0
+    by_name = {c.name_en: c for c in db.session.scalars(select(Company))}
+    citi, wells = by_name["CITIBANK, N.A."], by_name["WELLS FARGO & COMPANY"]
+    for typed, company in [
+        ("Citibank", citi),
+        ("Citi", citi),
+        ("citi bank", citi),
+        ("Wells Fargo", wells),
+        ("wells-fargo", wells),
+    ]:
+        assert resolve_company(db.session, typed) == company, typed
