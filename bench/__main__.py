@@ -54,6 +54,14 @@ def main(argv: list[str]) -> None:
         from bench.evidence_memory import main as evidence
 
         evidence()
+    if "http" in which:  # not in the default list: builds a 100,000-member case, ~30 min
+        from bench.http_rates import main as http
+
+        http(databases)
+    if "statements" in which:  # not in the default list: 100,000-row statements, ~2 min
+        from bench.statements import main as statements
+
+        statements()
     if "bundle" in which:  # not in the default list: builds a 1 GB case (BENCH_BUNDLE_*)
         from bench.bundle_build import main as bundle
 
