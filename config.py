@@ -121,6 +121,9 @@ class Defaults:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "Chorus <no-reply@chorus.invalid>"
+    #: the site's address, for the links of e-mails sent outside a request (``flask jobs
+    #: sweep``'s deadline notices); CHORUS_PUBLIC_URL
+    PUBLIC_URL = "http://127.0.0.1:5000"
 
     DEMO_PASSWORD = "chorus-demo-2026"  # noqa: S105 - published in the README, demo only
 

@@ -10,6 +10,8 @@ from cli.certificates import certificates
 from cli.errors import exit_on_refusal
 from extensions import db
 from models import Authority
+from services.clocks import running as running_clocks
+from services.clocks.rules import RULE_SETS
 from services.reference.authorities import create_authority
 
 
@@ -64,3 +66,31 @@ def list_authorities() -> None:
             f"{authority.slug}\t{authority.name_en}\t{authority.name_zh}\t"
             f"min {authority.min_signatures}"
         )
+
+
+@authorities.command("set-deadlines")
+@click.argument("slug")
+@click.argument("rule_set", required=False)
+@click.option("--none", "clear", is_flag=True, help="The authority runs no deadline clocks.")
+@with_appcontext
+@exit_on_refusal
+def set_deadlines(slug: str, rule_set: str | None, clear: bool) -> None:
+    """Give authority SLUG the deadline rule set RULE_SET (see ``deadline-rules``)."""
+    if not clear and not rule_set:
+        raise click.UsageError("Name a rule set, or give --none.")
+    authority = running_clocks.set_rule_set(db.session, slug, None if clear else rule_set)
+    db.session.commit()
+    click.echo(f"{authority.slug} follows {authority.clock_rules or 'no deadline rules'}.")
+
+
+@authorities.command("deadline-rules")
+@with_appcontext
+def deadline_rules() -> None:
+    """List the deadline rule sets, with their periods and sources."""
+    for rules in RULE_SETS.values():
+        periods = ", ".join(
+            f"{kind.value} {period.count} {period.unit.value}"
+            + (f" (to {period.extendable_to})" if period.extendable_to else "")
+            for kind, period in rules.clocks.items()
+        )
+        click.echo(f"{rules.name}\t{rules.country}\t{periods}\t{rules.source}")

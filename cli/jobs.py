@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from extensions import db
+from services import clocks
 from services.cases import published as published_figures
 from services.platform.jobs.runner import sweep as sweep_stale
 
@@ -42,7 +43,8 @@ def worker(burst: bool) -> None:
 @with_appcontext
 def sweep() -> None:
     """Hand every stale job to a runner again, or fail it when it has no attempts left, and
-    queue the case figures that are due for their next snapshot.
+    queue the case figures that are due for their next snapshot, and tell members about
+    deadlines three days away or passed (each notice once).
 
     Workers hand stale jobs over every minute; run this from cron every few minutes in any
     case (JOBS_MODE "thread": the jobs then run in this command before it returns)."""
@@ -51,3 +53,11 @@ def sweep() -> None:
     queued = published_figures.queue_due(db.session)
     db.session.commit()
     click.echo(f"{queued} case(s) queued for new published figures.")
+    # the notices' e-mails link to the case: build their addresses on the public URL
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        told = clocks.send_due(db.session)
+        db.session.commit()
+    click.echo(
+        f"{told.due_soon} deadline(s) three days away and {told.overdue} passed: "
+        f"{told.notifications} notification(s)."
+    )

@@ -6,6 +6,7 @@ from models.base import Base, new_public_id, utcnow
 from models.case import FROZEN_STATUSES, CaseStatus, GroupCase, MemberRole, Membership
 from models.category import Category
 from models.certificate import AuthorityCertificate
+from models.clock import ClockExtension, ClockKind, ClockUnit, SubmissionClock
 from models.company import Company, CompanyAlias, CompanyStatus
 from models.complaint import CURRENCIES, ZERO_DECIMAL_CURRENCIES, Complaint, Demand
 from models.event import AuditEvent, CaseEvent, CaseEventKind
@@ -56,9 +57,12 @@ __all__ = [
     "CaseOpening",
     "CaseStatus",
     "CaseTerm",
-    "Category",
-    "Company",
     "CaseVector",
+    "Category",
+    "ClockExtension",
+    "ClockKind",
+    "ClockUnit",
+    "Company",
     "CompanyAlias",
     "CompanyAnswer",
     "CompanyRespondent",
@@ -66,6 +70,7 @@ __all__ = [
     "Complaint",
     "ComplaintRouting",
     "ComplaintTerm",
+    "ComplaintVector",
     "Demand",
     "EntityKind",
     "Evidence",
@@ -73,7 +78,6 @@ __all__ = [
     "EvidenceKind",
     "EvidenceStatus",
     "FileRole",
-    "ComplaintVector",
     "GroupCase",
     "Job",
     "JobStatus",
@@ -98,6 +102,7 @@ __all__ = [
     "StatementStatus",
     "StatementTable",
     "Submission",
+    "SubmissionClock",
     "SubmissionStatus",
     "TermStat",
     "TokenPurpose",

@@ -33,6 +33,8 @@ class Authority(Base):
     jurisdiction_zh: Mapped[str] = mapped_column(Text, default="")
     #: a case needs this many valid signatures before it can be submitted here
     min_signatures: Mapped[int] = mapped_column(default=3)
+    #: the name of the deadline rule set it follows (services.clocks.rules); None: no clocks
+    clock_rules: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = created_at_column()
 
     categories: Mapped[list[Category]] = relationship(secondary=authority_categories)

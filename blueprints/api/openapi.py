@@ -166,6 +166,50 @@ SCHEMAS: dict[str, Any] = {
             "members": {"type": "integer", "minimum": 0},
             "signatures": {"type": "integer", "minimum": 0},
             "bundle": {"$ref": "#/components/schemas/Bundle"},
+            "clocks": {"type": "array", "items": {"$ref": "#/components/schemas/Clock"}},
+            "next_due": {
+                "allOf": [{"$ref": "#/components/schemas/Clock"}],
+                "nullable": True,
+                "description": "the running deadline that ends first",
+            },
+            "overdue": {"type": "boolean", "description": "a running deadline has passed"},
+        },
+    },
+    "Clock": {
+        "type": "object",
+        "description": "A deadline under the authority's rule set (docs/deadlines.md)",
+        "required": ["kind", "rule_set", "unit", "period", "state", "overdue"],
+        "properties": {
+            "kind": {"type": "string", "enum": ["acknowledge", "answer", "close"]},
+            "rule_set": {"type": "string"},
+            "unit": {
+                "type": "string",
+                "enum": ["calendar_days", "working_days", "business_days", "hours"],
+            },
+            "period": {"type": "integer", "minimum": 1},
+            "extended": {"type": "boolean"},
+            "extendable_to": {"type": "integer", "nullable": True},
+            "started_at": {"type": "string", "format": "date-time", "nullable": True},
+            "due_at": {
+                "type": "string",
+                "format": "date-time",
+                "nullable": True,
+                "description": "the first instant that is late, UTC with its offset",
+            },
+            "due_date": {
+                "type": "string",
+                "format": "date",
+                "nullable": True,
+                "description": "the last day, in the authority's time zone",
+            },
+            "time_zone": {"type": "string"},
+            "stopped_at": {"type": "string", "format": "date-time", "nullable": True},
+            "days_left": {"type": "integer", "nullable": True},
+            "state": {
+                "type": "string",
+                "enum": ["waiting", "running", "overdue", "met", "missed"],
+            },
+            "overdue": {"type": "boolean"},
         },
     },
     "CaseList": {
@@ -241,7 +285,14 @@ def openapi_document() -> dict[str, Any]:
         {
             "name": "sort",
             "in": "query",
-            "schema": {"type": "string", "enum": ["newest", "oldest", "size"]},
+            "schema": {"type": "string", "enum": ["newest", "oldest", "size", "due"]},
+            "description": "`due`: the nearest running deadline first",
+        },
+        {
+            "name": "deadline",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["overdue", "due_soon", "missed"]},
+            "description": "overdue now, due within three days, or a deadline missed",
         },
         {
             "name": "page",

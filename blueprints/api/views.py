@@ -21,7 +21,7 @@ from blueprints.forms import page_arg
 from blueprints.regulator.forms import InboxFilterForm
 from extensions import csrf, db
 from models import Submission, SubmissionStatus, User
-from services import audit
+from services import audit, clocks
 from services.accounts import api_tokens
 from services.bundle import job as bundle_job
 from services.cases.figures import case_figures
@@ -73,8 +73,9 @@ def list_cases() -> Response | tuple[Response, int]:
         if not form.validate():
             return _refused_filters(form), 400
     page = regulator_inbox.inbox(db.session, authority_id, form.filters(), page=page_arg())
+    deadlines = clocks.views_by_submission(db.session, [s.id for s in page.items])
     return jsonify(
-        cases=[_summary(s) for s in page.items],
+        cases=[_summary(s, clock_views=deadlines[s.id]) for s in page.items],
         page=page.page,
         pages=page.pages,
         total=page.total,
@@ -204,8 +205,15 @@ def post_status(case_id: str) -> Response | tuple[Response, int]:
     return jsonify(_summary(submission))
 
 
-def _summary(submission: Submission, signatures: int | None = None) -> dict[str, Any]:
+def _summary(
+    submission: Submission,
+    signatures: int | None = None,
+    clock_views: list[clocks.ClockView] | None = None,
+) -> dict[str, Any]:
     case = submission.case
+    if clock_views is None:
+        clock_views = clocks.views_by_submission(db.session, [submission.id])[submission.id]
+    next_due = clocks.next_due(clock_views)
     key = bundle_job.bundle_for(submission)
     summary: dict[str, Any] = {
         "id": case.public_id,
@@ -226,6 +234,10 @@ def _summary(submission: Submission, signatures: int | None = None) -> dict[str,
         "submitted_at": _iso(submission.submitted_at),
         "status_updated_at": _iso(submission.status_updated_at),
         "members": case.member_count,
+        # deadlines under the authority's rules: instants in UTC with their offset
+        "clocks": [view.as_json() for view in clock_views],
+        "next_due": next_due.as_json() if next_due else None,
+        "overdue": any(view.overdue for view in clock_views),
         "bundle": {
             "available": key is not None,
             "sha256": key,

@@ -23,6 +23,7 @@ from blueprints.errors import refuse
 from blueprints.forms import commit_or_show_error, page_arg
 from extensions import db
 from models import GroupCase
+from services import clocks
 from services.cases import membership as group_cases
 from services.cases import sharing as case_share
 from services.cases.directory import filter_choices, search_cases
@@ -92,6 +93,9 @@ def detail(public_id: str) -> str:
         evidence_count=evidence.pooled_count(db.session, case),
         og=case_share.open_graph(case),
         progress=progress_of(db.session, case),
+        # the authority's deadlines: for the case's members only, as the regulator pages show
+        # them only to the authority the case went to
+        deadlines=clocks.clocks_of_cases(db.session, [case.id])[case.id] if membership else [],
     )
 
 

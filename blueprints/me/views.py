@@ -16,7 +16,7 @@ from blueprints.forms import commit_or_show_error
 from blueprints.me.forms import DeleteAccountForm
 from extensions import db
 from models import Complaint, GroupCase, Membership, UserRole, utcnow
-from services import audit
+from services import audit, clocks
 from services.accounts import personal_data as account_data
 from services.platform.i18n import LOCALE_SESSION_KEY, select_locale
 
@@ -45,6 +45,7 @@ def dashboard() -> str:
     case_by_complaint = {m.complaint_id: m.case for m in memberships if m.complaint_id}
     return render_template(
         "me/dashboard.html",
+        deadlines=clocks.clocks_of_cases(db.session, [m.case_id for m in memberships]),
         complaints=complaints,
         memberships=memberships,
         case_by_complaint=case_by_complaint,

@@ -25,9 +25,10 @@ from wtforms.validators import DataRequired, Optional
 
 from blueprints.complaints.forms import LocalDateField
 from blueprints.forms import date_in_range, one_of_the_choices, positive
-from models import Category, Company, SubmissionStatus
+from models import Category, ClockKind, Company, SubmissionStatus
+from services.clocks.running import REASON_MAX
 from services.platform.i18n import localized
-from services.platform.labels import OUTCOME, SUBMISSION_STATUS
+from services.platform.labels import CLOCK_KIND, OUTCOME, SUBMISSION_STATUS
 from services.submissions.lifecycle import NOTE_MAX, OUTCOMES
 from services.submissions.regulator_inbox import InboxFilters
 
@@ -53,6 +54,40 @@ class StatusForm(FlaskForm):
             "Members read it on the case timeline."
         ),
         render_kw={"maxlength": NOTE_MAX, "rows": 6},
+    )
+
+
+class PeriodField(IntegerField):
+    """A deadline's period whose parse error is a sentence in the regulator's language."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            message = _l("Enter the new period as a whole number, e.g. 30.")
+            raise ValueError(str(message)) from error
+
+
+class ExtensionForm(FlaskForm):
+    """An extension of one deadline: its new whole period and the reason, both kept."""
+
+    clock = SelectField(
+        _l("Deadline"),
+        choices=[SelectChoice(k.value, CLOCK_KIND[k]) for k in ClockKind],
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Choose the deadline to extend.")), one_of_the_choices],
+    )
+
+    period = PeriodField(
+        _l("New period (in the deadline's unit)"),
+        validators=[DataRequired(message=_l("Enter the new period as a whole number."))],
+        render_kw={"min": 1, "inputmode": "numeric"},
+    )
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("Members read that the deadline moved; the audit log keeps the reason."),
+        validators=[DataRequired(message=_l("Give the reason for the extension."))],
+        render_kw={"maxlength": REASON_MAX, "rows": 3},
     )
 
 
@@ -122,12 +157,22 @@ class InboxFilterForm(Form):
         validators=[Optional(), positive(_l("Enter a number of members of 1 or more."))],
         render_kw={"min": 1, "inputmode": "numeric"},
     )
+    deadline = _select(
+        _l("Deadlines"),
+        [
+            SelectChoice("", _l("Any deadline")),
+            SelectChoice("overdue", _l("Overdue now")),
+            SelectChoice("due_soon", _l("Due within three days")),
+            SelectChoice("missed", _l("A deadline was missed")),
+        ],
+    )
     sort = _select(
         _l("Order"),
         [
             SelectChoice("newest", _l("Newest first")),
             SelectChoice("oldest", _l("Oldest first")),
             SelectChoice("size", _l("Most members first")),
+            SelectChoice("due", _l("Nearest deadline first")),
         ],
         default="newest",
     )
@@ -165,6 +210,7 @@ class InboxFilterForm(Form):
             submitted_from=self.submitted_from.data,
             submitted_to=self.submitted_to.data,
             min_members=self.min_members.data,
+            deadline=self.deadline.data or None,
             sort=self.sort.data or "newest",
         )
 

@@ -26,10 +26,10 @@ from werkzeug.wrappers import Response
 
 from blueprints.files import send_stored
 from blueprints.forms import EmptyForm, commit_or_show_error, page_arg
-from blueprints.regulator.forms import InboxFilterForm, StatusForm, TokenForm
+from blueprints.regulator.forms import ExtensionForm, InboxFilterForm, StatusForm, TokenForm
 from extensions import db
-from models import FINAL_SUBMISSION_STATUSES, Job, Submission, SubmissionStatus
-from services import audit
+from models import FINAL_SUBMISSION_STATUSES, ClockKind, Job, Submission, SubmissionStatus
+from services import audit, clocks
 from services.accounts import api_tokens
 from services.bundle import job as bundle_job
 from services.cases.figures import case_figures
@@ -67,11 +67,13 @@ def inbox() -> str | tuple[str, int]:
             "regulator/inbox.html", form=form, page=None, authority=current_user.authority
         ), 400
     page = regulator_inbox.inbox(db.session, authority_id, form.filters(), page=page_arg())
+    deadlines = clocks.views_by_submission(db.session, [s.id for s in page.items])
     return render_template(
         "regulator/inbox.html",
         form=form,
         page=page,
         submissions=page.items,
+        next_due={id_: clocks.next_due(views) for id_, views in deadlines.items()},
         args=form.query_args(),
         authority=current_user.authority,
     )
@@ -91,7 +93,12 @@ def case(public_id: str) -> str:
     return _render_case(submission, form)
 
 
-def _render_case(submission: Submission, form: StatusForm) -> str:
+def _render_case(
+    submission: Submission,
+    form: StatusForm,
+    extension_form: ExtensionForm | None = None,
+    extension_kind: str | None = None,
+) -> str:
     count, shown = regulator_inbox.signatories(db.session, submission)
     watched = request.args.get("job", "")
     bundle_key = bundle_job.bundle_for(submission)
@@ -111,6 +118,9 @@ def _render_case(submission: Submission, form: StatusForm) -> str:
         bundle_size=current_storage().size(bundle_key) if bundle_key else None,
         job=_own_job(watched),
         action_form=EmptyForm(),
+        clocks=clocks.views_by_submission(db.session, [submission.id])[submission.id],
+        extension_form=extension_form or ExtensionForm(formdata=None),
+        extension_kind=extension_kind,
     )
 
 
@@ -172,6 +182,31 @@ def status(public_id: str) -> Response | tuple[str, int]:
     if outcome.refused:
         return _render_case(submission, form), 422
     flash(_("The status was recorded and the members were notified."), "success")
+    return redirect(url_for("regulator.case", public_id=public_id))
+
+
+@bp.route("/cases/<public_id>/deadlines/extend", methods=["POST"])
+@regulator_required
+def extend_clock(public_id: str) -> Response | tuple[str, int]:
+    """Record an extension of one deadline, within the limit its rules allow (422 with the
+    reason otherwise); the due date moves and the audit log keeps who granted it and why."""
+    submission = _submission(public_id)
+    form = ExtensionForm()
+    status_form = StatusForm(formdata=None)
+    if not form.validate_on_submit():
+        return _render_case(submission, status_form, form, form.clock.data), 422
+    with commit_or_show_error(form) as outcome:
+        clocks.extend(
+            db.session,
+            current_user,
+            submission,
+            ClockKind(form.clock.data),
+            form.period.data or 0,
+            form.reason.data or "",
+        )
+    if outcome.refused:
+        return _render_case(submission, status_form, form, form.clock.data), 422
+    flash(_("The deadline was extended."), "success")
     return redirect(url_for("regulator.case", public_id=public_id))
 
 

@@ -37,6 +37,7 @@ from models import (
     UserRole,
 )
 from models.base import DbSession
+from services import clocks
 from services.accounts.passwords import hash_password
 from services.cases import published
 from services.cases.membership import refresh_counters
@@ -106,6 +107,7 @@ def load_demo(session: DbSession, content_path: Path = CONTENT) -> str:
             category_codes=item["categories"],
             min_signatures=item["min_signatures"],
         )
+        ctx.authorities[item["slug"]].clock_rules = item.get("clock_rules")
     for item in content["users"]:
         ctx.users[item["key"]] = _user(ctx, item, password_hash, UserRole.MEMBER, None)
     for item in content["regulators"]:
@@ -318,6 +320,9 @@ def _submission(
         outcome="refund" if final is SubmissionStatus.RESOLVED else None,
     )
     ctx.session.add(submission)
+    ctx.session.flush()
+    # the authority's deadlines, started and stopped at the demo's own moments
+    clocks.start(ctx.session, submission, now=moment)
     _event(
         ctx,
         case,
@@ -336,6 +341,7 @@ def _submission(
         _event(
             ctx, case, CaseEventKind.STATUS_CHANGED, None, moment, status=status.value, note=note
         )
+        clocks.on_status(ctx.session, submission, status, now=moment)
     submission.status_updated_at = moment
     return moment
 

@@ -26,6 +26,9 @@ CASE_SUBMITTED = "case_submitted"
 STATUS_CHANGED = "status_changed"
 #: to the regulators of an authority: a case arrived in their inbox
 CASE_ARRIVED = "case_arrived"
+#: a deadline of a submitted case is three days away, or has passed (services.clocks)
+CLOCK_DUE_SOON = "clock_due_soon"
+CLOCK_OVERDUE = "clock_overdue"
 #: the company answered a case (to its members and its authority's regulators)
 COMPANY_ANSWERED = "company_answered"
 #: the company offered one member a refund (to that member only)
@@ -40,6 +43,8 @@ EMAILED = frozenset(
         CASE_SUBMITTED,
         STATUS_CHANGED,
         CASE_ARRIVED,
+        CLOCK_DUE_SOON,
+        CLOCK_OVERDUE,
         COMPANY_ANSWERED,
         OFFER_MADE,
         OUTCOME_DISPUTED,

@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 from models import (
     CaseEventKind,
     CaseStatus,
+    ClockKind,
+    ClockUnit,
     Demand,
     EvidenceKind,
     EvidenceStatus,
@@ -139,6 +141,34 @@ OUTCOME = {
     "other": _l("Other outcome"),
 }
 
+#: the deadlines of a submission (services.clocks)
+CLOCK_KIND = {
+    ClockKind.ACKNOWLEDGE: _l("Acknowledgement"),
+    ClockKind.ANSWER: _l("Company's answer"),
+    ClockKind.CLOSE: _l("Closing the case"),
+}
+
+CLOCK_STATE = {
+    "waiting": _l("Starts when the authority accepts the case"),
+    "running": _l("Running"),
+    "overdue": _l("Overdue"),
+    "met": _l("Met on time"),
+    "missed": _l("Met late"),
+}
+
+CLOCK_UNIT = {
+    ClockUnit.CALENDAR_DAYS: _l("calendar days"),
+    ClockUnit.WORKING_DAYS: _l("working days"),
+    ClockUnit.BUSINESS_DAYS: _l("business days"),
+    ClockUnit.HOURS: _l("hours"),
+}
+
+#: who grants an extension of a deadline
+GRANTED_BY = {
+    "company": _l("the company decides, the authority records it"),
+    "authority": _l("the authority"),
+}
+
 JOB_STEP = {
     "cleaning": _l("Removing hidden data"),
     "reading": _l("Looking for personal data"),
@@ -163,6 +193,10 @@ LABELS: dict[str, Mapping[Any, object]] = {
     "outcome_state": OUTCOME_STATE,
     "outcome_rating": OUTCOME_RATING,
     "offer_status": OFFER_STATUS,
+    "clock_kind": CLOCK_KIND,
+    "clock_state": CLOCK_STATE,
+    "clock_unit": CLOCK_UNIT,
+    "granted_by": GRANTED_BY,
 }
 
 

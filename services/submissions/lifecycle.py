@@ -30,7 +30,7 @@ from models import (
     utcnow,
 )
 from models.base import DbSession
-from services import audit
+from services import audit, clocks
 from services.bundle import job as bundle_job
 from services.bundle import recipients
 from services.cases import membership as group_cases
@@ -128,6 +128,7 @@ def submit(session: DbSession, user: User, case: GroupCase) -> Submission:
         session.flush()
     except IntegrityError as error:  # submitted concurrently: the unique case_id caught it
         raise Conflict(_l("This case has already been submitted.")) from error
+    clocks.start(session, submission)  # the authority's deadlines run from now
     case.status = CaseStatus.SUBMITTED
     case.updated_at = utcnow()
     session.add(
@@ -205,7 +206,7 @@ def record_status(
             raise DomainError(_l("Choose what the resolution gave the members."), field="outcome")
     else:
         outcome = None
-    _move(submission, status, note=note, outcome=outcome)
+    _move(session, submission, status, note=note, outcome=outcome)
     case = submission.case
     data: dict[str, str] = {"status": status.value}
     if note:
@@ -219,6 +220,7 @@ def record_status(
 
 
 def _move(
+    session: DbSession,
     submission: Submission,
     status: SubmissionStatus,
     *,
@@ -230,6 +232,7 @@ def _move(
     submission.status_note = note
     submission.outcome = outcome
     submission.status_updated_at = utcnow()
+    clocks.on_status(session, submission, status)  # receipt, answer, closing stop their clocks
     case = submission.case
     if status in FINAL_SUBMISSION_STATUSES:
         case.status = CaseStatus.CLOSED
@@ -247,11 +250,7 @@ BEFORE_ANSWER = frozenset(
 )
 
 
-def record_company_answer(
-    session: DbSession,  # noqa: ARG001 - what a status change sets off runs in it
-    submission: Submission,
-    answer: str,
-) -> bool:
+def record_company_answer(session: DbSession, submission: Submission, answer: str) -> bool:
     """The company answered on the platform (``services.respondents.answers``): a submission at
     "forwarded" or before moves to "company answered", which stops the authority's answer clock.
     Later steps (resolved, rejected) stay. The caller writes the timeline entry and tells the
@@ -259,6 +258,7 @@ def record_company_answer(
     if submission.status not in BEFORE_ANSWER:
         return False
     _move(
+        session,
         submission,
         SubmissionStatus.COMPANY_ANSWERED,
         note=answer[:NOTE_MAX],

@@ -22,6 +22,7 @@ from models import (
     SubmissionStatus,
 )
 from models.base import DbSession
+from services.clocks import reading as clock_reading
 from services.petition import signing
 from services.platform.day_range import within_days
 from services.platform.pagination import paginate
@@ -38,7 +39,9 @@ class InboxFilters:
     submitted_from: date | None = None
     submitted_to: date | None = None
     min_members: int | None = None
-    sort: str = "newest"  #: "newest", "oldest", "size"
+    #: "overdue", "due_soon" (within three days) or "missed" (a deadline passed unmet)
+    deadline: str | None = None
+    sort: str = "newest"  #: "newest", "oldest", "size", "due" (nearest deadline first)
 
 
 def inbox(session: DbSession, authority_id: int, filters: InboxFilters, page: int) -> Pagination:
@@ -62,9 +65,14 @@ def inbox(session: DbSession, authority_id: int, filters: InboxFilters, page: in
     )
     if filters.min_members:
         stmt = stmt.where(GroupCase.member_count >= filters.min_members)
+    if filters.deadline:
+        stmt = clock_reading.filter_by_deadline(stmt, filters.deadline)
+    next_due = clock_reading.next_due_column()
     orders: dict[str, tuple[UnaryExpression[Any], ...]] = {
         "oldest": (Submission.submitted_at.asc(), Submission.id.asc()),
         "size": (GroupCase.member_count.desc(), Submission.id.desc()),
+        # cases without a running deadline last, on both databases
+        "due": (next_due.is_(None).asc(), next_due.asc(), Submission.id.asc()),
     }
     order = orders.get(filters.sort, (Submission.submitted_at.desc(), Submission.id.desc()))
     return paginate(session, stmt.order_by(*order), page=page, per_page=PAGE_SIZE)

@@ -260,6 +260,8 @@ POST: dict[str, Expect] = {
     # confirmed before the upload row: a member's new upload replaces their draft
     "statements.confirm": {"A-table": NOBODY, "B-table": frozenset({M})},
     "statements.upload": {"A": NOBODY, "B": MEMBERS, "C": NOBODY},
+    # while the company's answer is still due on A and C (answering stops its clock)
+    "regulator.extend_clock": SUBMITTED_ONLY,
     # before the regulators' rows move C back from "forwarded"; answering keeps it visible
     "respondent.offer": {"A": NOBODY, "B": NOBODY, "C": frozenset({RS})},
     "respondent.answer": {"A": NOBODY, "B": NOBODY, "C": frozenset({RS})},
@@ -411,8 +413,21 @@ def build_world(
     make_company: Callable[..., Company],
     make_complaint: Callable[..., Complaint],
 ) -> World:
-    x = Authority(slug="authx", name_en="Authority X", name_zh="监管甲", min_signatures=2)
-    y = Authority(slug="authy", name_en="Authority Y", name_zh="监管乙", min_signatures=1)
+    # both with deadline rules, so that extending a deadline is tried on A and C
+    x = Authority(
+        slug="authx",
+        name_en="Authority X",
+        name_zh="监管甲",
+        min_signatures=2,
+        clock_rules="nfra-2020",
+    )
+    y = Authority(
+        slug="authy",
+        name_en="Authority Y",
+        name_zh="监管乙",
+        min_signatures=1,
+        clock_rules="pboc-2020",
+    )
     db.session.add_all([x, y])
     db.session.commit()
     wallet = make_company("walletpro", "WalletPro", "钱包宝")
@@ -1175,6 +1190,11 @@ PAYLOADS: dict[str, Payload] = {
     },
     "statements.confirm": lambda _w, _k: {"keep": ["0", "1", "3"]},
     "regulator.status": lambda _w, _k: {"status": "received", "outcome": "", "note": ""},
+    "regulator.extend_clock": lambda _w, _k: {
+        "clock": "answer",
+        "period": "30",
+        "reason": "Complex case, extended by the matrix.",
+    },
     "respondent.offer": lambda w, k: {
         "pseudonym": w.pseudonym(k, G),
         "amount": "15.00",
