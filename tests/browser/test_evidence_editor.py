@@ -32,6 +32,9 @@ def _boxes(page: Page) -> dict[str, list[dict[str, int]]]:
 def _organizers_case_evidence_link(page: Page, base: str) -> Locator:
     """Log the demo organizer in, in English, on their case; its link to the evidence pool."""
     _log_in(page, base, "organizer@example.org")
+    menu = page.locator(".site-menu > summary")
+    if menu.is_visible():  # on a phone the language switch is in the header's menu
+        menu.click()
     page.get_by_role("button", name="English").click()  # the demo organizer reads Chinese
     page.get_by_role("link", name="美团支付提示失败后重复扣款").first.click()
     return page.locator("nav.subnav").get_by_role("link", name="Evidence")
