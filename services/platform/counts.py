@@ -18,9 +18,7 @@ REMOVED: dict[str, Callable[[int], str]] = {
     "EMAIL": lambda n: ngettext("%(num)d e-mail address", "%(num)d e-mail addresses", n),
     "ID": lambda n: ngettext("%(num)d ID card number", "%(num)d ID card numbers", n),
     "CARD": lambda n: ngettext("%(num)d bank card number", "%(num)d bank card numbers", n),
-    "ACCOUNT": lambda n: ngettext(
-        "%(num)d bank account number", "%(num)d bank account numbers", n
-    ),
+    "ACCOUNT": lambda n: ngettext("%(num)d bank account number", "%(num)d bank account numbers", n),
     "IBAN": lambda n: ngettext("%(num)d IBAN", "%(num)d IBANs", n),
     "ALIPAY": lambda n: ngettext("%(num)d Alipay account", "%(num)d Alipay accounts", n),
     "WECHAT": lambda n: ngettext("%(num)d WeChat ID", "%(num)d WeChat IDs", n),
