@@ -3,6 +3,7 @@ extension moves them, and the sweep tells members before and after, each notice 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from email.header import decode_header, make_header
@@ -12,6 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from extensions import db
 from models import (
@@ -405,3 +407,32 @@ def test_the_api_gives_each_case_its_clocks_in_utc(
     bad = client.get("/api/v1/cases?deadline=late", headers=headers)
     assert bad.status_code == 400
     assert bad.get_json()["field"] == "deadline"
+
+
+def test_two_sweeps_at_once_send_each_notice_once(
+    app: Flask,
+    database_url: str,
+    submit_case: Callable[..., Submission],
+) -> None:
+    """Cron and a worker sweeping in the same second: the UPDATE that claims a notice lets
+    only one of them send it (PostgreSQL: the second waits for the first's row, then finds
+    it claimed; SQLite: writers take turns)."""
+    nfra = submit_case("nfra", at=datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
+    late = _clock(nfra, ClockKind.ANSWER).due_at + timedelta(hours=1)
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    results: list[int] = []
+
+    def sweep() -> None:
+        with app.app_context(), Session(db.engine) as session:
+            barrier.wait()
+            results.append(clocks.send_due(session, now=late).notifications)
+            session.commit()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [0, 3], database_url
+    assert len(_notices("clock_overdue")) == 3
