@@ -377,7 +377,9 @@ def similar_complaint_ids(
     """Other people's complaints against the same company, in no case, that share the category
     or enough informative terms: at most :data:`SIMILAR_CAP` + 1 of them, so the cost stays
     bounded for a company with a hundred thousand complaints ("more than 100" is all a page
-    needs to say, and all the invitations a new case sends)."""
+    needs to say, and all the invitations a new case sends). The most similar come first (those
+    sharing the most informative terms, then the most recent of the same category), so the
+    cap and the invitations keep them rather than merely the newest."""
     if weights is None:
         frequency, total = _term_statistics(session, complaint.id)
         weights = _lookup_terms(_weights(frequency, total), frequency, total)
@@ -385,7 +387,7 @@ def similar_complaint_ids(
         Complaint.owner_id != complaint.owner_id,
         ~exists().where(Membership.complaint_id == Complaint.id),
     )
-    ids = list(
+    recent = list(
         session.scalars(
             select(Complaint.id)
             .where(
@@ -397,11 +399,13 @@ def similar_complaint_ids(
             .limit(SIMILAR_CAP + 1)
         )
     )
+    ids: list[int] = []
     if weights:
         weights = dict(list(weights.items())[:SIMILAR_TERMS])  # most informative first
         threshold = SIMILAR_TEXT_THRESHOLD * sum(weights.values())
         # two steps on purpose: grouping the company's rows of these terms yields few ids, and
         # a planner that sees one joined query may walk every complaint backwards instead
+        shared = func.sum(_weight_expression(ComplaintTerm.term, weights))
         sharing = session.scalars(
             select(ComplaintTerm.complaint_id)
             .where(
@@ -409,18 +413,16 @@ def similar_complaint_ids(
                 ComplaintTerm.term.in_(list(weights)),
             )
             .group_by(ComplaintTerm.complaint_id)
-            .having(func.sum(_weight_expression(ComplaintTerm.term, weights)) >= threshold)
-            .order_by(ComplaintTerm.complaint_id.desc())
+            .having(shared >= threshold)
+            .order_by(shared.desc(), ComplaintTerm.complaint_id.desc())
             .limit(SIMILAR_SCAN)
         ).all()
         if sharing:
-            ids += session.scalars(
-                select(Complaint.id)
-                .where(Complaint.id.in_(sharing), free)
-                .order_by(Complaint.id.desc())
-                .limit(SIMILAR_CAP + 1)
-            )
-    return sorted(set(ids), reverse=True)[: SIMILAR_CAP + 1]
+            kept = set(session.scalars(select(Complaint.id).where(Complaint.id.in_(sharing), free)))
+            ids = [i for i in sharing if i in kept]
+    seen = set(ids)
+    ids += [i for i in recent if i not in seen]
+    return ids[: SIMILAR_CAP + 1]
 
 
 def similar_without_case(session: DbSession, complaint: Complaint) -> int:

@@ -13,7 +13,7 @@ from extensions import db
 from models import CaseVector, Company, Complaint, ComplaintVector, GroupCase, User
 from services.cases import membership as group_cases
 from services.complaints.filing import delete_complaint
-from services.matching.ranking import find_matches
+from services.matching.ranking import SIMILAR_CAP, find_matches, similar_complaint_ids
 from tests.conftest import PASSWORD
 from tests.support.forms import login
 
@@ -104,3 +104,23 @@ def test_vectors_follow_complaints_and_members(
     db.session.refresh(profile)
     assert profile.members == 2
     assert db.session.scalar(select(func.count()).select_from(ComplaintVector)) == 2
+
+
+def test_the_cap_on_similar_complaints_keeps_the_most_similar(
+    make_user: Callable[..., User],
+    make_company: Callable[..., Company],
+    make_complaint: Callable[..., Complaint],
+) -> None:
+    alipay = make_company("alipay", "Alipay", "支付宝")
+    owner = make_user(email="old@example.org")
+    # the oldest, in another category, but telling the same story in the same words
+    twin = make_complaint(owner, alipay, THEFT_ZH[0], "account_security")
+    for number in range(SIMILAR_CAP + 1):  # newer, same category, about something else
+        make_complaint(
+            make_user(email=f"other{number}@example.org"), alipay, REFUND_ZH[number % 3], "refund"
+        )
+    newcomer = make_user(email="new@example.org")
+    complaint = make_complaint(newcomer, alipay, THEFT_ZH[0] + "我要求全额赔偿。", "refund")
+    similar = similar_complaint_ids(db.session, complaint)
+    assert len(similar) == SIMILAR_CAP + 1
+    assert similar[0] == twin.id
