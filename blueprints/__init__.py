@@ -34,7 +34,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(petition_bp, url_prefix="/cases")
     app.register_blueprint(regulator_bp, url_prefix="/regulator")
+    app.register_blueprint(statements_bp)
     app.register_blueprint(respondent_bp, url_prefix="/company")
     app.register_blueprint(outcomes_bp)
     app.register_blueprint(routing_bp)
-    app.register_blueprint(statements_bp)

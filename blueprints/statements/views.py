@@ -37,7 +37,7 @@ def _page(case: GroupCase, form: StatementForm) -> str:
         claimed_twice=len(statements.claimed_twice(db.session, case))
         if membership.organizes
         else None,
-        layouts=statements.LAYOUT_NAMES,
+        layouts=[str(name) for name in statements.LAYOUT_NAMES],
         action_form=EmptyForm(),
     )
 

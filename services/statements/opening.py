@@ -40,7 +40,7 @@ def unknown_layout() -> StatementError:
         _(
             "This file is not a wallet statement Chorus can read. It reads: %(layouts)s. "
             "Export your transactions from the wallet and upload that file unchanged.",
-            layouts="; ".join(LAYOUT_NAMES),
+            layouts="; ".join(str(name) for name in LAYOUT_NAMES),
         ),
         415,
     )

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import IO
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from services.errors import DomainError
 
@@ -52,10 +53,10 @@ class Layout(enum.StrEnum):
 
 #: the layouts named when a file is none of them (shown to the member)
 LAYOUT_NAMES = (
-    "支付宝 / Alipay (app CSV)",
-    "支付宝 / Alipay (web CSV)",
-    "微信支付 / WeChat Pay (CSV, xlsx)",
-    "PayPal (activity CSV)",
+    _l("Alipay app export (CSV)"),
+    _l("Alipay website export (CSV)"),
+    _l("WeChat Pay bill (CSV or XLSX)"),
+    _l("PayPal activity download (CSV)"),
 )
 
 

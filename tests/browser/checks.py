@@ -46,6 +46,7 @@ SAME_IN_BOTH = {
     "bundle",
     "verify",  # the command line quoted in the bundle explanation
     "Bearer",
+    "PayPal",  # a wallet's brand, written so in Chinese too
     "FreeOTP",  # authenticator apps go by their names in both languages
     "Google",
     "Microsoft",
