@@ -67,3 +67,20 @@ def test_every_chinese_entry_is_translated_with_the_same_placeholders() -> None:
         if any(set(PLACEHOLDER.findall(s)) != set(PLACEHOLDER.findall(source)) for s in strings):
             problems.append(f"placeholders differ: {source!r}")
     assert not problems, "\n".join(problems)
+
+
+#: what ``%`` formatting allows in a message: named placeholders and a doubled percent sign
+FORMAT_TOKEN = re.compile(r"%\(\w+\)[sd]|%%")
+
+
+def test_every_percent_sign_is_a_placeholder_or_doubled() -> None:
+    """Templates format every message, with or without variables: a lone ``%`` before a
+    Chinese character fails the page (a 500) and before a letter prints the variables."""
+    problems = []
+    for message in _catalog(ROOT / "translations/zh/LC_MESSAGES/messages.po"):
+        ids = [message.id] if isinstance(message.id, str) else list(message.id)
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        for text in [*ids, *strings]:
+            if text and "%" in FORMAT_TOKEN.sub("", text):
+                problems.append(text[:80])
+    assert not problems, "\n".join(problems)
