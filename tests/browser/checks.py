@@ -45,6 +45,7 @@ SAME_IN_BOTH = {
     "flask",
     "bundle",
     "verify",  # the command line quoted in the bundle explanation
+    "addendum",  # ... and its option that checks the outcome report
     "Bearer",
     "PayPal",  # a wallet's brand, written so in Chinese too
     "FreeOTP",  # authenticator apps go by their names in both languages
@@ -127,7 +128,7 @@ def untranslated(page: Page, language: str, written: Iterable[str] = ()) -> list
     for piece in sorted({*written, *_demo_texts()}, key=len, reverse=True):
         if piece:
             text = text.replace(piece, " ")
-    text = re.sub(r"\.(png|jpe?g|webp|pdf|txt|csv|zip)\b", " ", text)
+    text = re.sub(r"\.(png|jpe?g|webp|pdf|txt|csv|zip|json)\b", " ", text)
     if language == "zh":
         # all-capital words are codes: currencies, pseudonyms, HTML
         words = ENGLISH_WORD.findall(text)
