@@ -22,8 +22,9 @@ RESULTS = ROOT / "bench" / "results"
 
 
 @contextmanager
-def bench_app(database: str) -> Iterator[Flask]:
-    """An app context on an empty schema of ``database`` ("sqlite" or "postgresql")."""
+def bench_app(database: str, **config: Any) -> Iterator[Flask]:
+    """An app context on an empty schema of ``database`` ("sqlite" or "postgresql");
+    ``config`` overrides settings (a served app's secret key, for instance)."""
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chorus-bench-")))
         if database == "postgresql":
@@ -37,6 +38,7 @@ def bench_app(database: str) -> Iterator[Flask]:
                 "INSTANCE_PATH": str(tmp),
                 "SQLALCHEMY_DATABASE_URI": url,
                 "RATELIMIT_ENABLED": False,
+                **config,
             }
         )
         with app.app_context():
