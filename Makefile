@@ -42,6 +42,7 @@ test: system-packages $(VENV)/.installed-test $(AXE) $(CATALOGS)
 ## make bench: matching quality and latency on SQLite and PostgreSQL (tables + bench/results/*.json)
 ## BENCH_SIZES=10000,100000,1000000 for the full latency run
 bench: system-packages $(VENV)/.installed-bench $(CATALOGS)
+	@scripts/install-system-packages.sh bench
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 system-packages:

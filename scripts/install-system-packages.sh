@@ -22,6 +22,10 @@ compgen -G "/usr/share/tesseract-ocr/*/tessdata/chi_sim.traineddata" >/dev/null 
   || missing+=(tesseract-ocr-chi-sim)
 command -v npm >/dev/null || missing+=(npm)
 command -v redis-server >/dev/null || missing+=(redis-server)
+# `make bench` also drives the served app with wrk
+if [ "${1:-}" = "bench" ]; then
+  command -v wrk >/dev/null || missing+=(wrk)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
