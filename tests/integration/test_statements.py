@@ -244,7 +244,7 @@ def test_confirming_the_same_statement_twice_counts_it_once(app: Flask, case: Gr
 @pytest.mark.parametrize(
     ("data", "name", "status", "says"),
     [
-        (b"date,amount,payee\n2026-10-01,12.00,Shop\n", "x.csv", 415, "PayPal activity download (CSV)"),
+        (b"date,amount,payee\n2026-10-01,12.00,Shop\n", "x.csv", 415, "PayPal activity download"),
         (samples.alipay_app(holder="周杰"), "a.csv", 403, "of the account of 周杰"),
         (samples.alipay_app(declared=9), "a.csv", 422, "says it has 9 rows but 8"),
         (samples.alipay_web(truncate=True), "a.csv", 422, "cut short"),
