@@ -38,7 +38,7 @@ from models import LoginSession, User
 from services import audit
 from services.accounts import login_sessions, recovery, registration, two_factor
 from services.accounts import users as accounts
-from services.platform.i18n import LOCALE_SESSION_KEY
+from services.platform.i18n import LOCALE_SESSION_KEY, current_language
 
 bp = Blueprint("auth", __name__)
 View = TypeVar("View", bound=Callable[..., Any])
@@ -300,7 +300,8 @@ def account_page(**forms: FlaskForm) -> str:
         "preferences_form",
         PreferencesForm(
             formdata=None,
-            locale=current_user.locale or "zh",
+            # an account that never chose keeps the language it is reading now
+            locale=current_user.locale or current_language(),
             time_zone=current_user.time_zone or "",
         ),
     )

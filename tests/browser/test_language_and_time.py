@@ -122,6 +122,8 @@ def test_an_account_keeps_the_zone_it_chose(browser: Browser, live_server: str) 
     with page.expect_navigation():
         page.locator("form[action='/account/preferences'] button[type=submit]").click()
     expect(page.locator("#time_zone")).to_have_value("America/Los_Angeles")
+    # choosing a zone changed nothing else: the page still speaks the language it spoke
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     page.goto(f"{live_server}{case}")
     assert _timeline_times(page)[0] == [instant, _expected(instant, "America/Los_Angeles", "en_US")]
     context.close()

@@ -59,4 +59,8 @@ def test_upload_check_and_confirm_a_loss_table(
         page.locator(".language-switch button[value=zh]").click()
     expect(page.locator("h1")).to_have_text("损失明细")
     expect(page.locator("#claim-mismatch")).to_contain_text("这份明细合计为")
+    # the switch is kept on the shared demo account: give it back its language
+    with page.expect_navigation():
+        page.locator(".language-switch button[value=en]").click()
+    expect(page.locator("h1")).to_have_text("Loss table")
     page.context.close()
