@@ -273,7 +273,8 @@ def test_figures_hidden_until_five_members_then_shown_with_charts(
     db.session.commit()
     page = client.get(f"/cases/{case.public_id}", headers=EN).get_data(as_text=True)
     assert "Total lost (CNY)" in page
-    assert "about CN¥150<" in page  # 10 + 20 + 30 + 40 + 50, to two significant figures
+    # 10 + 20 + 30 + 40 + 50, to two significant figures, as one unbreakable amount
+    assert 'about <span class="amount">CN¥150</span><' in page
     assert case_figures(db.session, case).totals == [("CNY", 15000)]  # the authority's, exact
     assert "<svg viewBox" in page
     assert "Members joining over time" in page
