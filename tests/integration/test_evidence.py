@@ -277,7 +277,7 @@ def test_text_preview_is_private_until_confirmed_then_the_original_is_gone(
 
     pool = other.get(f"/cases/{case.public_id}/evidence", headers=EN).get_data(as_text=True)
     assert "我的说明 [PHONE].txt" in pool
-    assert "1</strong> phone numbers" in pool
+    assert "<li>1 phone number</li>" in pool  # one, in the singular
     download = other.get(f"/evidence/{item.public_id}/file")
     assert download.status_code == 200
     assert download.headers["X-Content-Type-Options"] == "nosniff"
