@@ -188,7 +188,7 @@ def test_an_iphone_heic_is_previewed_as_a_jpeg_with_its_hidden_data_counted(
     served.close()
     page = member.get(body["url"], headers=EN).get_data(as_text=True)
     assert "hidden camera details (make, model, serial number)" in page
-    assert "hidden thumbnails" in page
+    assert "hidden thumbnail" in page  # one or more, in the count's plural form
 
 
 def test_what_was_removed_lists_the_location_of_a_gps_photo(
