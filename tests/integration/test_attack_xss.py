@@ -222,7 +222,8 @@ def build(
     post(mem, new, new, complaint_form("WalletPro", FIELDS["narrative"], category))
     mem_complaint = newest_complaint(member).public_id
     proposal = complaint_form(FIELDS["company"], FIELDS["narrative"], category)
-    post(mem, new, new, {**proposal, "propose_company": "y"})
+    # the same words again, about another company: the member files it as well when asked
+    post(mem, new, new, {**proposal, "propose_company": "y", "file_anyway": "yes"})
     proposed = newest_complaint(member).public_id
 
     # a title too long: the form comes back (422) with the payload in it
