@@ -821,7 +821,7 @@ def test_a_bundle_built_in_a_killed_web_process_is_rebuilt_by_a_sweep(
     assert status == 200
     report = verify_bundle(io.BytesIO(zipped))
     assert report.ok, report.problems
-    assert report.checked["payload_files"] == 8 + 3
+    assert report.checked["payload_files"] == 10 + 3  # data files (statements too) + evidence
     download = regulator_client.get(f"{page}/bundle.zip")
     assert download.get_data() == zipped
     download.close()
