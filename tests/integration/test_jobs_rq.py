@@ -301,7 +301,7 @@ def test_a_bundle_survives_the_sigkill_of_its_worker(
     report = verify_bundle(io.BytesIO(download.get_data()))
     download.close()
     assert report.ok, report.problems
-    assert report.checked["payload_files"] == 8 + 3
+    assert report.checked["payload_files"] == 10 + 3  # data files (statements too) + evidence
 
 
 def _feed(fifo: Path, data: bytes, tmp_path: Path) -> None:
