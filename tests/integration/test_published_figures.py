@@ -50,7 +50,7 @@ def case(
 def _total(client: FlaskClient, case: GroupCase) -> str | None:
     page = client.get(f"/cases/{case.public_id}", headers=EN).get_data(as_text=True)
     found = re.search(r"<dt>Total lost \(CNY\)</dt><dd>(.*?)</dd>", page)
-    return found.group(1) if found else None
+    return re.sub(r"<[^>]+>", "", found.group(1)) if found else None  # the amount's own span
 
 
 def _edit(person: User, amount: int) -> None:
