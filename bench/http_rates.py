@@ -62,23 +62,18 @@ SIGNING_PASSWORD = "bench signing password"  # noqa: S105 - throwaway accounts
 USER_AGENT = "chorus-bench"  # what the wrk scripts send: the logins are bound to it
 
 
-SERVER_ARGS = {"GUNICORN_CMD_ARGS": "--max-requests 0"}
+# gunicorn's max_requests recycling closes kept-alive connections and loses
+# a request wrk just wrote; a browser would resend, wrk waits for ever.
+NO_RECYCLING = ("--max-requests", "0")
 
 
 @contextmanager
 def _serve(url: str, served: Path) -> Iterator[str]:
     """The app under gunicorn's production configuration, workers never recycled."""
-    previous = {key: os.environ.get(key) for key in SERVER_ARGS}
-    os.environ.update(SERVER_ARGS)
-    try:
-        with gunicorn_server(url, served, workers=_workers(), RATELIMIT_ENABLED="false") as base:
-            yield base
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with gunicorn_server(
+        url, served, workers=_workers(), gunicorn_args=NO_RECYCLING, RATELIMIT_ENABLED="false"
+    ) as base:
+        yield base
 
 
 def _workers() -> int:

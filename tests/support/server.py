@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,9 +38,17 @@ def served_env(database_url: str, instance_path: Path, **settings: str) -> dict[
 
 @contextmanager
 def gunicorn_server(
-    database_url: str, instance_path: Path, workers: int = 4, **settings: str
+    database_url: str,
+    instance_path: Path,
+    workers: int = 4,
+    gunicorn_args: Sequence[str] = (),
+    **settings: str,
 ) -> Iterator[str]:
-    """Start gunicorn on a free port; yield its base URL; stop it."""
+    """Start gunicorn on a free port; yield its base URL; stop it.
+
+    ``gunicorn_args`` come after the production configuration, so a caller can
+    override one of its settings (a benchmark turns off worker recycling).
+    """
     port = free_port()
     env = served_env(database_url, instance_path, **settings)
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -55,6 +63,7 @@ def gunicorn_server(
             str(workers),
             "--bind",
             f"127.0.0.1:{port}",
+            *gunicorn_args,
         ],
         cwd=ROOT,
         env=env,
