@@ -60,6 +60,11 @@ from services.evidence.files import current_storage
 from services.petition.chain import GENESIS, entry_hash, version_hash
 from services.reference.authorities import create_authority
 from services.reference.companies import create_company
+from tests.support.authority_certs import (
+    openssl_decrypt_command,
+    openssl_encrypt_command,
+    recipient_certificate,
+)
 
 BATCH = 5000
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -374,38 +379,6 @@ def _child_encrypt(bundle: str, certificate: str, out: str) -> None:
     print(json.dumps({"seconds": seconds, "baseline_mb": baseline, "peak_mb": _memory_mb("VmHWM")}))
 
 
-def _recipient(work: Path) -> tuple[Path, Path]:
-    """A throw-away RSA-2048 certificate and key for the authority (PEM files in ``work``)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench authority")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = work / "authority.pem", work / "authority.key"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 def _file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
@@ -419,7 +392,7 @@ def _encryption(bundle: Path, work: Path) -> dict[str, Any] | None:
     if shutil.which("openssl") is None:
         print("encryption floor skipped: openssl is not installed")
         return None
-    cert, key = _recipient(work)
+    cert, key = recipient_certificate(work, "bench-authority", days=30)
     ours, theirs, opened = work / "ours.p7m", work / "openssl.p7m", work / "opened.zip"
     child = subprocess.run(  # noqa: S603
         [
@@ -437,41 +410,8 @@ def _encryption(bundle: Path, work: Path) -> dict[str, Any] | None:
         cwd=Path(__file__).resolve().parents[1],
     )
     measured = json.loads(child.stdout.strip().splitlines()[-1])
-    openssl = _timed(
-        [
-            "openssl",
-            "cms",
-            "-encrypt",
-            "-binary",
-            "-aes256",
-            "-stream",
-            "-outform",
-            "DER",
-            "-in",
-            str(bundle),
-            "-out",
-            str(theirs),
-            str(cert),
-        ],
-        work,
-    )
-    decrypt = _timed(
-        [
-            "openssl",
-            "cms",
-            "-decrypt",
-            "-binary",
-            "-inform",
-            "DER",
-            "-in",
-            str(ours),
-            "-inkey",
-            str(key),
-            "-out",
-            str(opened),
-        ],
-        work,
-    )
+    openssl = _timed(openssl_encrypt_command(bundle, cert, theirs), work)
+    decrypt = _timed(openssl_decrypt_command(ours, key, opened), work)
     assert _file_sha256(opened) == _file_sha256(bundle), "openssl opened something else"
     return {
         "encrypt_seconds": round(measured["seconds"], 2),

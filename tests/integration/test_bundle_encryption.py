@@ -17,9 +17,7 @@ from typing import Any, BinaryIO, cast
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
@@ -46,70 +44,11 @@ from tests.integration.test_submission import (  # noqa: F401 - fixtures used by
     authorities,
     signed_case,
 )
+from tests.support.authority_certs import openssl_decrypt_command, recipient_certificate
 from tests.support.forms import logged_in
 from tests.support.web import EN
 
 OPENSSL_FINGERPRINT = re.compile(r"sha256 Fingerprint=([0-9A-F:]+)", re.IGNORECASE)
-
-
-def _certificate(
-    tmp_path: Path,
-    name: str,
-    *,
-    key: Any = None,
-    days: int = 365,
-    starts: datetime | None = None,
-    key_usage: bool = True,
-    email_protection: bool = True,
-    ca: bool = False,
-) -> tuple[Path, Path]:
-    """A self-signed certificate and its private key, as PEM files named ``name``."""
-    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name} bundle recipient")])
-    starts = starts or datetime.now(UTC) - timedelta(days=1)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(starts)
-        .not_valid_after(starts + timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=key_usage,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=ca,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.ExtendedKeyUsage(
-                [ExtendedKeyUsageOID.EMAIL_PROTECTION]
-                if email_protection
-                else [ExtendedKeyUsageOID.SERVER_AUTH]
-            ),
-            critical=False,
-        )
-    )
-    certificate = builder.sign(key, hashes.SHA256())
-    cert_path, key_path = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
 
 
 def _openssl_fingerprint(cert: Path) -> str:
@@ -125,14 +64,8 @@ def _openssl_fingerprint(cert: Path) -> str:
 
 
 def _decrypt(p7m: Path, key: Path, out: Path) -> subprocess.CompletedProcess[bytes]:
-    """The standard tool an authority has, exactly as docs/bundle-encryption.md shows it."""
-    return subprocess.run(
-        [
-            *("openssl", "cms", "-decrypt", "-inform", "DER", "-binary"),
-            *("-in", str(p7m), "-inkey", str(key), "-out", str(out)),
-        ],
-        capture_output=True,
-    )
+    """The standard tool an authority has."""
+    return subprocess.run(openssl_decrypt_command(p7m, key, out), capture_output=True)
 
 
 def _register(runner: FlaskCliRunner, slug: str, cert: Path) -> str:
@@ -168,7 +101,7 @@ def test_registering_shows_the_fingerprint_openssl_shows_and_asks_to_compare(
     submitted: Submission, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
     slug = submitted.authority.slug
-    cert, _key = _certificate(tmp_path, "nfra")
+    cert, _key = recipient_certificate(tmp_path, "nfra")
     expected = _openssl_fingerprint(cert)
 
     declined = runner.invoke(
@@ -235,7 +168,7 @@ def test_unusable_certificates_are_refused_with_the_reason(
         "garbage": {},
     }
     options = choices[kind]
-    cert, _key = _certificate(tmp_path, "c", **options)
+    cert, _key = recipient_certificate(tmp_path, "c", **options)
     if kind == "garbage":
         cert.write_bytes(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
     result = runner.invoke(args=["authorities", "certificates", "add", "nfra", str(cert), "--yes"])
@@ -255,7 +188,7 @@ def test_the_bundle_opens_with_openssl_and_then_verifies(
     make_user: Callable[..., User],
     tmp_path: Path,
 ) -> None:
-    cert, key = _certificate(tmp_path, "authority")
+    cert, key = recipient_certificate(tmp_path, "authority")
     _register(runner, submitted.authority.slug, cert)
     stored = _build_stored(submitted)
     db.session.expire_all()
@@ -271,7 +204,7 @@ def test_the_bundle_opens_with_openssl_and_then_verifies(
 
     p7m, opened = tmp_path / "case.zip.p7m", tmp_path / "case.zip"
     p7m.write_bytes(stored)
-    _other_cert, other_key = _certificate(tmp_path, "someone-else")
+    _other_cert, other_key = recipient_certificate(tmp_path, "someone-else")
     refused = _decrypt(p7m, other_key, tmp_path / "nothing.zip")
     assert refused.returncode != 0
     done = _decrypt(p7m, key, opened)
@@ -361,8 +294,8 @@ def test_a_new_certificate_applies_to_later_bundles_and_earlier_ones_keep_theirs
     later.authority_id = submitted.authority_id
     db.session.commit()
     slug = submitted.authority.slug
-    first_cert, first_key = _certificate(tmp_path, "first")
-    second_cert, second_key = _certificate(tmp_path, "second")
+    first_cert, first_key = recipient_certificate(tmp_path, "first")
+    second_cert, second_key = recipient_certificate(tmp_path, "second")
 
     _register(runner, slug, first_cert)
     early = tmp_path / "early.p7m"
@@ -407,7 +340,7 @@ def test_a_revoked_or_expired_certificate_stops_the_submission_with_the_reason(
     how: str,
 ) -> None:
     _sign_third(signed_case)
-    cert, _key = _certificate(tmp_path, "nfra")
+    cert, _key = recipient_certificate(tmp_path, "nfra")
     _register(runner, "nfra", cert)
     row = db.session.scalar(select(AuthorityCertificate))
     assert row is not None
@@ -430,7 +363,7 @@ def test_a_revoked_or_expired_certificate_stops_the_submission_with_the_reason(
     assert db.session.scalar(select(func.count(Submission.id))) == 0
 
     if how == "revoked":  # a new certificate lets the case go, encrypted to the new one
-        fresh, _fresh_key = _certificate(tmp_path, "nfra-2026")
+        fresh, _fresh_key = recipient_certificate(tmp_path, "nfra-2026")
         _register(runner, "nfra", fresh)
         assert "Submitted to NFRA Consumer Protection" in _submit(app, signed_case).get_data(
             as_text=True
@@ -455,7 +388,7 @@ class _Null(io.RawIOBase):
 def test_encrypting_keeps_memory_flat_whatever_the_size(tmp_path: Path) -> None:
     """4 MB and 64 MB through the envelope in zipfile-sized writes: the traced peak is the same
     (one piece of ciphertext and the write being encrypted), not a copy of the content."""
-    cert_path, _key = _certificate(tmp_path, "flat")
+    cert_path, _key = recipient_certificate(tmp_path, "flat")
     certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
     block = bytes(range(256)) * 64  # 16 KiB
     peaks = {}
