@@ -25,12 +25,10 @@ from models import (
     User,
     UserRole,
 )
-from services.cases import membership as group_cases
-from services.petition import drafting, signing
+from services.petition import signing
 from tests.support.forms import csrf_token, logged_in, submit
+from tests.support.petitions import case_open_for_signing
 from tests.support.web import EN
-
-NARRATIVE = "WalletPro froze my balance after a top-up and support never answers my tickets."
 
 
 @pytest.fixture
@@ -52,32 +50,14 @@ def signed_case(
 ) -> GroupCase:
     """A case of an organizer and three members with version 1 (to NFRA, 3 signatures needed)
     open for signing and signed by the organizer and one member (who shares their identity)."""
-    wallet = make_company("walletpro", "WalletPro", "钱包宝")
-    organizer = make_user(email="org@example.org", display_name="Organizer", locale="en")
-    case = group_cases.start_case(
-        db.session,
-        organizer,
-        make_complaint(organizer, wallet, NARRATIVE),
-        title="WalletPro freezes balances",
-        summary="",
+    case, version = case_open_for_signing(
+        make_user,
+        make_complaint,
+        make_company("walletpro", "WalletPro", "钱包宝"),
+        authorities["nfra"],
+        organizer_email="org@example.org",
+        members=[(f"m{n}@example.org", "en") for n in range(3)],
     )
-    for n in range(3):
-        member = make_user(email=f"m{n}@example.org", display_name=f"Member {n}", locale="en")
-        group_cases.join_case(db.session, member, case, make_complaint(member, wallet, NARRATIVE))
-    organizing = next(m for m in case.memberships if m.organizes)
-    version = drafting.save_version(
-        db.session,
-        case,
-        organizing,
-        drafting.DraftInput(
-            title="Joint complaint",
-            authority_id=authorities["nfra"].id,
-            facts="Balances frozen.",
-            demands="Unfreeze and refund.",
-            body_md="We ask the authority to act.",
-        ),
-    )
-    drafting.open_for_signing(db.session, case, organizing, version)
     members = sorted(case.memberships, key=lambda m: m.id)
     for membership, share in ((members[0], False), (members[1], True)):
         signing.sign(

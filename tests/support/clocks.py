@@ -13,11 +13,9 @@ from sqlalchemy import delete
 from extensions import db
 from models import Authority, Company, Complaint, GroupCase, Submission, SubmissionClock, User
 from services import clocks
-from services.cases import membership as group_cases
-from services.petition import drafting, signing
+from services.petition import signing
 from services.submissions import lifecycle
-
-NARRATIVE = "WalletPro froze my balance after a top-up and support never answers my tickets."
+from tests.support.petitions import case_open_for_signing
 
 
 @pytest.fixture
@@ -66,35 +64,15 @@ def submit_case(
         authority: str, at: datetime, title: str = "WalletPro freezes balances"
     ) -> Submission:
         n = next(counter)
-        organizer = make_user(email=f"org{n}@example.org", display_name="Organizer", locale="en")
-        case = group_cases.start_case(
-            db.session,
-            organizer,
-            make_complaint(organizer, wallet, NARRATIVE),
+        case, version = case_open_for_signing(
+            make_user,
+            make_complaint,
+            wallet,
+            authorities[authority],
+            organizer_email=f"org{n}@example.org",
+            members=[(f"m{n}-{k}@example.org", locale) for k, locale in enumerate(("zh", "en"))],
             title=title,
-            summary="",
         )
-        for k, locale in enumerate(("zh", "en")):
-            member = make_user(
-                email=f"m{n}-{k}@example.org", display_name=f"Member {k}", locale=locale
-            )
-            group_cases.join_case(
-                db.session, member, case, make_complaint(member, wallet, NARRATIVE)
-            )
-        organizing = next(m for m in case.memberships if m.organizes)
-        version = drafting.save_version(
-            db.session,
-            case,
-            organizing,
-            drafting.DraftInput(
-                title="Joint complaint",
-                authority_id=authorities[authority].id,
-                facts="Balances frozen.",
-                demands="Unfreeze and refund.",
-                body_md="We ask the authority to act.",
-            ),
-        )
-        drafting.open_for_signing(db.session, case, organizing, version)
         for membership in case.memberships:
             signing.sign(
                 db.session,
@@ -104,6 +82,7 @@ def submit_case(
                 facts_confirmed=True,
                 share_identity=False,
             )
+        organizer = next(m.user for m in case.memberships if m.organizes)
         submission = lifecycle.submit(db.session, organizer, case)
         # the clocks as they would have started at ``at``
         submission.submitted_at = at
