@@ -69,3 +69,18 @@ def days_left(rules: RuleSet, due_at: datetime, now: datetime) -> int:
     day itself, negative once it has passed."""
     today = now.astimezone(ZoneInfo(rules.timezone)).date()
     return (last_day(rules, due_at) - today).days
+
+
+def working_days_left(rules: RuleSet, due_at: datetime, now: datetime) -> int:
+    """For a deadline counted in working days, the working days after today up to the last day,
+    so that it reads in the unit the authority counts in: 0 on the last day, and once it has
+    passed, the calendar days late (lateness is felt in days, not in office days)."""
+    today = now.astimezone(ZoneInfo(rules.timezone)).date()
+    last = last_day(rules, due_at)
+    if last <= today:
+        return (last - today).days
+    return sum(
+        1
+        for offset in range(1, (last - today).days + 1)
+        if is_working_day(rules, today + timedelta(days=offset))
+    )

@@ -54,10 +54,19 @@ class ClockView:
         return calendar.last_day(self.rules, self.due_at) if self.due_at else None
 
     @property
+    def counts_working_days(self) -> bool:
+        """Whether the days left are working days: the unit the authority counts this clock in."""
+        return self.unit in (ClockUnit.WORKING_DAYS, ClockUnit.BUSINESS_DAYS)
+
+    @property
     def days_left(self) -> int | None:
-        """Calendar days to the last day; None once stopped or before it starts."""
+        """Days to the last day, in working days when the clock counts them (see
+        :attr:`counts_working_days`), else calendar days; negative once late (calendar days);
+        None once stopped or before it starts."""
         if self.due_at is None or self.stopped_at is not None:
             return None
+        if self.counts_working_days:
+            return calendar.working_days_left(self.rules, self.due_at, self.now)
         return calendar.days_left(self.rules, self.due_at, self.now)
 
     @property
@@ -83,6 +92,11 @@ class ClockView:
             "time_zone": self.rules.timezone,
             "stopped_at": _iso(self.stopped_at),
             "days_left": self.days_left,
+            "days_left_unit": (
+                ClockUnit.WORKING_DAYS.value
+                if self.counts_working_days and (self.days_left or 0) > 0
+                else ClockUnit.CALENDAR_DAYS.value
+            ),
             "state": self.state,
             "overdue": self.overdue,
         }

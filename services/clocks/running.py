@@ -137,6 +137,9 @@ def extend(
     previous = clock.due_at
     clock.period = period
     clock.due_at = calendar.due_instant(rules, clock.started_at, period, clock.unit)
+    # the notices told of the old date; the sweep tells members of the new one in its turn
+    clock.due_soon_notified_at = None
+    clock.overdue_notified_at = None
     extension = ClockExtension(
         clock_id=clock.id,
         period=period,

@@ -25,10 +25,12 @@ from models import (
     SubmissionStatus,
     User,
     UserRole,
+    utcnow,
 )
 from services import clocks
 from services.accounts import api_tokens
 from services.clocks import calendar
+from services.clocks.reading import view as clock_view
 from services.errors import DomainError, NotFound
 from services.submissions import lifecycle
 from tests.support.clocks import authorities as authorities
@@ -148,6 +150,66 @@ def test_an_extension_moves_the_due_date_within_the_rules_limit(
     samr = submit_case("samr", at=BEFORE_NATIONAL_DAY, title="Second")
     with pytest.raises(DomainError, match="allow no extension"):
         clocks.extend(db.session, other, samr, ClockKind.ACKNOWLEDGE, 10, "busy")
+
+
+def test_after_an_extension_members_are_told_of_the_new_date_in_their_turn(
+    submit_case: Callable[..., Submission],
+    make_user: Callable[..., User],
+    authorities: dict[str, object],
+) -> None:
+    nfra = submit_case("nfra", at=datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
+    officer = _regulator(make_user, authorities["nfra"], "nfra@example.org")
+    first_due = _clock(nfra, ClockKind.ANSWER).due_at  # end of Tuesday 17 Nov in Beijing
+    clocks.send_due(db.session, now=first_due - timedelta(days=2))
+    clocks.send_due(db.session, now=first_due + timedelta(hours=1))
+    db.session.commit()
+    assert (len(_notices("clock_due_soon")), len(_notices("clock_overdue"))) == (3, 3)
+
+    clocks.extend(db.session, officer, nfra, ClockKind.ANSWER, 30, "Complex: 400 members")
+    db.session.commit()
+    new_due = _clock(nfra, ClockKind.ANSWER).due_at  # end of Wednesday 2 Dec
+    assert clocks.send_due(db.session, now=first_due + timedelta(days=1)).notifications == 0
+    soon = clocks.send_due(db.session, now=new_due - timedelta(days=2))
+    db.session.commit()
+    assert soon.notifications == 3
+    assert [n.data["due_date"] for n in _notices("clock_due_soon")[3:]] == ["2026-12-02"] * 3
+    late = clocks.send_due(db.session, now=new_due + timedelta(minutes=1))
+    db.session.commit()
+    assert late.notifications == 3
+    assert len(_notices("clock_overdue")) == 6
+
+
+def test_a_working_day_deadline_counts_the_days_left_in_working_days(
+    app: Flask, submit_case: Callable[..., Submission]
+) -> None:
+    samr = submit_case("samr", at=BEFORE_NATIONAL_DAY)
+    accept = clock_view(_clock(samr, ClockKind.ACKNOWLEDGE), BEFORE_NATIONAL_DAY)
+    assert accept is not None
+    # 7 working days to Monday 12 Oct across the National Day week: 17 calendar days
+    assert accept.days_left == 7
+    assert calendar.days_left(accept.rules, accept.due_at, BEFORE_NATIONAL_DAY) == 17
+    on_the_day = clock_view(
+        _clock(samr, ClockKind.ACKNOWLEDGE), datetime(2026, 10, 12, 1, 0, tzinfo=UTC)
+    )
+    late = clock_view(_clock(samr, ClockKind.ACKNOWLEDGE), datetime(2026, 10, 14, 1, 0, tzinfo=UTC))
+    assert on_the_day is not None
+    assert late is not None
+    assert (on_the_day.days_left, late.days_left) == (0, -2)  # late in calendar days
+
+    fresh = submit_case("samr", at=utcnow(), title="Fresh case")
+    page = f"/cases/{fresh.case.public_id}"
+    english = logged_in(app, "m1-1@example.org").get(page, headers=EN).get_data(as_text=True)
+    assert "7 working days left" in english
+    chinese = logged_in(app, "m1-0@example.org")
+    assert "剩余 7 个工作日" in chinese.get(page, headers={"Accept-Language": "zh"}).get_data(
+        as_text=True
+    )
+    as_json = clock_view(_clock(fresh, ClockKind.ACKNOWLEDGE), utcnow())
+    assert as_json is not None
+    assert (as_json.as_json()["days_left"], as_json.as_json()["days_left_unit"]) == (
+        7,
+        "working_days",
+    )
 
 
 def _notices(kind: str) -> list[Notification]:
