@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -49,6 +49,8 @@ from models import (
     OutcomeRating,
     OutcomeState,
     PublishedFigures,
+    StatementStatus,
+    StatementTable,
     utcnow,
 )
 from models import PublishedMemberFacts as Facts
@@ -56,6 +58,7 @@ from models.base import DbSession
 from services.cases.figures import case_figures
 from services.platform import jobs
 from services.platform.jobs.runner import Report
+from services.platform.noise import noise_source
 
 #: a snapshot is replaced only once this many members changed since the last one
 MIN_CHANGED_MEMBERS = 5
@@ -83,6 +86,8 @@ class Published:
     recovered: list[tuple[str, int]] = field(default_factory=list)
     #: after submission: percent of the members who rated the outcome and are satisfied
     satisfied: int | None = None
+    #: (currency, percent of the money claimed that members' confirmed statements back)
+    backed: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def cumulative_joins(self) -> list[tuple[date, int]]:
@@ -108,14 +113,18 @@ def facts_key(
     state: OutcomeState | None = None,
     refunded_minor: int | None = None,
     rating: OutcomeRating | None = None,
+    statements_minor: int | None = None,
 ) -> str:
     """The facts of one member's complaint that the figures are made of, as a keyed digest:
     enough to tell whether they changed, and unreadable to whoever reads the table (a plain
     digest of so few possible values could be reversed by trying them all). A member's
-    outcome (``services.outcomes``) is part of them once recorded."""
+    outcome (``services.outcomes``) and the total of her confirmed statements
+    (``services.statements``) are part of them once recorded."""
     facts = f"{currency}:{amount_minor}:{incident.isoformat()}:{category_id}"
     if state is not None:
         facts += f":{state.value}:{refunded_minor or 0}:{rating.value if rating else ''}"
+    if statements_minor is not None:
+        facts += f":statements:{statements_minor}"
     key = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(key, facts.encode(), hashlib.sha256).hexdigest()[:40]
 
@@ -130,6 +139,18 @@ def member_facts(session: DbSession, case: GroupCase, user_id: int) -> str | Non
     return facts_key(*row) if row else None
 
 
+#: one member's confirmed statements of the case: the sum of their tables' totals (None: none)
+STATEMENTS_TOTAL = (
+    select(func.sum(StatementTable.total_minor))
+    .where(
+        StatementTable.case_id == Membership.case_id,
+        StatementTable.user_id == Membership.user_id,
+        StatementTable.status == StatementStatus.CONFIRMED,
+    )
+    .correlate(Membership)
+    .scalar_subquery()
+)
+
 #: the columns of one member's facts, in the order of :func:`facts_key`
 FACTS = (
     Complaint.currency,
@@ -139,6 +160,7 @@ FACTS = (
     MemberOutcome.state,
     MemberOutcome.refunded_minor,
     MemberOutcome.rating,
+    STATEMENTS_TOTAL,
 )
 
 
@@ -241,7 +263,7 @@ def publish(session: DbSession, case: GroupCase, now: datetime | None = None) ->
     row = _row(session, case)
     members = session.execute(_facts_query(case)).all()
     keys = {user_id: facts_key(*facts) for user_id, *facts in members}
-    row.figures = _coarse(session, case)
+    row.figures = _coarse(session, case, keys.values())
     if case.is_frozen and row.figures.get("visible"):
         row.figures.update(_outcomes(case, members, keys, row.figures["totals"]))
     row.published_at = now or utcnow()
@@ -263,17 +285,20 @@ def _outcomes(
     """The outcome figures of a submitted case (``services.outcomes.figures``), over the
     currencies whose claimed total is shown, with noise keyed by the case's exact state."""
     # outcomes stand on cases (membership, this module): imported here, not at the top
-    from services.outcomes.figures import MemberRow, noise_source, outcome_figures
+    from services.outcomes.figures import MemberRow, outcome_figures
 
     rows = [
         MemberRow(currency, amount, state, refunded or 0, rating)
-        for _user, currency, amount, _day, _category, state, refunded, rating in members
+        for _user, currency, amount, _day, _category, state, refunded, rating, _paid in members
     ]
     rng = noise_source(str(current_app.config["SECRET_KEY"]), case.id, keys.values())
     return outcome_figures(rows, [currency for currency, _total in totals], rng)
 
 
-def _coarse(session: DbSession, case: GroupCase) -> dict[str, Any]:
+def _coarse(session: DbSession, case: GroupCase, keys: Iterable[str]) -> dict[str, Any]:
+    # statements stand on cases (membership, this module): imported here, not at the top
+    from services.statements import backed_shares
+
     exact = case_figures(session, case)
     data: dict[str, Any] = {"members": exact.members, "visible": exact.visible}
     if not exact.visible:
@@ -293,6 +318,8 @@ def _coarse(session: DbSession, case: GroupCase) -> dict[str, Any]:
         data["first_month"] = exact.first_incident.replace(day=1).isoformat()
         data["last_month"] = exact.last_incident.replace(day=1).isoformat()
     data["joins"] = [[day.isoformat(), n] for day, n in exact.joins]
+    rng = noise_source(str(current_app.config["SECRET_KEY"]), case.id, keys, purpose="backing")
+    data["backed"] = backed_shares(session, case, shown, rng)
     return data
 
 
@@ -320,4 +347,5 @@ def published_figures(session: DbSession, case: GroupCase) -> Published:
         joins=[(date.fromisoformat(d), n) for d, n in data["joins"]],
         recovered=[(c, int(p)) for c, p in data.get("recovered", [])],
         satisfied=data.get("satisfied"),
+        backed=[(c, int(p)) for c, p in data.get("backed", [])],
     )

@@ -18,18 +18,14 @@ averages nothing away, and nobody can redraw the noise without the key.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import random
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from models import OutcomeRating, OutcomeState
+from services.platform.noise import STEP, noisy_percent, two_sided_geometric
 
-#: the noise's ratio between neighbouring steps: ε = ln(1 / ALPHA)
-ALPHA = 0.5
-#: figures are given in steps of this many percent
-STEP = 10
+__all__ = ["MemberRow", "outcome_figures"]
+
 #: the satisfied share is shown only when about this many members rated (noisy count)
 MIN_RATED = 5
 
@@ -45,34 +41,6 @@ class MemberRow:
     rating: OutcomeRating | None
 
 
-def noise_source(secret: str, case_id: int, facts: Iterable[str]) -> random.Random:
-    """A generator seeded by the server's secret and the case's exact state (every member's
-    facts digest, in order), so that the same state always draws the same noise."""
-    digest = hashlib.sha256("\n".join(sorted(facts)).encode()).hexdigest()
-    seed = hmac.new(secret.encode(), f"outcomes:{case_id}:{digest}".encode(), hashlib.sha256)
-    return random.Random(seed.digest())  # keyed noise: not a secret itself
-
-
-def two_sided_geometric(rng: random.Random, alpha: float = ALPHA) -> int:
-    """P(k) ∝ alpha^|k|: the difference of two geometric draws."""
-
-    def geometric() -> int:
-        count = 0
-        while rng.random() < alpha:
-            count += 1
-        return count
-
-    return geometric() - geometric()
-
-
-def _steps(value: float, rng: random.Random) -> int:
-    """``value`` in [0, 1] as a published percentage: rounded to STEP, moved by noise,
-    clamped to 0-100."""
-    steps = 100 // STEP
-    noisy = round(value * steps) + two_sided_geometric(rng)
-    return max(0, min(steps, noisy)) * STEP
-
-
 def outcome_figures(
     rows: list[MemberRow], shown_currencies: list[str], rng: random.Random
 ) -> dict[str, object]:
@@ -85,7 +53,7 @@ def outcome_figures(
         claimed = sum(r.claimed_minor for r in in_currency)
         back = sum(r.refunded_minor for r in in_currency if r.state is not None)
         share = min(1.0, back / claimed) if claimed else 0.0
-        recovered.append([currency, _steps(share, rng)])
+        recovered.append([currency, noisy_percent(share, rng)])
     rated = sum(1 for r in rows if r.rating is not None)
     satisfied = sum(1 for r in rows if r.rating is OutcomeRating.SATISFIED)
     noisy_rated = rated + two_sided_geometric(rng)

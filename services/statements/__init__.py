@@ -4,11 +4,11 @@
   layouts, read as streams, refused with a clear message when they are none of them;
 - :mod:`.tables`: the draft table (matching payments and refunds), confirming it (redacted,
   order numbers as per-case keyed hashes), discarding it;
-- :mod:`.figures`: how much of each member's claim a statement backs, and the orders claimed
-  by more than one member.
+- :mod:`.figures`: how much of each member's claim a statement backs, the orders claimed
+  by more than one member, and the share of the case's claims backed, as published.
 """
 
-from .figures import Backing, backing_by_member, claimed_twice, confirmed_rows
+from .figures import Backing, backed_shares, backing_by_member, claimed_twice, confirmed_rows
 from .reading import LAYOUT_NAMES, Layout, StatementError
 from .tables import (
     MAX_TABLE_ROWS,
@@ -30,6 +30,7 @@ __all__ = [
     "Layout",
     "Proposal",
     "StatementError",
+    "backed_shares",
     "backing_by_member",
     "claimed_twice",
     "confirm",

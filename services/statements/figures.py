@@ -8,6 +8,8 @@ never whose they are.
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -20,6 +22,10 @@ from models import (
     StatementTable,
 )
 from models.base import DbSession
+from services.platform.noise import noisy_percent, two_sided_geometric
+
+#: the backed share is published once about this many members confirmed a statement (noisy)
+MIN_BACKING_MEMBERS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,3 +131,33 @@ def confirmed_rows(
         .order_by(StatementTable.id, StatementRow.position)
     )
     return [(table, row) for table, row in session.execute(query).all()]
+
+
+def backed_shares(
+    session: DbSession,
+    case: GroupCase,
+    claimed_totals: Sequence[tuple[str, int]],
+    rng: random.Random,
+) -> list[list[object]]:
+    """The published share of the money claimed that members' confirmed statements back, per
+    currency of ``claimed_totals`` (the exact totals of the currencies the case shows).
+
+    One member's confirmation moves it as her outcome moves the outcome shares, so it is
+    published the same way (``services.outcomes.figures``): in steps of 10 %, moved by keyed
+    noise, and only once a noisy count of members with a statement reaches
+    :data:`MIN_BACKING_MEMBERS` (an exact threshold would say when the fifth one confirmed).
+    A claim in another currency than its statement backs nothing here."""
+    by_member = backing_by_member(session, case)
+    if len(by_member) + two_sided_geometric(rng) < MIN_BACKING_MEMBERS:
+        return []
+    shares: list[list[object]] = []
+    for currency, claimed in claimed_totals:
+        backed = sum(
+            b.backed_minor
+            for b in by_member.values()
+            if b.currency == currency and b.claimed_minor is not None
+        )
+        shares.append(
+            [currency, noisy_percent(min(1.0, backed / claimed) if claimed else 0.0, rng)]
+        )
+    return shares

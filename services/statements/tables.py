@@ -37,6 +37,7 @@ from models import (
 from models.base import DbSession
 from services.anonymize.text import redact
 from services.cases import membership as group_cases
+from services.cases import published
 from services.errors import DomainError, NotAllowed, NotFound
 from services.matching.text_terms import normalize_text
 from services.statements.opening import open_statement
@@ -302,10 +303,12 @@ def confirm(
     session: DbSession, user: User, table: StatementTable, kept_positions: set[int]
 ) -> StatementTable:
     """Keep exactly the rows at ``kept_positions``, redact them, and let them count. A payment
-    or refund the member already confirmed in another table is not counted twice."""
+    or refund the member already confirmed in another table is not counted twice. Her
+    confirmed total is one of the facts the case's published figures count changes of."""
     _member(session, user, table.case)
     if table.status is not StatementStatus.DRAFT:
         raise DomainError(_l("This table is already confirmed."))
+    before = published.member_facts(session, table.case, user.id)
     own: set[tuple[StatementRowKind, str]] = set(
         session.execute(
             select(StatementRow.kind, StatementRow.order_hash)
@@ -333,15 +336,20 @@ def confirm(
     table.status = StatementStatus.CONFIRMED
     table.confirmed_at = utcnow()
     session.flush()
+    published.changed(session, table.case, user.id, before)
     return table
 
 
 def discard(session: DbSession, user: User, table: StatementTable) -> None:
     """Abandon a draft, or withdraw a confirmed table while the case is not submitted."""
-    if table.status is StatementStatus.CONFIRMED:
-        _member(session, user, table.case)
+    if table.status is not StatementStatus.CONFIRMED:
+        session.delete(table)
+        session.flush()
+        return
+    _member(session, user, table.case)
+    case, before = table.case, published.member_facts(session, table.case, user.id)
     session.delete(table)
-    session.flush()
+    published.changed(session, case, user.id, before)
 
 
 def purge_drafts(session: DbSession, now: datetime | None = None) -> int:
