@@ -12,7 +12,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, created_at_column, public_id_column, str_enum
@@ -61,6 +61,11 @@ class StatementTable(Base):
     #: the amount of the member's complaint when confirmed, to compare with
     claimed_minor: Mapped[int | None] = mapped_column(BigInteger)
     claimed_currency: Mapped[str | None] = mapped_column(String(3))
+    #: the statement names its holder (Alipay's app export: 姓名) and it is the member's name;
+    #: the other layouts name none, or only a nickname
+    holder_named: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: when the member, asked because the statement names no holder, stated it is her account
+    own_account_stated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
     confirmed_at: Mapped[datetime | None]
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectMultipleField, StringField
+from wtforms import BooleanField, DateField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -51,7 +51,10 @@ class StatementForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """The rows the member keeps, by their place in the table."""
+    """The rows the member keeps, by their place in the table, and for a statement that names
+    no holder, her word that it is of her own account."""
+
+    own_account = BooleanField(_l("This is a statement of my own account."))
 
     keep = SelectMultipleField(
         _l("Keep"),

@@ -125,7 +125,13 @@ def confirm(public_id: str) -> Response:
         flash(_("This form has expired. Reload the page and try again."), "error")
         return redirect(url_for("statements.table", public_id=public_id))
     try:
-        statements.confirm(db.session, current_user, found, set(form.keep.data or []))
+        statements.confirm(
+            db.session,
+            current_user,
+            found,
+            set(form.keep.data or []),
+            own_account=bool(form.own_account.data),
+        )
     except NotAllowed:
         raise
     except DomainError as error:

@@ -43,7 +43,11 @@ LOSS_TABLES_HEADER = (
     "Claimed by another member",
     "Statement layout",
     "Date confirmed",
+    "Account holder",
 )
+#: what "Account holder" says: the import checked the name, or only the member's word ties it
+HOLDER_NAMED = "Named in the statement, the member's name"
+HOLDER_STATED = "Not named in the statement; stated by the member"
 BACKING_HEADER = (
     "Complaint ID",
     "Amount",
@@ -72,6 +76,7 @@ def loss_tables(session: DbSession, case_id: int, version_id: int) -> Iterator[b
             StatementRow.order_hash,
             StatementTable.layout,
             StatementTable.confirmed_at,
+            StatementTable.holder_named,
         )
         .join(StatementTable, StatementTable.id == StatementRow.table_id)
         .join(Membership, Membership.id == StatementTable.membership_id)
@@ -87,7 +92,7 @@ def loss_tables(session: DbSession, case_id: int, version_id: int) -> Iterator[b
         for pseudonym, when, kind, company, text, status, amount, currency, order, *rest in stream(
             session, statement
         ):
-            layout, confirmed = rest
+            layout, confirmed, named = rest
             refund = kind is StatementRowKind.REFUND
             yield [
                 pseudonym,
@@ -102,6 +107,7 @@ def loss_tables(session: DbSession, case_id: int, version_id: int) -> Iterator[b
                 "Yes" if not refund and order in twice else "No",
                 layout,
                 confirmed.date().isoformat() if confirmed else "",
+                HOLDER_NAMED if named else HOLDER_STATED,
             ]
 
     return csv_chunks(LOSS_TABLES_HEADER, rows())

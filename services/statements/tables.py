@@ -177,6 +177,7 @@ def import_statement(
         window_end=window_end,
         counterparty=counterparty[:200],
         rows_read=read,
+        holder_named=bool(holder),  # and it matched: a stranger's statement was refused above
     )
     table.rows = [
         StatementRow(
@@ -300,14 +301,30 @@ def table_total(rows: list[StatementRow]) -> int:
 
 
 def confirm(
-    session: DbSession, user: User, table: StatementTable, kept_positions: set[int]
+    session: DbSession,
+    user: User,
+    table: StatementTable,
+    kept_positions: set[int],
+    own_account: bool = False,
 ) -> StatementTable:
     """Keep exactly the rows at ``kept_positions``, redact them, and let them count. A payment
     or refund the member already confirmed in another table is not counted twice. Her
-    confirmed total is one of the facts the case's published figures count changes of."""
+    confirmed total is one of the facts the case's published figures count changes of.
+
+    A statement that names no holder (every layout but Alipay's app export) counts only once
+    the member states it is of her own account (``own_account``): nothing else ties a
+    nickname's or a PayPal export's payments to her, and the bundle says which it was."""
     _member(session, user, table.case)
     if table.status is not StatementStatus.DRAFT:
         raise DomainError(_l("This table is already confirmed."))
+    if not table.holder_named and not own_account:
+        raise DomainError(
+            _l(
+                "This statement does not name its account holder. Tick that it is a statement "
+                "of your own account to confirm it."
+            ),
+            field="own_account",
+        )
     before = published.member_facts(session, table.case, user.id)
     own: set[tuple[StatementRowKind, str]] = set(
         session.execute(
@@ -335,6 +352,8 @@ def confirm(
     table.claimed_currency = complaint.currency if complaint else None
     table.status = StatementStatus.CONFIRMED
     table.confirmed_at = utcnow()
+    if not table.holder_named:
+        table.own_account_stated_at = table.confirmed_at
     session.flush()
     published.changed(session, table.case, user.id, before)
     return table

@@ -46,6 +46,7 @@ def test_upload_check_and_confirm_a_loss_table(
     expect(table).not_to_contain_text("Book Corner")
     expect(page.locator("#loss-total")).to_have_text("$164.99")
     page.get_by_label("Claim the row of 2026-10-03 03:46").uncheck()
+    page.get_by_label("This is a statement of my own account.").check()  # PayPal names nobody
     with page.expect_navigation():
         page.get_by_role("button", name="Confirm the ticked rows").click()
 
@@ -54,6 +55,7 @@ def test_upload_check_and_confirm_a_loss_table(
     expect(page.locator("#loss-total")).to_have_text("$15.00")
     expect(table).to_contain_text("[PHONE]")  # the note's phone number, redacted
     expect(page.locator("#claim-mismatch")).to_contain_text("$15.00")
+    expect(page.locator("#holder")).to_contain_text("you stated that it is of your own account")
 
     with page.expect_navigation():
         page.locator(".language-switch button[value=zh]").click()

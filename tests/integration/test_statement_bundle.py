@@ -29,7 +29,7 @@ from models import (
     Submission,
     utcnow,
 )
-from services.bundle.loss_tables import BACKING, LOSS_TABLES
+from services.bundle.loss_tables import BACKING, HOLDER_NAMED, HOLDER_STATED, LOSS_TABLES
 from services.bundle.verify import verify_bundle
 from services.bundle.writer import build_bundle
 from services.petition.signing import signing_state
@@ -38,7 +38,9 @@ from services.statements.tables import order_hash, order_key
 from tests.integration.test_bundle import prepare
 
 
-def _table(member: Membership, payments: list[tuple[str, int]]) -> StatementTable:
+def _table(
+    member: Membership, payments: list[tuple[str, int]], layout: str = "alipay_app"
+) -> StatementTable:
     complaint = member.complaint
     assert complaint is not None
     key = order_key(member.case)
@@ -46,7 +48,8 @@ def _table(member: Membership, payments: list[tuple[str, int]]) -> StatementTabl
         case_id=member.case_id,
         membership_id=member.id,
         user_id=member.user_id,
-        layout="alipay_app",
+        layout=layout,
+        holder_named=layout == "alipay_app",
         status=StatementStatus.CONFIRMED,
         currency=complaint.currency,
         window_start=complaint.incident_date,
@@ -94,7 +97,7 @@ def test_the_bundle_holds_loss_tables_and_who_a_statement_backs(
     assert first.complaint is not None
     claim = first.complaint.amount_minor
     _table(first, [("2026100322001405511000115432", claim), ("SHARED-ORDER-1", 100000)])
-    _table(second, [("SHARED-ORDER-1", 100000)])
+    _table(second, [("SHARED-ORDER-1", 100000)], layout="wechat_csv")
     db.session.commit()
 
     path = tmp_path / "case.zip"
@@ -112,6 +115,7 @@ def test_the_bundle_holds_loss_tables_and_who_a_statement_backs(
 
     assert [r["Complaint ID"] for r in rows] == [first.pseudonym] * 2 + [second.pseudonym]
     assert [r["Claimed by another member"] for r in rows] == ["No", "Yes", "Yes"]
+    assert [r["Account holder"] for r in rows] == [HOLDER_NAMED] * 2 + [HOLDER_STATED]
     assert "2026100322001405511000115432" not in "".join(map(str, rows))
     assert rows[0]["Amount"] == format_amount(claim, first.complaint.currency)
     assert backing[first.pseudonym]["Backed by statement"] == "Yes"

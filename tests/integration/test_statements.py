@@ -19,7 +19,15 @@ from sqlalchemy import func, select, text
 from werkzeug.test import TestResponse
 
 from extensions import db
-from models import Company, Complaint, GroupCase, StatementRow, StatementTable, User
+from models import (
+    Company,
+    Complaint,
+    GroupCase,
+    StatementRow,
+    StatementStatus,
+    StatementTable,
+    User,
+)
 from services import statements
 from services.cases import membership as group_cases
 from tests.support import statements as samples
@@ -111,13 +119,14 @@ def _upload(
     )
 
 
-def _confirm(client: FlaskClient, location: str, keep: list[int]) -> TestResponse:
+def _confirm(
+    client: FlaskClient, location: str, keep: list[int], own_account: bool = True
+) -> TestResponse:
     page = client.get(location, headers=EN).get_data(as_text=True)
-    return client.post(
-        f"{location}/confirm",
-        data={"csrf_token": csrf_token(page), "keep": [str(k) for k in keep]},
-        headers=EN,
-    )
+    data: dict[str, object] = {"csrf_token": csrf_token(page), "keep": [str(k) for k in keep]}
+    if own_account:
+        data["own_account"] = "y"
+    return client.post(f"{location}/confirm", data=data, headers=EN)
 
 
 def _all_text(app: Flask) -> str:
@@ -226,6 +235,34 @@ def test_the_same_order_claimed_by_two_members_is_flagged_to_the_organizer_only(
     assert "orders are claimed" not in _page(member, case)
     backing = statements.backing_by_member(db.session, case)
     assert all(b.backed_minor == 0 for b in backing.values())  # counted for neither
+
+
+def test_a_statement_naming_no_holder_counts_only_on_the_members_word(
+    app: Flask, case: GroupCase
+) -> None:
+    client = logged_in(app, "lin@example.org")
+    location = _upload(client, case, samples.wechat_csv()).headers["Location"]
+    html = client.get(location, headers=EN).get_data(as_text=True)
+    assert 'id="own-account"' in html  # WeChat Pay names a nickname only
+    refused = _confirm(client, location, keep=[0, 1, 2, 3], own_account=False)
+    assert refused.status_code == 302
+    html = client.get(location, headers=EN).get_data(as_text=True)
+    assert "does not name its account holder" in html
+    assert _draft().status is StatementStatus.DRAFT  # nothing counted, the draft kept
+    assert _confirm(client, location, keep=[0, 1, 2, 3]).status_code == 302
+    html = client.get(location, headers=EN).get_data(as_text=True)
+    assert "you stated that it is of your own account" in html
+    table = db.session.scalar(select(StatementTable))
+    assert table is not None
+    assert table.status is StatementStatus.CONFIRMED
+    assert table.own_account_stated_at is not None
+
+    # Alipay's app export names the holder, checked on import: no question asked
+    location = _upload(client, case, samples.alipay_app()).headers["Location"]
+    assert 'id="own-account"' not in client.get(location, headers=EN).get_data(as_text=True)
+    _confirm(client, location, keep=[0, 1, 2, 3, 4], own_account=False)
+    html = client.get(location, headers=EN).get_data(as_text=True)
+    assert "The statement names you as its account holder." in html
 
 
 def test_confirming_the_same_statement_twice_counts_it_once(app: Flask, case: GroupCase) -> None:
