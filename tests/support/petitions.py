@@ -36,6 +36,12 @@ def case_open_for_signing(
     for n, (email, locale) in enumerate(members):
         member = make_user(email=email, display_name=f"Member {n}", locale=locale)
         group_cases.join_case(db.session, member, case, make_complaint(member, company, NARRATIVE))
+    return case, open_first_version(case, authority)
+
+
+def open_first_version(case: GroupCase, authority: Authority) -> PetitionVersion:
+    """The organizer saves version 1 of the joint complaint, addressed to ``authority``, and
+    opens it for signing."""
     organizing = next(m for m in case.memberships if m.organizes)
     version = drafting.save_version(
         db.session,
@@ -50,4 +56,4 @@ def case_open_for_signing(
         ),
     )
     drafting.open_for_signing(db.session, case, organizing, version)
-    return case, version
+    return version

@@ -23,11 +23,11 @@ from models import (
 )
 from services import respondents
 from services.cases import membership as group_cases
-from services.petition import drafting, signing
+from services.petition import signing
 from services.submissions import lifecycle
 from tests.conftest import PASSWORD
+from tests.support.petitions import NARRATIVE, open_first_version
 
-NARRATIVE = "WalletPro froze my balance after a top-up and support never answers my tickets."
 #: each member's claimed amount in fen: distinct, so a leaked amount is recognisable
 AMOUNTS = (123_456, 234_567, 345_678, 456_789, 567_891, 678_912)
 
@@ -90,20 +90,7 @@ def submitted_case(
     for n, user in enumerate(users[1:], start=1):
         complaint = make_complaint(user, company, NARRATIVE, amount=AMOUNTS[n % len(AMOUNTS)])
         group_cases.join_case(db.session, user, case, complaint)
-    organizing = next(m for m in case.memberships if m.organizes)
-    version = drafting.save_version(
-        db.session,
-        case,
-        organizing,
-        drafting.DraftInput(
-            title="Joint complaint",
-            authority_id=authority.id,
-            facts="Balances frozen.",
-            demands="Unfreeze and refund.",
-            body_md="We ask the authority to act.",
-        ),
-    )
-    drafting.open_for_signing(db.session, case, organizing, version)
+    version = open_first_version(case, authority)
     for membership in list(case.memberships):
         signing.sign(
             db.session,
