@@ -533,7 +533,7 @@ def build_world(
             counterparty=statement_samples.MERCHANT,
         )
         if confirm:
-            statements.confirm(db.session, users[key], table, {0, 1, 2})
+            statements.confirm(db.session, users[key], table, {0, 1, 2}, own_account=True)
         db.session.commit()
         return table
 
@@ -1188,7 +1188,7 @@ PAYLOADS: dict[str, Payload] = {
         "window_end": "2026-10-31",
         "counterparty": statement_samples.MERCHANT,
     },
-    "statements.confirm": lambda _w, _k: {"keep": ["0", "1", "3"]},
+    "statements.confirm": lambda _w, _k: {"keep": ["0", "1", "3"], "own_account": "y"},
     "regulator.status": lambda _w, _k: {"status": "received", "outcome": "", "note": ""},
     "regulator.extend_clock": lambda _w, _k: {
         "clock": "answer",
