@@ -37,10 +37,12 @@ def test_member_hides_a_proposed_name_and_the_choice_stays(
     expect(row.locator(".name-state")).to_have_text("Proposed")
     before = _box_count(page)
 
-    row.get_by_role("button", name="Hide 张伟明").click()
-    expect(page.locator(".badge")).to_have_text("Waiting for your check", timeout=30_000)
+    with page.expect_navigation():  # to the rescan, which the page follows by itself
+        row.get_by_role("button", name="Hide 张伟明").click()
     row = page.locator("#names .name-suggestion", has_text="张伟明")
-    expect(row.locator(".name-state")).to_have_text("Hidden")
+    # the badge read before the rescan is over would pass at once: wait for the new state
+    expect(row.locator(".name-state")).to_have_text("Hidden", timeout=60_000)
+    expect(page.locator(".badge")).to_have_text("Waiting for your check")
     assert _box_count(page) == before + 1
 
     page.reload()
