@@ -6,18 +6,17 @@ to start ``/usr/bin/chromium`` (``make test`` installs it when missing).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from app import create_app
 from extensions import db
 from services.demo import load_demo
 from services.reference.categories import ensure_categories
 from tests.conftest import app_config
+from tests.support.live_server import served_in_a_thread
 from tests.support.smtp import Inbox, smtp_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -74,9 +73,5 @@ def live_server(
         ensure_categories(db.session)
         load_demo(db.session)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with served_in_a_thread(app) as base:
+        yield base

@@ -32,8 +32,11 @@ def _boxes(page: Page) -> dict[str, list[dict[str, int]]]:
 def _organizers_case_evidence_link(page: Page, base: str) -> Locator:
     """Log the demo organizer in, in English, on their case; its link to the evidence pool."""
     _log_in(page, base, "organizer@example.org")
+    # the stylesheet decides whether the header folds into a menu (on a phone): wait for it
+    # before asking, or the unstyled page shows a menu button that is gone a moment later
+    page.wait_for_load_state("load")
     menu = page.locator(".site-menu > summary")
-    if menu.is_visible():  # on a phone the language switch is in the header's menu
+    if menu.is_visible():
         menu.click()
     page.get_by_role("button", name="English").click()  # the demo organizer reads Chinese
     page.get_by_role("link", name="美团支付提示失败后重复扣款").first.click()
