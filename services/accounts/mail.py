@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 from flask_mail import Message
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from extensions import mail
 from models.base import DbSession
+from services.platform.after_commit import after_commit
 
-OUTBOX = "chorus_account_mail"
 log = logging.getLogger(__name__)
 _sender = ThreadPoolExecutor(max_workers=2, thread_name_prefix="account-mail")
 
@@ -37,7 +36,14 @@ def queue(
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = render_template(f"emails/{template}.subject.txt", **context).strip()
         body = render_template(f"emails/{template}.txt", **context)
-    session.info.setdefault(OUTBOX, []).append(Message(subject=subject, recipients=[to], body=body))
+    message = Message(subject=subject, recipients=[to], body=body)
+    after_commit(session, partial(_send_in_background, message), what="send an account e-mail")
+
+
+def _send_in_background(message: Message) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    pending[:] = [f for f in pending if not f.done()]
+    pending.append(_sender.submit(_deliver, app, message))
 
 
 def _deliver(app: Flask, message: Message) -> None:
@@ -57,18 +63,3 @@ def _deliver(app: Flask, message: Message) -> None:
             mail.send(message)
         except Exception:
             log.exception("could not send an account e-mail")
-
-
-@event.listens_for(Session, "after_commit")
-def _send_outbox(session: DbSession) -> None:
-    messages = session.info.pop(OUTBOX, [])
-    if not messages:
-        return
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    pending[:] = [f for f in pending if not f.done()]
-    pending.extend(_sender.submit(_deliver, app, message) for message in messages)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_outbox(session: DbSession) -> None:
-    session.info.pop(OUTBOX, None)

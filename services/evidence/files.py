@@ -12,19 +12,19 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from models import Base, Evidence, EvidenceFile, FileRole
 from models.base import DbSession
+from services.platform.after_commit import after_commit
 from services.platform.storage.local import Storage, storage_for
 
 log = logging.getLogger(__name__)
 
-UNUSED = "chorus.unused_keys"
 
 #: every column holding a key of the content store: a stored file is in use while one names it
 STORED_KEY_COLUMNS = {
@@ -125,7 +125,7 @@ def release(session: DbSession, keys: Iterable[str]) -> None:
         return
     unused = candidates - held_keys(session, candidates)
     if unused:
-        session.info.setdefault(UNUSED, set()).update(unused)
+        after_commit(session, partial(_delete, sorted(unused)), what="delete unused stored files")
 
 
 def held_keys(session: DbSession, keys: set[str]) -> set[str]:
@@ -138,19 +138,10 @@ def held_keys(session: DbSession, keys: set[str]) -> set[str]:
     return held
 
 
-@event.listens_for(Session, "after_commit")
-def _delete_unused(session: DbSession) -> None:
-    keys = session.info.pop(UNUSED, None)
-    if not keys:
-        return
+def _delete(keys: list[str]) -> None:
     storage = current_storage()
     for key in keys:
         try:
             storage.delete(key)
         except OSError:  # the row is gone either way; the sweep finds the file later
             log.warning("could not delete stored file %s", key)
-
-
-@event.listens_for(Session, "after_rollback")
-def _keep_on_rollback(session: DbSession) -> None:
-    session.info.pop(UNUSED, None)

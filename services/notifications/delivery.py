@@ -7,17 +7,18 @@ back action never mails anyone; each is written in the recipient's own language.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_mail import Message
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from extensions import mail
 from models import Authority, GroupCase, Notification, Submission, User
 from models.base import DbSession
+from services.platform.after_commit import after_commit
 
 INVITE = "case_invite"
 SIGNING_OPENED = "signing_opened"
@@ -56,7 +57,6 @@ LINKS = {
     OFFER_MADE: "outcomes.mine",
     OUTCOME_DISPUTED: "regulator.case",
 }
-OUTBOX = "chorus_outbox"
 log = logging.getLogger(__name__)
 
 
@@ -76,7 +76,8 @@ def notify(
         authority = session.scalar(
             select(Authority).join(Submission).where(Submission.case_id == case.id)
         )
-        session.info.setdefault(OUTBOX, []).append(_message(user, kind, case, authority, data))
+        message = _message(user, kind, case, authority, data)
+        after_commit(session, partial(mail.send, message), what="send a notification e-mail")
     return notification
 
 
@@ -90,17 +91,3 @@ def _message(
         subject = render_template(f"emails/{kind}.subject.txt", **facts).strip()
         body = render_template(f"emails/{kind}.txt", **facts, link=link, user=user)
     return Message(subject=subject, recipients=[user.email], body=body)
-
-
-@event.listens_for(Session, "after_commit")
-def _send_outbox(session: DbSession) -> None:
-    for message in session.info.pop(OUTBOX, []):
-        try:
-            mail.send(message)
-        except Exception:
-            log.exception("could not send notification e-mail")
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_outbox(session: DbSession) -> None:
-    session.info.pop(OUTBOX, None)

@@ -16,9 +16,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from extensions import db
-from models import Category, Company, CompanyStatus, Complaint, ComplaintTerm, User
+from models import (
+    Category,
+    Company,
+    CompanyStatus,
+    Complaint,
+    ComplaintTerm,
+    Job,
+    JobStatus,
+    User,
+)
 from services.complaints.filing import ComplaintInput, file_complaint, resolve_company
-from services.matching import term_index
+from services.matching import meaning, term_index
 from services.reference.companies import create_company
 
 DATA = Path(__file__).parent.parent / "data"
@@ -157,6 +166,18 @@ def test_imported_complaints_are_in_the_term_index(runner: FlaskCliRunner) -> No
     assert all(terms.values()), [source for source, found in terms.items() if not found]
     assert {"phish", "paypal"} <= set(terms["import:cfpb:8512001"])
     assert {"fraud", "scam", "unauthor"} <= set(terms["import:cfpb:8512005"])
+
+
+@pytest.mark.usefixtures("association")
+def test_imported_complaints_are_read_for_meaning_once_the_import_is_committed(
+    runner: FlaskCliRunner,
+) -> None:
+    assert run_import(runner, CFPB_SAMPLE).exit_code == 0
+
+    db.session.expire_all()
+    jobs = db.session.scalars(select(Job).where(Job.kind == meaning.VECTOR_JOB)).all()
+    assert len(jobs) == len(owned_by(OWNER)) == 13
+    assert {job.status for job in jobs} == {JobStatus.DONE}
 
 
 @pytest.mark.usefixtures("demo", "association")

@@ -85,6 +85,47 @@ def test_a_rolled_back_job_never_runs() -> None:
 
 
 @pytest.mark.usefixtures("app")
+def test_a_job_enqueued_in_a_savepoint_runs_once_the_whole_transaction_commits() -> None:
+    with db.session.begin_nested():
+        job = jobs.enqueue("test.flaky", {"succeed_on": 1}, user_id=None)
+    assert CALLS == {}  # the savepoint is released, but nobody else can see the job yet
+
+    db.session.commit()
+
+    assert {job.public_id: 1} == CALLS
+    assert _job(job.public_id).status is JobStatus.DONE
+
+
+def _enqueue_in_a_refused_savepoint() -> None:
+    with db.session.begin_nested():
+        jobs.enqueue("test.flaky", {"succeed_on": 1}, user_id=None)
+        raise RuntimeError("this row is refused")
+
+
+@pytest.mark.usefixtures("app")
+def test_a_failed_savepoint_drops_its_own_jobs_and_keeps_the_ones_before_it() -> None:
+    before = jobs.enqueue("test.flaky", {"succeed_on": 1}, user_id=None)
+    with pytest.raises(RuntimeError, match="refused"):
+        _enqueue_in_a_refused_savepoint()
+    with db.session.begin_nested():
+        after = jobs.enqueue("test.flaky", {"succeed_on": 1}, user_id=None)
+    assert CALLS == {}
+
+    db.session.commit()
+
+    assert {before.public_id: 1, after.public_id: 1} == CALLS
+
+
+@pytest.mark.usefixtures("app")
+def test_jobs_of_a_released_savepoint_never_run_when_the_transaction_rolls_back() -> None:
+    with db.session.begin_nested():
+        jobs.enqueue("test.flaky", {"succeed_on": 1}, user_id=None)
+    db.session.rollback()
+    db.session.commit()
+    assert CALLS == {}
+
+
+@pytest.mark.usefixtures("app")
 def test_a_job_whose_runner_vanished_is_picked_up_again() -> None:
     job = Job(kind="test.flaky", payload={"succeed_on": 1}, status=JobStatus.RUNNING, attempts=1)
     job.heartbeat_at = utcnow() - timedelta(minutes=11)

@@ -12,8 +12,8 @@ need not be the same process. How a job is run is a setting, ``JOBS_MODE``:
   truth, so a Redis that is flushed or unreachable delays jobs but loses none.
 
 A job is only handed to a runner after the transaction that created it commits (a runner must
-never see a job whose evidence row does not exist yet), which is why :func:`enqueue` parks it in
-the session and an ``after_commit`` hook dispatches it.
+never see a job whose evidence row does not exist yet), which is why :func:`enqueue` defers the
+hand-over to the outermost commit (:mod:`services.platform.after_commit`).
 
 A runner *claims* a job with one conditional UPDATE, so two runners never work on one job; a
 job whose runner died (no heartbeat for :data:`STALE_AFTER`) can be claimed again, up to
@@ -34,21 +34,20 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy.event import listens_for
-from sqlalchemy.orm import Session
 
 from extensions import db
 from models import Job, JobStatus, utcnow
-from models.base import DbSession, rows_changed
+from models.base import rows_changed
 from services.errors import DomainError
+from services.platform.after_commit import after_commit
 
 log = logging.getLogger(__name__)
 
-PENDING = "chorus.pending_jobs"
 MAX_ATTEMPTS = 3
 STALE_AFTER = timedelta(minutes=10)
 #: shown when a job failed for a reason that is not the user's (its details go to the log)
@@ -86,22 +85,12 @@ def enqueue(kind: str, payload: dict[str, Any], *, user_id: int | None) -> Job:
     job = Job(kind=kind, payload=payload, user_id=user_id)
     db.session.add(job)
     db.session.flush()
-    db.session.info.setdefault(PENDING, []).append(job.id)
+    after_commit(db.session, partial(_hand_over, job.id), what=f"hand job {job.id} to its runner")
     return job
 
 
-@listens_for(Session, "after_commit")
-def _dispatch_committed(session: DbSession) -> None:
-    job_ids = session.info.pop(PENDING, [])
-    if job_ids:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        for job_id in job_ids:
-            dispatch(app, job_id)
-
-
-@listens_for(Session, "after_rollback")
-def _forget_rolled_back(session: DbSession) -> None:
-    session.info.pop(PENDING, None)
+def _hand_over(job_id: int) -> None:
+    dispatch(current_app._get_current_object(), job_id)  # type: ignore[attr-defined]
 
 
 def dispatch(app: Flask, job_id: int) -> None:
