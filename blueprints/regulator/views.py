@@ -110,6 +110,7 @@ def _render_case(
         figures=case_figures(db.session, submission.case),
         signature_count=count,
         signatories=shown,
+        complained_first=regulator_inbox.complained_first_count(db.session, submission),
         items=evidence.pooled_items(db.session, submission.case),
         timeline=regulator_inbox.timeline(db.session, submission.case),
         form=form,

@@ -4,7 +4,9 @@ The export (:func:`export`) is a versioned document, :data:`EXPORT_FORMAT`. Vers
 
 - ``account``: e-mail, name, language, role, created, last login, whether two-step
   verification is on. Never the password hash, the authenticator secret or recovery codes.
-- ``complaints``: every field, the narrative as written and as an authority would read it.
+- ``complaints``: every field, the narrative as written and as an authority would read it, and
+  the routing answers (what was affected, where the member lives, whether and when they
+  complained to the company first, its reference number).
 - ``memberships``: each case joined (public id, title, status), pseudonym, role, since when.
 - ``evidence``: items contributed, with status, what anonymization removed (counts), the words
   the contributor asked to remove (while the item still has them) and the stored files by
@@ -21,7 +23,8 @@ an organizer hands over or the case goes with its last member) and their complai
 are deleted. In a submitted case the membership, signatures and pooled evidence stay, under the
 pseudonym only: the user row keeps no name or address, so nothing can show one, whether or not
 the member had shared it. Their complaint there keeps only its redacted narrative (the text the
-authority received): the raw one may name people or hold numbers that were never sent anywhere.
+authority received): the raw one may name people or hold numbers that were never sent anywhere;
+the company's reference number for the member goes too.
 The account row stays as a tombstone, so every row that refers to it stays valid.
 """
 
@@ -41,6 +44,7 @@ from models import (
     AuditEvent,
     CaseComment,
     Complaint,
+    ComplaintRouting,
     Evidence,
     GroupCase,
     MemberOffer,
@@ -176,9 +180,24 @@ def _complaint(session: DbSession, complaint: Complaint) -> dict[str, Any]:
         "demands": list(complaint.demands or []),
         "demands_other": complaint.demands_other,
         "source": complaint.source,
+        "routing": _routing(session.get(ComplaintRouting, complaint.id)),
         "case": membership.case.public_id if membership else None,
         "created_at": _iso(complaint.created_at),
         "updated_at": _iso(complaint.updated_at),
+    }
+
+
+def _routing(routing: ComplaintRouting | None) -> dict[str, Any] | None:
+    """The answers that route the complaint, and whether the company was asked first."""
+    if routing is None:
+        return None
+    return {
+        "affected": routing.affected,
+        "residence": routing.residence,
+        "authority": routing.authority_slug,
+        "complained_first": routing.complained_first,
+        "complained_on": _iso(routing.complained_on),
+        "company_reference": routing.company_reference,
     }
 
 
@@ -401,6 +420,9 @@ def _keep_redacted_only(session: DbSession, complaint: Complaint, name: str) -> 
     complaint.narrative = complaint.narrative_redacted
     if complaint.demands_other:  # the bundle redacts it with the name, which is about to go
         complaint.demands_other = redact(complaint.demands_other, [name]).text
+    routing = session.get(ComplaintRouting, complaint.id)
+    if routing is not None:  # the company's number for the member names them to the company
+        routing.company_reference = ""
     term_index.index_complaint(session, complaint)
 
 

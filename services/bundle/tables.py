@@ -26,6 +26,7 @@ from models import (
     Category,
     Company,
     Complaint,
+    ComplaintRouting,
     Membership,
     SignatureAction,
     SignatureEntry,
@@ -58,7 +59,13 @@ COMPLAINTS_HEADER = (
     "Consumer consent provided?",
     "Submitted via",
     "Complaint reference",  #: the member's own reference number (models.complaint.reference_of)
+    # whether the member complained to the company first, as most authorities' rules ask
+    "Complained to company first",
+    "Date complained to company",
+    "Company's reference number",  #: only for members who share their identity: it names them
 )
+#: a member's answer to "did you complain to the company first?" (None: not answered)
+COMPLAINED_FIRST = {True: "Yes", False: "No", None: "Not answered"}
 
 
 def iso(moment: datetime | date | str | None) -> str:
@@ -209,9 +216,14 @@ def complaints(
             Company.name_en,
             Company.name_zh,
             Complaint.public_id,
+            User.deleted_at,
+            ComplaintRouting.complained_first,
+            ComplaintRouting.complained_on,
+            ComplaintRouting.company_reference,
         )
         .join(User, User.id == Membership.user_id)
         .outerjoin(Complaint, Complaint.id == Membership.complaint_id)
+        .outerjoin(ComplaintRouting, ComplaintRouting.complaint_id == Complaint.id)
         .outerjoin(Category, Category.id == Complaint.category_id)
         .outerjoin(Company, Company.id == Complaint.company_id)
         .order_by(SignatureEntry.seq)
@@ -220,7 +232,8 @@ def complaints(
     def rows() -> Iterator[list[str]]:
         for row in stream(session, statement):
             (pseudonym, shared, name, incident, amount, currency, narrative, redacted) = row[:8]
-            demands, other, issue_en, issue_zh, company_en, company_zh, public_id = row[8:]
+            demands, other, issue_en, issue_zh, company_en, company_zh, public_id = row[8:15]
+            deleted_at, complained_first, complained_on, company_reference = row[15:]
             terms = _name_terms(name, narrative or "", other or "")
             wanted = [demand_labels.get(code, code) for code in demands or []]
             if other:
@@ -240,6 +253,9 @@ def complaints(
                 "Consent provided" if shared else "Consent not provided",
                 SUBMITTED_VIA,
                 reference_of(public_id) if public_id else "",
+                COMPLAINED_FIRST[complained_first],
+                iso(complained_on),
+                (company_reference or "") if identity_shown(shared, deleted_at) else "",
             ]
 
     return csv_chunks(COMPLAINTS_HEADER, rows())

@@ -8,13 +8,14 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import UnaryExpression, select
+from sqlalchemy import UnaryExpression, func, select
 from sqlalchemy.orm import joinedload
 
 from models import (
     CaseEvent,
     Category,
     Company,
+    ComplaintRouting,
     GroupCase,
     Membership,
     SignatureEntry,
@@ -22,6 +23,7 @@ from models import (
     SubmissionStatus,
 )
 from models.base import DbSession
+from services.bundle.tables import signers
 from services.clocks import reading as clock_reading
 from services.petition import signing
 from services.platform.day_range import within_days
@@ -109,6 +111,22 @@ class Signatory:
     entry_hash: str
     name: str | None  #: only when the signer agreed to share their identity
     email: str | None
+    #: whether they complained to the company first (None: not answered), and when
+    complained_first: bool | None
+    complained_on: date | None
+    company_reference: str | None  #: the company's reference; only with their identity
+
+
+def complained_first_count(session: DbSession, submission: Submission) -> int:
+    """How many signers of the submitted version say they complained to the company first
+    (most authorities' rules ask for it)."""
+    inner = (
+        signers(submission.case_id, submission.version_id, ComplaintRouting.complained_first)
+        .join(ComplaintRouting, ComplaintRouting.complaint_id == Membership.complaint_id)
+        .where(ComplaintRouting.complained_first.is_(True))
+        .subquery()
+    )
+    return session.scalar(select(func.count()).select_from(inner)) or 0
 
 
 def signatories(session: DbSession, submission: Submission) -> tuple[int, list[Signatory]]:
@@ -125,12 +143,23 @@ def signatories(session: DbSession, submission: Submission) -> tuple[int, list[S
             .options(joinedload(Membership.user))
         )
     }
+    routings = {
+        r.complaint_id: r
+        for r in session.scalars(
+            select(ComplaintRouting).where(
+                ComplaintRouting.complaint_id.in_(
+                    [m.complaint_id for m in members.values() if m.complaint_id]
+                )
+            )
+        )
+    }
     rows = []
     for entry in shown:
         member = members.get(entry.membership_id or 0)
         shared = member is not None and signing.identity_shown(
             entry.share_identity, member.user.deleted_at
         )
+        routing = routings.get(member.complaint_id or 0) if member else None
         rows.append(
             Signatory(
                 pseudonym=entry.pseudonym,
@@ -138,6 +167,11 @@ def signatories(session: DbSession, submission: Submission) -> tuple[int, list[S
                 entry_hash=entry.entry_hash,
                 name=member.user.display_name if shared and member else None,
                 email=member.user.email if shared and member else None,
+                complained_first=routing.complained_first if routing else None,
+                complained_on=routing.complained_on if routing else None,
+                company_reference=(routing.company_reference or None)
+                if routing and shared
+                else None,
             )
         )
     return len(entries), rows

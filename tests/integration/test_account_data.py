@@ -20,7 +20,7 @@ import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from models import (
     CaseEventKind,
     Company,
     Complaint,
+    ComplaintRouting,
     Evidence,
     EvidenceKind,
     EvidenceStatus,
@@ -59,6 +60,7 @@ from services.cases import membership as group_cases
 from services.evidence import files as evidence_files
 from services.evidence.files import current_storage
 from services.petition import drafting, signing
+from services.routing.answers import save_answers
 from services.submissions import lifecycle as submissions
 from tests.conftest import PASSWORD
 from tests.support import two_step
@@ -67,6 +69,7 @@ from tests.support.web import EN, assert_redirects
 
 NAME = "Alice Zhang"
 PHONE = "13812345678"
+COMPANY_REFERENCE = "WP-ALICE-4471"  #: the company's number for her complaint
 ALICE_NARRATIVE = f"I am {NAME}, call me on {PHONE}: WalletPro froze my balance after a top-up."
 OTHER_NARRATIVE = "WalletPro froze the balance of my account and support never answers at all."
 CAROL_SECRET = "Carol's own narrative: WalletPro froze my salary on the 3rd of the month."
@@ -160,6 +163,16 @@ def build_world(
     submitted = case(bob, "Submitted freeze case")
     in_s = join(alice, submitted, ALICE_NARRATIVE)
     keys["submitted"] = _item(in_s, b"alice pooled in S", EvidenceStatus.POOLED, "s.txt").sha256
+    save_answers(
+        db.session,
+        alice,
+        in_s.complaint,
+        affected="wallet_balance",
+        residence="CN",
+        complained_first=True,
+        complained_on=date(2026, 9, 3),
+        company_reference=COMPANY_REFERENCE,
+    )
     _open_version(submitted, nfra)
     _sign(submitted, bob, share=False)
     _sign(submitted, alice, share=True)
@@ -254,6 +267,14 @@ def test_the_export_holds_the_members_data_and_no_secret_nor_anyone_elses(
     assert narratives.count(ALICE_NARRATIVE) == 4
     assert len(data["complaints"]) == 5  # S, U, O, L and the standalone one
     in_s = next(c for c in data["complaints"] if c["case"] == world.submitted.public_id)
+    assert in_s["routing"] == {
+        "affected": "wallet_balance",
+        "residence": "CN",
+        "authority": in_s["routing"]["authority"],
+        "complained_first": True,
+        "complained_on": "2026-09-03",
+        "company_reference": COMPANY_REFERENCE,
+    }
     assert PHONE not in in_s["narrative_redacted"]
     assert NAME not in in_s["narrative_redacted"]
     assert {m["case_title"] for m in data["memberships"]} == {
@@ -491,6 +512,8 @@ def test_deleting_the_account_leaves_open_cases_and_keeps_submitted_ones_pseudon
     membership = next(m for m in submitted.memberships if m.user_id == alice_id)
     assert membership.pseudonym == code["Submitted freeze case"]
     assert membership.complaint.narrative == membership.complaint.narrative_redacted
+    routing = db.session.get(ComplaintRouting, membership.complaint_id)
+    assert (routing.complained_first, routing.company_reference) == (True, "")
     assert NAME not in membership.complaint.narrative
     assert PHONE not in membership.complaint.narrative
     state = signing.signing_state(db.session, submitted)
@@ -510,6 +533,7 @@ def test_deleting_the_account_leaves_open_cases_and_keeps_submitted_ones_pseudon
     for name in (bag.SIGNATORIES, bag.COMPLAINTS, bag.TIMELINE):
         text = files[name].decode("utf-8-sig")
         assert NAME not in text
+        assert COMPANY_REFERENCE not in text
         assert "alice@example.org" not in text
         assert "@invalid" not in text
     assert code["Submitted freeze case"] in files[bag.TIMELINE].decode()
@@ -520,6 +544,7 @@ def test_deleting_the_account_leaves_open_cases_and_keeps_submitted_ones_pseudon
     html = page.get_data(as_text=True)
     assert code["Submitted freeze case"] in html
     assert NAME not in html
+    assert COMPANY_REFERENCE not in html
     assert "alice@example.org" not in html
     assert "@invalid" not in html
     bob = logged_in(app, "bob@example.org")

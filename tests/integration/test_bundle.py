@@ -12,7 +12,7 @@ import json
 import tracemalloc
 import zipfile
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,13 @@ from sqlalchemy.orm import Session
 from app import create_app
 from extensions import db
 from models import (
+    ComplaintRouting,
     Evidence,
     EvidenceKind,
     EvidenceStatus,
     Job,
     JobStatus,
+    Membership,
     SignatureEntry,
     Submission,
     utcnow,
@@ -263,6 +265,9 @@ def test_signatories_and_complaints_reveal_only_what_members_allowed(
         "Consumer consent provided?",
         "Submitted via",
         "Complaint reference",
+        "Complained to company first",
+        "Date complained to company",
+        "Company's reference number",
     ]
     assert [row["Complaint ID"] for row in complaints] == [r["pseudonym"] for r in signatories]
     text = files[bag.COMPLAINTS].decode("utf-8-sig")
@@ -289,6 +294,50 @@ def test_signatories_and_complaints_reveal_only_what_members_allowed(
         # the reference number its owner sees on their complaint's page
         owner_complaint = by_pseudonym[row["Complaint ID"]].membership.complaint
         assert row["Complaint reference"] == owner_complaint.reference
+
+
+def _answer(membership: Membership, first: bool | None, reference: str = "") -> None:
+    db.session.add(
+        ComplaintRouting(
+            complaint_id=membership.complaint_id,
+            complained_first=first,
+            complained_on=date(2026, 9, 3) if first else None,
+            company_reference=reference,
+        )
+    )
+
+
+def test_complaints_say_who_complained_to_the_company_first(
+    submitted: Submission, tmp_path: Path
+) -> None:
+    state = signing_state(db.session, submitted.case, submitted.version)
+    entries = sorted(state.active.values(), key=lambda e: e.seq)
+    sharing = next(e for e in entries if e.share_identity)
+    private = next(e for e in entries if not e.share_identity)
+    declined = next(e for e in entries if e not in (sharing, private))
+    _answer(sharing.membership, True, "PP-7731-SHARED")
+    _answer(private.membership, True, "PP-9912-PRIVATE")
+    _answer(declined.membership, False)
+    db.session.commit()
+    path = tmp_path / "bundle.zip"
+
+    _build(submitted, path)
+
+    _top, files = _read_members(path.read_bytes())
+    rows = {r["Complaint ID"]: r for r in _csv_rows(files[bag.COMPLAINTS])}
+    answered = ("Complained to company first", "Date complained to company")
+    reference = "Company's reference number"
+    assert [rows[sharing.pseudonym][c] for c in (*answered, reference)] == [
+        "Yes",
+        "2026-09-03",
+        "PP-7731-SHARED",
+    ]
+    # the company's number would name a member who chose not to be named
+    assert [rows[private.pseudonym][c] for c in (*answered, reference)] == ["Yes", "2026-09-03", ""]
+    assert b"PP-9912-PRIVATE" not in b"".join(files.values())
+    assert [rows[declined.pseudonym][c] for c in answered] == ["No", ""]
+    silent = [e for e in entries if e not in (sharing, private, declined)]
+    assert {rows[e.pseudonym]["Complained to company first"] for e in silent} == {"Not answered"}
 
 
 def _pdf_lines(data: bytes) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -26,6 +26,7 @@ from models import (
     UserRole,
 )
 from services.petition import signing
+from services.routing.answers import save_answers
 from tests.support.forms import csrf_token, logged_in, submit
 from tests.support.petitions import case_open_for_signing
 from tests.support.web import EN
@@ -189,6 +190,49 @@ def test_the_regulator_sees_only_their_authoritys_cases(
     assert other.get("/regulator/cases/doesnotexist").status_code == 404
     member = logged_in(app, "m0@example.org")
     assert member.get("/regulator/").status_code == 403
+
+
+def test_the_regulator_sees_who_complained_to_the_company_first(
+    app: Flask,
+    signed_case: GroupCase,
+    authorities: dict[str, Authority],
+    make_user: Callable[..., User],
+) -> None:
+    _sign_third(signed_case)
+    members = {m.user.email: m for m in signed_case.memberships}
+    answers = {
+        "m0@example.org": (True, date(2026, 9, 3), "WP-5521"),  # shares their identity
+        "m1@example.org": (True, date(2026, 9, 4), "WP-8830"),  # does not
+        "org@example.org": (False, None, ""),
+    }
+    for email, (first, day, reference) in answers.items():
+        membership = members[email]
+        save_answers(
+            db.session,
+            membership.user,
+            membership.complaint,
+            affected="wallet_balance",
+            residence="CN",
+            complained_first=first,
+            complained_on=day,
+            company_reference=reference,
+        )
+    db.session.commit()
+    _submit(app, signed_case)
+    _regulator(make_user, authorities["nfra"], "nfra@example.org")
+
+    html = (
+        logged_in(app, "nfra@example.org")
+        .get(f"/regulator/cases/{signed_case.public_id}", headers=EN)
+        .get_data(as_text=True)
+    )
+
+    assert "2 of 3 signatories say they complained to the company first." in html
+    assert "Yes, on Sep 3, 2026" in html
+    assert "Reference: WP-5521" in html
+    assert "Yes, on Sep 4, 2026" in html
+    assert "WP-8830" not in html  # the company's number would name who chose not to be named
+    assert "<td>No</td>" in html
 
 
 def test_inbox_filters(
