@@ -46,7 +46,7 @@ _AT = {"type": "string", "format": "date-time", "nullable": True}
 SCHEMAS: dict[str, Any] = {
     "Outcomes": {
         "type": "object",
-        "required": ["case", "status", "answer", "offers", "outcomes", "disputes"],
+        "required": ["case", "status", "answer", "offers", "outcomes", "disputes", "deadlines"],
         "properties": {
             "format": {"type": "string"},
             "case": {"type": "string"},
@@ -107,6 +107,37 @@ SCHEMAS: dict[str, Any] = {
                     },
                 },
             },
+            "deadlines": {
+                "type": "array",
+                "description": "each deadline of the authority's rules, kept or not",
+                "items": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Clock"},
+                        {
+                            "type": "object",
+                            "required": ["extensions"],
+                            "properties": {
+                                "extensions": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/ClockExtension"},
+                                }
+                            },
+                        },
+                    ]
+                },
+            },
+        },
+    },
+    "ClockExtension": {
+        "type": "object",
+        "description": "An extension the authority recorded, with the reason it gave",
+        "required": ["recorded_at", "previous_due_at", "due_at", "period", "reason"],
+        "properties": {
+            "recorded_at": {"type": "string", "format": "date-time"},
+            "previous_due_at": {"type": "string", "format": "date-time"},
+            "due_at": {"type": "string", "format": "date-time"},
+            "period": {"type": "integer", "minimum": 1, "description": "the whole period after it"},
+            "reason": {"type": "string"},
         },
     },
     "Error": {

@@ -2,7 +2,9 @@
 
 The bundle is frozen at submission and never rebuilt, but what happens after (the company's
 answer, its offers and whether members accepted them, each member's outcome and disputes) is
-part of the case's record too. So it is published beside the bundle as a JSON addendum that
+part of the case's record too, and so is whether the deadlines of the authority's rules were
+kept (each clock, its state and every extension with its reason). So it is published beside
+the bundle as a JSON addendum that
 names the bundle by its SHA-256 and is signed with the same platform key (Ed25519) as the
 bundle's tag manifest: ``flask bundle verify BUNDLE.zip --addendum REPORT.json`` checks that
 the addendum is untouched, signed by the key that signed the bundle, and names exactly that
@@ -21,9 +23,17 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from models import CompanyAnswer, Submission, utcnow
+from models import (
+    ClockExtension,
+    ClockKind,
+    CompanyAnswer,
+    Submission,
+    SubmissionClock,
+    utcnow,
+)
 from models.base import DbSession
 from services.bundle import keys
+from services.clocks import reading as clock_reading
 from services.errors import Conflict
 from services.outcomes.records import outcomes_of_case
 from services.respondents.offers import offers_of_case
@@ -83,7 +93,32 @@ def report_data(session: DbSession, submission: Submission) -> dict[str, Any]:
             for pseudonym, row in outcomes
             if row.disputed_at is not None
         ],
+        "deadlines": _deadlines(session, submission),
     }
+
+
+def _deadlines(session: DbSession, submission: Submission) -> list[dict[str, Any]]:
+    """Each clock as the API shows it (met, missed, running, overdue...) with its extensions:
+    when, from which due instant to which, the whole period after it and the reason given."""
+    extensions: dict[ClockKind, list[dict[str, Any]]] = {}
+    rows = session.execute(
+        select(ClockExtension, SubmissionClock.kind)
+        .join(SubmissionClock, SubmissionClock.id == ClockExtension.clock_id)
+        .where(SubmissionClock.submission_id == submission.id)
+        .order_by(ClockExtension.id)
+    )
+    for extension, kind in rows:
+        extensions.setdefault(kind, []).append(
+            {
+                "recorded_at": _iso(extension.created_at),
+                "previous_due_at": _iso(extension.previous_due_at),
+                "due_at": _iso(extension.due_at),
+                "period": extension.period,
+                "reason": extension.reason,
+            }
+        )
+    views = clock_reading.views_by_submission(session, [submission.id])[submission.id]
+    return [{**view.as_json(), "extensions": extensions.get(view.kind, [])} for view in views]
 
 
 def canonical(report: dict[str, Any]) -> bytes:

@@ -16,6 +16,7 @@ from models import (
     AuditEvent,
     CaseEvent,
     CaseEventKind,
+    ClockKind,
     CompanyAnswer,
     MemberOutcome,
     Notification,
@@ -24,6 +25,7 @@ from models import (
 from services.accounts import api_tokens
 from services.bundle.job import bundle_for
 from services.cases import published
+from services.clocks import running as clock_running
 from services.evidence.files import read
 from tests.support.forms import csrf_token, logged_in
 from tests.support.respondents import AMOUNTS, World, forward
@@ -256,6 +258,36 @@ def test_the_outcome_report_is_signed_names_the_bundle_and_verifies(
     wrong = runner.invoke(args=["bundle", "verify", str(other), "--addendum", str(addendum)])
     assert wrong.exit_code == 1
     assert "the addendum names bundle" in wrong.output
+
+
+def test_the_outcome_report_says_whether_each_deadline_was_kept(app: Flask, world: World) -> None:
+    clock_running.set_rule_set(db.session, "nfra", "nfra-2020")
+    assert clock_running.start(db.session, world.submission) == 1
+    reason = "The company asked for every member's order number."
+    answer = ClockKind.ANSWER
+    clock_running.extend(db.session, world.regulator, world.submission, answer, 30, reason)
+    db.session.commit()
+    forward(world.regulator, world.case)
+    wallet = logged_in(app, world.respondent.email)
+    page = f"/company/cases/{world.case.public_id}"
+    _post(wallet, page, f"{page}/answer", {"body": "Every frozen balance is released today."})
+
+    regulator = logged_in(app, world.regulator.email)
+    response = regulator.get(f"/cases/{world.case.public_id}/outcome-report.json")
+
+    assert response.status_code == 200
+    [deadline] = json.loads(response.get_data())["report"]["deadlines"]
+    assert (deadline["kind"], deadline["rule_set"], deadline["state"]) == (
+        "answer",
+        "nfra-2020",
+        "met",
+    )
+    assert (deadline["period"], deadline["extended"]) == (30, True)
+    [extension] = deadline["extensions"]
+    assert (extension["period"], extension["reason"]) == (30, reason)
+    assert extension["due_at"] == deadline["due_at"]
+    assert extension["previous_due_at"] < extension["due_at"]
+    assert deadline["stopped_at"] < deadline["due_at"]
 
 
 def test_the_api_gives_the_authority_answers_and_outcomes(app: Flask, world: World) -> None:
