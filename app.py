@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent
 
@@ -78,6 +78,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
     mail.init_app(app)
+    cache.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -69,6 +69,14 @@ class Defaults:
     CASE_FIGURES_REPUBLISH_AFTER = 24 * 3600
     RQ_QUEUE = "chorus"
 
+    #: seconds a page a visitor sees (home, case list, case page) is shared by every visitor of
+    #: the same language and time zone before it is rendered again (blueprints.visitor_cache);
+    #: 0 renders every time. Members and organizers always get their page rendered for them.
+    VISITOR_PAGE_SECONDS = 30
+    #: where those pages are kept (Flask-Caching): default Redis when REDIS_URL is set, so
+    #: every worker shares them, else the process's memory
+    CACHE_TYPE: str | None = None
+
     #: default: "__Host-session" wherever cookies are Secure: the prefix makes the browser
     #: refuse the cookie unless it is Secure, for the whole site and set by this host only, so
     #: a sibling subdomain cannot plant a session (fixation) or overwrite it
@@ -163,6 +171,11 @@ def finalize(app: Flask) -> None:
         cfg["JOBS_MODE"] = "rq" if cfg.get("REDIS_URL") else "thread"
     if not cfg.get("RATELIMIT_STORAGE_URI"):
         cfg["RATELIMIT_STORAGE_URI"] = cfg.get("REDIS_URL") or "memory://"
+    if not cfg.get("CACHE_TYPE"):
+        cfg["CACHE_TYPE"] = "RedisCache" if cfg.get("REDIS_URL") else "SimpleCache"
+    if cfg["CACHE_TYPE"] == "RedisCache":
+        cfg.setdefault("CACHE_REDIS_URL", cfg.get("REDIS_URL"))
+        cfg.setdefault("CACHE_KEY_PREFIX", "chorus:page:")
     if env in ("development", "testing"):
         # plain http on 127.0.0.1: a Secure cookie would never be sent back
         cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = False

@@ -6,6 +6,7 @@ import sqlite3
 from typing import Any
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -25,6 +26,8 @@ csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 mail = Mail()
+#: pages shared by visitors (blueprints.visitor_cache): Redis in production, else memory
+cache = Cache()
 
 
 @event.listens_for(Engine, "connect")

@@ -74,6 +74,9 @@ def app_config(tmp_path: Path, database_url: str, **extra: Any) -> dict[str, Any
         # a case's figures republish after every batch of changed members, not once a day:
         # tests see as many snapshots as an observer ever could
         "CASE_FIGURES_REPUBLISH_AFTER": 0,
+        # and every page is rendered for its request (tests/integration/test_visitor_cache.py
+        # turns the visitors' shared pages on)
+        "VISITOR_PAGE_SECONDS": 0,
         **FAST_HASHING,
         **extra,
     }

@@ -22,6 +22,9 @@ def _cut(value: str | None) -> str:
 
 
 class CaseFilterForm(Form):
+    #: the query arguments the form reads
+    ARGS = ("q", "company", "category", "status", "sort")
+
     q = SearchField(_l("Company or title"), filters=[_cut], render_kw={"maxlength": QUERY_MAX})
     company = SelectField(
         _l("Company"), default="", validate_choice=False, validators=[one_of_the_choices]

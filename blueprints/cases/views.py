@@ -21,6 +21,7 @@ from blueprints.cases.forms import CaseFilterForm
 from blueprints.complaints.forms import JoinCaseForm
 from blueprints.errors import refuse
 from blueprints.forms import commit_or_show_error, page_arg
+from blueprints.visitor_cache import shared_with_visitors
 from extensions import db
 from models import GroupCase
 from services import clocks
@@ -43,6 +44,7 @@ def _case_or_404(public_id: str) -> GroupCase:
 
 
 @bp.route("/")
+@shared_with_visitors(args=(*CaseFilterForm.ARGS, "page"))
 def index() -> str | tuple[str, int]:
     """Search and browse every group case; 400 with the reasons when a filter is bad."""
     form = CaseFilterForm(request.args)
@@ -75,6 +77,7 @@ def _join_form(case: GroupCase) -> JoinCaseForm | None:
 
 
 @bp.route("/<public_id>")
+@shared_with_visitors()
 def detail(public_id: str) -> str:
     """A case's public page: its published figures (coarse, republished in batches), joins
     chart and timeline with joins counted per day."""

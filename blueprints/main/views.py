@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from blueprints.forms import EmptyForm, safe_next
+from blueprints.visitor_cache import shared_with_visitors
 from extensions import db
 from services.bundle.keys import public_key_pem
 from services.cases.directory import CaseFilters, directory_totals, search_cases
@@ -19,6 +20,7 @@ HOME_CASES = 6
 
 
 @bp.route("/")
+@shared_with_visitors()
 def home() -> str:
     """Landing page: what Chorus does, headline figures, the most active cases."""
     recent = search_cases(db.session, CaseFilters(), page=1, per_page=HOME_CASES).rows
