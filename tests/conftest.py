@@ -105,7 +105,15 @@ def service_config(request: pytest.FixtureRequest) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(params=["postgresql"] if PROD_PROFILE else ["sqlite", "postgresql"])
+#: the databases the integration tests run on: SQLite in ``make test``, PostgreSQL in ``make
+#: test-prod`` (with the other production services), so CI runs each test on both once;
+#: CHORUS_TEST_DATABASES=sqlite,postgresql runs both in one session
+TEST_DATABASES = os.environ.get(
+    "CHORUS_TEST_DATABASES", "postgresql" if PROD_PROFILE else "sqlite"
+).split(",")
+
+
+@pytest.fixture(params=TEST_DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
