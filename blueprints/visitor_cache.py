@@ -39,12 +39,11 @@ from extensions import cache
 #: stands for the visitor's CSRF token in a kept page; a "<" never comes out of escaped text,
 #: so nothing a user wrote can be taken for it
 TOKEN_MARKER = "<!--csrf-token-->"  # noqa: S105 - a placeholder, not a secret
-#: Flask-WTF's session key for the visitor's raw token (WTF_CSRF_FIELD_NAME's default)
-SESSION_TOKEN_KEY = "csrf_token"  # noqa: S105 - a key name
 
 
 class _KeptPage(TypedDict):
-    body: str
+    #: the page's bytes around each place the visitor's token goes, so an answer is one join
+    parts: list[bytes]
     digest: str
     rendered_at: float
 
@@ -85,10 +84,10 @@ def _build() -> str:
 def _keep(response: Response) -> _KeptPage | None:
     if response.status_code != 200 or response.mimetype != "text/html":
         return None
-    body = response.get_data(as_text=True).replace(generate_csrf(), TOKEN_MARKER)
+    body = response.get_data().replace(generate_csrf().encode(), TOKEN_MARKER.encode())
     page: _KeptPage = {
-        "body": body,
-        "digest": hashlib.sha256(body.encode()).hexdigest(),
+        "parts": body.split(TOKEN_MARKER.encode()),
+        "digest": hashlib.sha256(body).hexdigest(),
         "rendered_at": datetime.now(UTC).timestamp(),
     }
     cache.set(_key(), page, timeout=int(current_app.config["VISITOR_PAGE_SECONDS"]))
@@ -97,10 +96,10 @@ def _keep(response: Response) -> _KeptPage | None:
 
 def _answer(page: _KeptPage) -> Response:
     token = generate_csrf()  # the visitor's own; starts their session if they had none
-    response = current_app.response_class(
-        page["body"].replace(TOKEN_MARKER, token), mimetype="text/html"
-    )
-    own = f"{page['digest']}:{session.get(SESSION_TOKEN_KEY, '')}"
+    response = current_app.response_class(token.encode().join(page["parts"]), mimetype="text/html")
+    # the raw token in the session (Flask-WTF keeps it under the form field's name)
+    raw_token = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
+    own = f"{page['digest']}:{raw_token}"
     response.set_etag(hashlib.sha256(own.encode()).hexdigest()[:40])
     response.last_modified = datetime.fromtimestamp(page["rendered_at"], UTC)
     response.headers["Cache-Control"] = "private, no-cache"

@@ -127,6 +127,17 @@ def test_a_browser_that_has_the_page_gets_a_304_until_it_changes(
     assert "WalletPro froze 300 balances" in changed.get_data(as_text=True)
 
 
+def test_each_visitors_etag_follows_the_configured_token_field(app: Flask, case: GroupCase) -> None:
+    # Flask-WTF keeps the raw token under the form field's name: with a renamed field two
+    # visitors must still get different ETags (else one browser's 304 keeps a stale token)
+    app.config["WTF_CSRF_FIELD_NAME"] = "xsrf"
+    url = f"/cases/{case.public_id}"
+    first = app.test_client().get(url, headers=EN)
+    second = app.test_client().get(url, headers=EN)
+    assert first.status_code == second.status_code == 200
+    assert first.headers["ETag"] != second.headers["ETag"]
+
+
 def test_logged_in_pages_and_refusals_are_never_shared(app: Flask, case: GroupCase) -> None:
     organizer = logged_in(app, "org@example.org")
     own = organizer.get(f"/cases/{case.public_id}", headers=EN)
