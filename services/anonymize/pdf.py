@@ -188,6 +188,10 @@ def pages_to_pdf(pages: Sequence[bytes], *, dpi: int = DEFAULT_DPI) -> bytes:
             del pdf.trailer["/Info"]
         if "/Metadata" in pdf.Root:
             del pdf.Root["/Metadata"]
+        # img2pdf's file id is made from the clock: dropped, so both halves of the new id come
+        # from the content alone
+        if "/ID" in pdf.trailer:
+            del pdf.trailer["/ID"]
         pdf.save(rebuilt, deterministic_id=True, fix_metadata_version=False)
     result = rebuilt.getvalue()
     with pikepdf.open(io.BytesIO(result)) as check:

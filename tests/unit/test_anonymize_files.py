@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import struct
+import time
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -604,6 +605,8 @@ def test_char_boxes_follow_rotated_pages(rotation: int) -> None:
 def test_rebuilt_pdfs_are_deterministic_and_sized_by_dpi() -> None:
     pages = [_halves((300, 150)), Image.new("RGB", (150, 300), RED)]
     first = images_to_pdf(pages, dpi=150)
+    # a second later: the file id must come from the content, not from the clock
+    time.sleep(1.1)
     assert first == images_to_pdf([page.copy() for page in pages], dpi=150)
     with pikepdf.open(io.BytesIO(first)) as pdf:
         assert [list(map(float, page.MediaBox)) for page in pdf.pages] == [
