@@ -12,10 +12,27 @@ from urllib.parse import unquote, urlsplit
 from flask import flash, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, Form, HiddenField, IntegerField, SelectField, ValidationError
+from wtforms import (
+    DateField,
+    Field,
+    Form,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from extensions import db
 from services.errors import DomainError
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as a list of checkboxes (the field macro renders it as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class EmptyForm(FlaskForm):

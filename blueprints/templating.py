@@ -19,7 +19,7 @@ from services.notifications import inbox as notifications
 from services.petition.markdown import render_markdown
 from services.platform.counts import removed_count
 from services.platform.formatting import money, rounded_money
-from services.platform.i18n import current_language, localized
+from services.platform.i18n import current_language, localized, localized_names
 from services.platform.labels import label
 from services.platform.time_zones import guessed_offset_minutes, when
 
@@ -90,6 +90,7 @@ def when_filter(
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         localized=localized,
+        localized_names=localized_names,
         label=label,
         markdown=render_markdown,
         current_language=current_language,

@@ -24,7 +24,13 @@ from models.login_session import AccountToken, LoginSession, TokenPurpose
 from models.matching import CaseTerm, CaseVector, ComplaintTerm, ComplaintVector, TermStat
 from models.notification import Notification
 from models.outcome import MemberOutcome, OutcomeRating, OutcomeState
-from models.petition import CaseComment, PetitionVersion, SignatureAction, SignatureEntry
+from models.petition import (
+    CaseComment,
+    PetitionVersion,
+    SignatureAction,
+    SignatureEntry,
+    VersionAddressee,
+)
 from models.published_figures import PublishedFigures, PublishedMemberFacts
 from models.respondent import (
     CaseOpening,
@@ -108,6 +114,7 @@ __all__ = [
     "TokenPurpose",
     "User",
     "UserRole",
+    "VersionAddressee",
     "authority_categories",
     "new_public_id",
     "utcnow",

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, created_at_column, public_id_column, str_enum, utcnow
+from models.submission import FINAL_SUBMISSION_STATUSES, STATUS_ORDER
 
 if TYPE_CHECKING:
     from models.category import Category
@@ -64,9 +65,20 @@ class GroupCase(Base):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Membership.joined_at"
     )
-    #: the submission to an authority (one per case), read for the badge and progress bar;
-    #: written only through services.submissions
-    submission: Mapped[Submission | None] = relationship(viewonly=True, uselist=False)
+    #: the case's submissions, one per authority its signed version is addressed to, read for
+    #: the badge and progress bars; written only through services.submissions
+    submissions: Mapped[list[Submission]] = relationship(viewonly=True, order_by="Submission.id")
+
+    @property
+    def submission(self) -> Submission | None:
+        """The submission the members still wait on most: the one furthest behind among those
+        still open, else the last one closed (what the case's badge shows)."""
+        if not self.submissions:
+            return None
+        still_open = [s for s in self.submissions if s.status not in FINAL_SUBMISSION_STATUSES]
+        if still_open:
+            return min(still_open, key=lambda s: STATUS_ORDER.index(s.status))
+        return max(self.submissions, key=lambda s: s.status_updated_at)
 
     @property
     def is_frozen(self) -> bool:

@@ -47,7 +47,31 @@ class PetitionVersion(Base):
 
     case: Mapped[GroupCase] = relationship()
     authority: Mapped[Authority | None] = relationship()
+    #: the other authorities the same text goes to, when the case spans several (a wallet's
+    #: balance at the central bank, its linked bank card at the banking regulator)
+    also_to: Mapped[list[Authority]] = relationship(
+        secondary="version_addressees", order_by="Authority.id"
+    )
     author: Mapped[Membership | None] = relationship()
+
+    @property
+    def addressees(self) -> list[Authority]:
+        """Every authority this version is addressed to, the first one first."""
+        return ([self.authority] if self.authority else []) + [
+            other for other in self.also_to if other.id != self.authority_id
+        ]
+
+
+class VersionAddressee(Base):
+    """An authority a version is addressed to besides its first one (``PetitionVersion.also_to``).
+    Part of the signed text: frozen with the version when it opens for signing."""
+
+    __tablename__ = "version_addressees"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id"), primary_key=True)
 
 
 class SignatureAction(enum.StrEnum):

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, created_at_column, str_enum, utcnow
@@ -32,13 +32,20 @@ class SubmissionStatus(enum.StrEnum):
 FINAL_SUBMISSION_STATUSES = frozenset({SubmissionStatus.RESOLVED, SubmissionStatus.REJECTED})
 
 
+#: the order of the statuses on the way (rejection last): which submission is further behind
+STATUS_ORDER = tuple(SubmissionStatus)
+
+
 class Submission(Base):
+    """One authority's copy of a case: a case whose signed version is addressed to several
+    authorities has one submission per authority, each with its own status, clocks and bundle,
+    and each authority sees only its own."""
+
     __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("case_id", "authority_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(
-        ForeignKey("group_cases.id", ondelete="CASCADE"), unique=True
-    )
+    case_id: Mapped[int] = mapped_column(ForeignKey("group_cases.id", ondelete="CASCADE"))
     version_id: Mapped[int] = mapped_column(ForeignKey("complaint_versions.id"))
     authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id"), index=True)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -143,7 +143,7 @@ def case_detail(case_id: str) -> Response:
                 "at": _iso(event.created_at),
                 "data": event.data,
             }
-            for event in regulator_inbox.timeline(db.session, case)
+            for event in regulator_inbox.timeline(db.session, submission)
         ],
     )
 

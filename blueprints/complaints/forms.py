@@ -14,13 +14,12 @@ from wtforms import (
     HiddenField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from blueprints.forms import CheckboxesField
 from models import CURRENCIES, ZERO_DECIMAL_CURRENCIES, Demand
 from models.complaint import NARRATIVE_MAX, NARRATIVE_MIN
 from services.complaints.filing import ComplaintInput
@@ -35,11 +34,6 @@ class LocalDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError(str(_l("Please enter the date as YYYY-MM-DD."))) from error
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _strip(value: str | None) -> str | None:

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
+from blueprints.forms import CheckboxesField
 from services.petition.drafting import COMMENT_MAX, TEXT_MAX, TITLE_MAX, DraftInput
 
 
@@ -32,6 +33,15 @@ class DraftForm(FlaskForm):
         ],
     )
     authority = SelectField(_l("Addressed to"), coerce=int)
+    also_to = CheckboxesField(
+        _l("Also addressed to"),
+        coerce=int,
+        description=_l(
+            "When members' complaints concern businesses under different authorities (the "
+            "wallet's balance, the bank card behind it), the same signed text goes to each; "
+            "each authority sees and tracks only its own copy."
+        ),
+    )
     facts = TextAreaField(
         _l("Facts"),
         description=_l(
@@ -59,11 +69,15 @@ class DraftForm(FlaskForm):
         self.authority.choices = [SelectChoice("0", str(_l("Not chosen yet")))] + [
             SelectChoice(str(authority_id), name) for authority_id, name in authorities
         ]
+        self.also_to.choices = [
+            SelectChoice(str(authority_id), name) for authority_id, name in authorities
+        ]
 
     def to_input(self) -> DraftInput:
         return DraftInput(
             title=self.title.data or "",
             authority_id=self.authority.data or None,
+            also_to=tuple(self.also_to.data or ()),
             facts=self.facts.data or "",
             demands=self.demands.data or "",
             body_md=self.body_md.data or "",

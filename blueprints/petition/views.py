@@ -11,11 +11,11 @@ from werkzeug.wrappers import Response
 from blueprints.forms import EmptyForm, commit_or_show_error, flash_errors, invalid_status
 from blueprints.petition.forms import CommentForm, DraftForm, MemberRoleForm, SignForm
 from extensions import db
-from models import Authority, GroupCase, Membership, Submission
+from models import Authority, GroupCase, Membership
 from services.cases import membership as group_cases
 from services.errors import NotFound
 from services.petition import drafting, signing
-from services.platform.i18n import localized
+from services.platform.i18n import localized, localized_names
 from services.platform.retry import run_with_retries
 from services.routing import answers as routing_answers
 from services.submissions import lifecycle as submissions
@@ -70,7 +70,7 @@ def show(public_id: str) -> str:
         comments=drafting.comments(db.session, case),
         comment_form=CommentForm(formdata=None),
         readiness=submissions.readiness(db.session, case) if membership.organizes else None,
-        submission=db.session.scalar(select(Submission).where(Submission.case_id == case.id)),
+        submissions=case.submissions,
     )
 
 
@@ -81,13 +81,13 @@ def submit(public_id: str) -> Response:
     case, _membership = _case_and_membership(public_id)
     if EmptyForm().validate_on_submit():
         with commit_or_show_error() as outcome:
-            submission = submissions.submit(db.session, current_user, case)
+            sent = submissions.submit(db.session, current_user, case)
         if outcome.done:
             flash(
                 _(
                     "Submitted to %(authority)s. The complaint, its signatures and the evidence "
                     "are now frozen; the authority's answers will appear on the timeline.",
-                    authority=localized(submission.authority, "name"),
+                    authority=localized_names(s.authority for s in sent),
                 ),
                 "success",
             )
@@ -108,13 +108,15 @@ def edit(public_id: str) -> str | Response | tuple[str, int]:
         form.title.data, form.facts.data = latest.title, latest.facts
         form.demands.data, form.body_md.data = latest.demands, latest.body_md
         form.authority.data = latest.authority_id or 0
-    routed = routing_answers.case_routing(db.session, case)
+        form.also_to.data = [a.id for a in latest.addressees[1:]]
+    routes = routing_answers.case_routes(db.session, case)
+    routed = routes[0] if routes else None
     if request.method == "GET" and latest is None and routed is not None:
         form.authority.data = routed.authority.id  # addressed from the members' answers
     if request.method == "POST" and "fill" in request.form:  # CSRF is checked app-wide
         form.facts.data, form.demands.data = drafting.fill_from_case(db.session, case)
         return render_template(
-            "petition/edit.html", case=case, form=form, filled=True, routed=routed
+            "petition/edit.html", case=case, form=form, filled=True, routes=routes
         )
     if form.validate_on_submit():
         with commit_or_show_error(form) as outcome:
@@ -122,7 +124,7 @@ def edit(public_id: str) -> str | Response | tuple[str, int]:
         if outcome.done:
             flash(_("Version %(number)d saved.", number=version.number), "success")
             return _back(case)
-    page = render_template("petition/edit.html", case=case, form=form, routed=routed)
+    page = render_template("petition/edit.html", case=case, form=form, routes=routes)
     return page, invalid_status(form)
 
 

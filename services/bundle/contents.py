@@ -62,6 +62,8 @@ class BundleFacts:
     company_zh: str = ""
     authority_en: str = ""
     authority_zh: str = ""
+    #: (English, Chinese) names of the other authorities the same signed version went to
+    also_to: list[tuple[str, str]] = field(default_factory=list)
 
 
 def facts_for(session: DbSession, submission: Submission) -> BundleFacts:
@@ -90,6 +92,11 @@ def facts_for(session: DbSession, submission: Submission) -> BundleFacts:
         company_zh=case.company.name_zh,
         authority_en=authority.name_en,
         authority_zh=authority.name_zh,
+        also_to=[
+            (other.name_en, other.name_zh)
+            for other in version.addressees
+            if other.id != authority.id
+        ],
     )
 
 
@@ -156,6 +163,11 @@ def _metadata(facts: BundleFacts) -> list[tuple[str, str]]:
         ("Case title", facts.case_title),
         ("Company", facts.company),
         ("Addressed to", facts.authority),
+        *(
+            [("Also sent to", "; ".join(_both(en, zh) for en, zh in facts.also_to))]
+            if facts.also_to
+            else []
+        ),
         ("Version", str(facts.version_number)),
         ("Version SHA-256", facts.version_sha256),
         ("Submitted at", tables.iso(facts.submitted_at)),
@@ -219,6 +231,16 @@ def complaint_pdf(facts: BundleFacts) -> bytes:
             (_("Case title"), facts.case_title),
             (_("Company"), _pair(facts.company_zh, facts.company_en, chinese)),
             (_("Addressed to"), _pair(facts.authority_zh, facts.authority_en, chinese)),
+            *(
+                [
+                    (
+                        _("Also sent to"),
+                        "; ".join(_pair(zh, en, chinese) for en, zh in facts.also_to),
+                    )
+                ]
+                if facts.also_to
+                else []
+            ),
             (_("Version"), str(facts.version_number)),
             (_("Version SHA-256"), facts.version_sha256),
             (_("Submitted at (UTC)"), tables.iso(facts.submitted_at)),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import CaseStatus, Category, Company, CompanyAlias, GroupCase, Membership
 from models.base import DbSession
@@ -43,7 +43,7 @@ def search_cases(
     stmt = select(GroupCase).options(
         joinedload(GroupCase.company),
         joinedload(GroupCase.category),
-        joinedload(GroupCase.submission),  # the badge says where the authority has it
+        selectinload(GroupCase.submissions),  # the badge says where the authority has it
     )
     if filters.sort == "size":
         stmt = stmt.order_by(GroupCase.member_count.desc(), GroupCase.id.desc())

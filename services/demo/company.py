@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from flask import current_app
 from sqlalchemy import select
 
-from models import GroupCase, Membership, OutcomeRating, OutcomeState, Submission
+from models import GroupCase, Membership, OutcomeRating, OutcomeState
 from models.base import DbSession
 from services import outcomes, respondents
 from services.cases import published
@@ -35,8 +35,8 @@ DISPUTE = (
 def _case(session: DbSession, company: str) -> GroupCase | None:
     return session.scalar(
         select(GroupCase)
-        .join(Submission, Submission.case_id == GroupCase.id)
-        .where(GroupCase.company.has(slug=company))
+        .where(GroupCase.company.has(slug=company), GroupCase.submissions.any())
+        .limit(1)
     )
 
 
@@ -93,8 +93,7 @@ def _paypal(session: DbSession, case: GroupCase) -> None:
         locale="en",
     )
     respondents.verify_respondent(session, link.user)
-    submission = session.scalar(select(Submission).where(Submission.case_id == case.id))
-    assert submission is not None
+    submission = case.submissions[0]
     answer = submission.status_note or "PayPal has reviewed every account in this complaint."
     respondents.post_answer(session, link.user, case.public_id, answer)
     members = _members(session, case)

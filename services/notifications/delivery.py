@@ -73,12 +73,27 @@ def notify(
         and case is not None
         and user.deleted_at is None  # a deleted account's address is a placeholder
     ):
-        authority = session.scalar(
-            select(Authority).join(Submission).where(Submission.case_id == case.id)
-        )
+        authority = named_authority(session, case, data)
         message = _message(user, kind, case, authority, data)
         after_commit(session, partial(mail.send, message), what="send a notification e-mail")
     return notification
+
+
+def named_authority(session: DbSession, case: GroupCase, data: dict[str, Any]) -> Authority | None:
+    """The authority a notification speaks of: the one its data names (a case addressed to
+    several authorities is told of each), else the one the case went to first."""
+    slug = data.get("authority")
+    if isinstance(slug, str):
+        named = session.scalar(select(Authority).where(Authority.slug == slug))
+        if named is not None:
+            return named
+    return session.scalar(
+        select(Authority)
+        .join(Submission)
+        .where(Submission.case_id == case.id)
+        .order_by(Submission.id)
+        .limit(1)
+    )
 
 
 def _message(

@@ -124,17 +124,17 @@ def dispute(session: DbSession, user: User, case: GroupCase, reason: str) -> Mem
             data={"reason": reason},
         )
     )
-    submission = session.scalar(select(Submission).where(Submission.case_id == case.id))
-    if submission is not None:
-        for regulator in session.scalars(
-            select(User).where(
-                User.authority_id == submission.authority_id,
-                User.role == UserRole.REGULATOR,
-                User.active.is_(True),
-                User.deleted_at.is_(None),
-            )
-        ):
-            notify(session, regulator, OUTCOME_DISPUTED, case, by=membership.pseudonym)
+    # every authority the case went to hears of it
+    authorities = select(Submission.authority_id).where(Submission.case_id == case.id)
+    for regulator in session.scalars(
+        select(User).where(
+            User.authority_id.in_(authorities),
+            User.role == UserRole.REGULATOR,
+            User.active.is_(True),
+            User.deleted_at.is_(None),
+        )
+    ):
+        notify(session, regulator, OUTCOME_DISPUTED, case, by=membership.pseudonym)
     audit.record(session, "outcome.disputed", user.id, "case", case.public_id)
     return row
 

@@ -6,7 +6,7 @@ Each entry's hash covers its own fields and the previous entry's hash, starting 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,19 +16,28 @@ from services.platform.hashing import content_hash
 GENESIS = "0" * 64
 
 
-def version_hash(case_public_id: str, version: PetitionVersion, authority_slug: str | None) -> str:
-    """What a signer signs: the exact text of one version of the joint complaint."""
-    return content_hash(
-        {
-            "case": case_public_id,
-            "number": version.number,
-            "title": version.title,
-            "authority": authority_slug,
-            "facts": version.facts,
-            "demands": version.demands,
-            "body_md": version.body_md,
-        }
-    )
+def version_hash(
+    case_public_id: str,
+    version: PetitionVersion,
+    authority_slug: str | None,
+    also_to: Sequence[str] = (),
+) -> str:
+    """What a signer signs: the exact text of one version of the joint complaint, and every
+    authority it goes to. ``also_to`` (the authorities besides the first) enters the hash only
+    when there are any, so versions addressed to one authority keep the hash they were signed
+    with."""
+    signed: dict[str, object] = {
+        "case": case_public_id,
+        "number": version.number,
+        "title": version.title,
+        "authority": authority_slug,
+        "facts": version.facts,
+        "demands": version.demands,
+        "body_md": version.body_md,
+    }
+    if also_to:
+        signed["also_to"] = sorted(also_to)
+    return content_hash(signed)
 
 
 def entry_hash(

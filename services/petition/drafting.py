@@ -54,6 +54,8 @@ class DraftInput:
     facts: str
     demands: str
     body_md: str
+    #: the authorities besides the first, when the case spans several
+    also_to: tuple[int, ...] = ()
 
 
 def _require_organizer(membership: Membership | None) -> Membership:
@@ -101,6 +103,7 @@ def save_version(
         raise DomainError(_l("The case was submitted: its complaint can no longer change."))
     if data.authority_id is not None and session.get(Authority, data.authority_id) is None:
         raise DomainError(_l("Please choose an authority from the list."), field="authority")
+    also_to = _other_addressees(session, data)
     number = (
         session.scalar(
             select(func.max(PetitionVersion.number)).where(PetitionVersion.case_id == case.id)
@@ -117,6 +120,7 @@ def save_version(
         body_md=_clean(data.body_md),
         author_membership_id=author.id,
         author_pseudonym=author.pseudonym,
+        also_to=also_to,
     )
     session.add(version)
     if case.status is CaseStatus.OPEN:
@@ -131,6 +135,21 @@ def save_version(
     )
     session.flush()
     return version
+
+
+def _other_addressees(session: DbSession, data: DraftInput) -> list[Authority]:
+    """The authorities besides the first, checked: each one known, the first one chosen."""
+    wanted = sorted(set(data.also_to) - {data.authority_id} - {0})
+    if not wanted:
+        return []
+    if data.authority_id is None:
+        raise DomainError(
+            _l("Choose the first authority before the others it also goes to."), field="also_to"
+        )
+    found = list(session.scalars(select(Authority).where(Authority.id.in_(wanted))))
+    if len(found) != len(wanted):
+        raise DomainError(_l("Please choose the authorities from the list."), field="also_to")
+    return found
 
 
 def _clean(text: str) -> str:
@@ -164,7 +183,12 @@ def open_for_signing(
             if e.membership
         ]
         previous.superseded_at = utcnow()
-    version.content_sha256 = version_hash(case.public_id, version, version.authority.slug)
+    version.content_sha256 = version_hash(
+        case.public_id,
+        version,
+        version.authority.slug,
+        [other.slug for other in version.addressees[1:]],
+    )
     version.opened_at = utcnow()
     case.status = CaseStatus.SIGNING
     session.add(
@@ -218,11 +242,7 @@ def diff_versions(old: PetitionVersion, new: PetitionVersion) -> dict[str, list[
 
 def _field_text(version: PetitionVersion, field: str) -> str:
     if field == "authority":
-        return (
-            version.authority.name_zh + " / " + version.authority.name_en
-            if version.authority
-            else ""
-        )
+        return "\n".join(f"{a.name_zh} / {a.name_en}" for a in version.addressees)
     return str(getattr(version, field))
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
+from babel.lists import format_list
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -40,3 +43,13 @@ def localized(obj: object, field: str) -> str:
     first, second = ("zh", "en") if current_language() == "zh" else ("en", "zh")
     value: str = getattr(obj, f"{field}_{first}", "") or getattr(obj, f"{field}_{second}", "")
     return value
+
+
+def names_list(names: Sequence[str]) -> str:
+    """Names joined as the current language lists them ("A, B and C" / "A、B和C")."""
+    return format_list(list(names), locale=current_language()) if names else ""
+
+
+def localized_names(objs: Iterable[object]) -> str:
+    """The ``name`` of each object in the current language, listed ("PBOC and NFRA")."""
+    return names_list([localized(obj, "name") for obj in objs])

@@ -98,7 +98,8 @@ class CaseView:
     """A case as its company sees it."""
 
     case: GroupCase
-    submission: Submission | None
+    #: one per authority the case went to; empty when only opened to the company
+    submissions: list[Submission]
     version: PetitionVersion | None  #: the joint complaint as submitted, or open for signing
     pseudonyms: list[str]
     items: list[Evidence]
@@ -109,8 +110,8 @@ class CaseView:
 
 def case_view(session: DbSession, case: GroupCase) -> CaseView:
     """What the respondent page shows (the caller checked access with case_for_respondent)."""
-    submission = session.scalar(select(Submission).where(Submission.case_id == case.id))
-    version = submission.version if submission else signing.open_version(session, case)
+    copies = list(case.submissions)
+    version = copies[0].version if copies else signing.open_version(session, case)
     members = session.scalars(
         select(Membership.pseudonym)
         .where(Membership.case_id == case.id)
@@ -123,7 +124,7 @@ def case_view(session: DbSession, case: GroupCase) -> CaseView:
     ).all()
     return CaseView(
         case=case,
-        submission=submission,
+        submissions=copies,
         version=version,
         pseudonyms=list(members),
         items=evidence.pooled_items(session, case),

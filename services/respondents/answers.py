@@ -65,16 +65,18 @@ def post_answer(session: DbSession, user: User, case_public_id: str, body: str) 
         session.flush()
     except IntegrityError as error:  # answered concurrently: the unique case_id caught it
         raise Conflict(_l("The company has already answered this case.")) from error
-    submission = session.scalar(select(Submission).where(Submission.case_id == case.id))
-    moved = submission is not None and lifecycle.record_company_answer(session, submission, body)
+    # every authority the case went to gets the answer; each copy still before the answer
+    # moves to "company answered", which stops that authority's answer clock
+    copies = list(session.scalars(select(Submission).where(Submission.case_id == case.id)))
+    moved = [lifecycle.record_company_answer(session, copy, body) for copy in copies]
     session.add(
-        CaseEvent(case_id=case.id, kind=CaseEventKind.COMPANY_ANSWERED, data={"moved": moved})
+        CaseEvent(case_id=case.id, kind=CaseEventKind.COMPANY_ANSWERED, data={"moved": any(moved)})
     )
     members = session.scalars(select(Membership).where(Membership.case_id == case.id))
     for member in members:
         notify(session, member.user, COMPANY_ANSWERED, case)
-    if submission is not None:
-        for regulator in _regulators(session, submission.authority_id):
+    for copy in copies:
+        for regulator in _regulators(session, copy.authority_id):
             notify(session, regulator, COMPANY_ANSWERED, case)
     audit.record(session, "company.answered", user.id, "case", case.public_id)
     return answer

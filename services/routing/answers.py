@@ -231,9 +231,10 @@ class CaseRouting:
     answered: int  #: members who answered at all
 
 
-def case_routing(session: DbSession, case: GroupCase) -> CaseRouting | None:
-    """The authority on Chorus that most of the case's members' answers propose (ties: the
-    lower id), to address the joint complaint to; None when nobody answered."""
+def case_routes(session: DbSession, case: GroupCase) -> list[CaseRouting]:
+    """Every authority on Chorus the case's members' answers propose, the most proposed first
+    (ties: the lower id): the first to address the joint complaint to, the others to address
+    it to as well when the case spans them; empty when nobody answered."""
     rows = session.execute(
         select(ComplaintRouting.authority_slug, func.count())
         .join(Membership, Membership.complaint_id == ComplaintRouting.complaint_id)
@@ -241,9 +242,13 @@ def case_routing(session: DbSession, case: GroupCase) -> CaseRouting | None:
         .group_by(ComplaintRouting.authority_slug)
     ).all()
     answered = sum(count for _slug, count in rows)
-    ranked = sorted(((count, slug) for slug, count in rows if slug), key=lambda r: -r[0])
-    for count, slug in ranked:
-        authority = session.scalar(select(Authority).where(Authority.slug == slug))
-        if authority is not None:
-            return CaseRouting(authority, count, answered)
-    return None
+    counts = {slug: count for slug, count in rows if slug}
+    known = session.scalars(select(Authority).where(Authority.slug.in_(counts))).all()
+    ranked = sorted(known, key=lambda authority: (-counts[authority.slug], authority.id))
+    return [CaseRouting(authority, counts[authority.slug], answered) for authority in ranked]
+
+
+def case_routing(session: DbSession, case: GroupCase) -> CaseRouting | None:
+    """The authority most of the case's members' answers propose; None when nobody answered."""
+    routes = case_routes(session, case)
+    return routes[0] if routes else None

@@ -42,7 +42,7 @@ from services.notifications.delivery import (
     notify,
 )
 from services.petition import signing
-from services.platform.i18n import localized
+from services.platform.i18n import localized, localized_names
 
 #: what a resolution gave the members (SubmissionStatus.RESOLVED needs one)
 OUTCOMES = ("refund", "compensation", "service_change", "other")
@@ -55,8 +55,11 @@ class Readiness:
 
     signatures: int
     needed: int
+    #: the authority whose threshold is the highest (the one "needs N signatures" names)
     authority_name: str | None
     problem: str | None
+    #: every authority the version goes to, listed ("PBOC and NFRA")
+    addressees: str = ""
 
     @property
     def ready(self) -> bool:
@@ -71,8 +74,8 @@ def readiness(session: DbSession, case: GroupCase) -> Readiness:
         return Readiness(
             0, 0, None, str(_l("Open a version of the joint complaint for signing first."))
         )
-    authority = version.authority
-    if authority is None:
+    addressees = version.addressees
+    if not addressees:
         return Readiness(
             0,
             0,
@@ -80,29 +83,37 @@ def readiness(session: DbSession, case: GroupCase) -> Readiness:
             str(_l("Choose the authority in the draft, then open that version for signing.")),
         )
     count = version.signature_count
-    name = localized(authority, "name")
-    if count < authority.min_signatures:
+    names = localized_names(addressees)
+    # every authority's own threshold: the text goes to all of them or to none
+    strictest = max(addressees, key=lambda authority: authority.min_signatures)
+    needed, strictest_name = strictest.min_signatures, localized(strictest, "name")
+    if count < needed:
         return Readiness(
             count,
-            authority.min_signatures,
-            name,
+            needed,
+            strictest_name,
             str(
                 _l(
                     "%(authority)s needs at least %(needed)s signatures; this version has "
                     "%(count)s.",
-                    authority=name,
-                    needed=authority.min_signatures,
+                    authority=strictest_name,
+                    needed=needed,
                     count=count,
                 )
             ),
+            names,
         )
     # a revoked or expired encryption certificate: no bundle could be made for the authority
-    refusal = recipients.problem(session, authority)
-    return Readiness(count, authority.min_signatures, name, refusal)
+    for authority in addressees:
+        refusal = recipients.problem(session, authority)
+        if refusal:
+            return Readiness(count, needed, strictest_name, refusal, names)
+    return Readiness(count, needed, strictest_name, None, names)
 
 
-def submit(session: DbSession, user: User, case: GroupCase) -> Submission:
-    """Send the version open for signing to its authority (organizers only)."""
+def submit(session: DbSession, user: User, case: GroupCase) -> list[Submission]:
+    """Send the version open for signing to each authority it is addressed to (organizers
+    only): one submission per authority, each with its own clocks and bundle."""
     membership = group_cases.membership_in(session, user, case)
     if membership is None or not membership.organizes:
         raise DomainError(_l("Only the organizers of this case can submit it."))
@@ -114,65 +125,85 @@ def submit(session: DbSession, user: User, case: GroupCase) -> Submission:
         raise Conflict(state.problem or "")
     version = signing.open_version(session, case)
     assert version is not None
-    assert version.authority is not None
-    submission = Submission(
-        case_id=case.id,
-        version_id=version.id,
-        authority_id=version.authority_id,
-        submitted_by_id=user.id,
-        status=SubmissionStatus.SUBMITTED,
-        status_updated_at=utcnow(),
-    )
-    session.add(submission)
+    sent = [
+        Submission(
+            case_id=case.id,
+            version_id=version.id,
+            authority_id=authority.id,
+            authority=authority,
+            submitted_by_id=user.id,
+            status=SubmissionStatus.SUBMITTED,
+            status_updated_at=utcnow(),
+        )
+        for authority in version.addressees
+    ]
+    session.add_all(sent)
     try:
         session.flush()
-    except IntegrityError as error:  # submitted concurrently: the unique case_id caught it
+    except IntegrityError as error:  # submitted concurrently: unique per case and authority
         raise Conflict(_l("This case has already been submitted.")) from error
-    clocks.start(session, submission)  # the authority's deadlines run from now
     case.status = CaseStatus.SUBMITTED
     case.updated_at = utcnow()
+    members = _members(session, case)
+    for submission in sent:
+        _hand_over(session, user, case, membership, submission, state.signatures, members)
+    session.expire(case, ["submissions"])
+    return sent
+
+
+def _hand_over(
+    session: DbSession,
+    user: User,
+    case: GroupCase,
+    membership: Membership,
+    submission: Submission,
+    signatures: int,
+    members: list[Membership],
+) -> None:
+    """One authority's copy: its clocks start, its timeline entry, the members and its
+    regulators told, its bundle built for it."""
+    authority = submission.authority
+    clocks.start(session, submission)  # the authority's deadlines run from now
     session.add(
         CaseEvent(
             case_id=case.id,
             kind=CaseEventKind.SUBMITTED,
             actor_pseudonym=membership.pseudonym,
-            data={"authority": version.authority.slug, "signatures": state.signatures},
+            data={"authority": authority.slug, "signatures": signatures},
         )
     )
-    for member in _members(session, case):
+    for member in members:
         notify(
             session,
             member.user,
             CASE_SUBMITTED,
             case,
-            authority=version.authority.slug,
+            authority=authority.slug,
             by=membership.pseudonym,
-            number=version.number,
-            signatures=state.signatures,
+            number=submission.version.number,
+            signatures=signatures,
         )
-    for regulator in _regulators(session, version.authority_id):
-        notify(session, regulator, CASE_ARRIVED, case, signatures=state.signatures)
+    for regulator in _regulators(session, authority.id):
+        notify(
+            session, regulator, CASE_ARRIVED, case, authority=authority.slug, signatures=signatures
+        )
     audit.record(
-        session, "case.submitted", user.id, "case", case.public_id, authority=version.authority.slug
+        session, "case.submitted", user.id, "case", case.public_id, authority=authority.slug
     )
     bundle_job.enqueue_build(submission, user_id=user.id)  # ready when the authority looks
-    return submission
 
 
 def submission_for_regulator(session: DbSession, user: User, case_public_id: str) -> Submission:
     """The submission of a case to the regulator's own authority; "not found" otherwise, so a
     regulator of another authority cannot even learn that the case was submitted."""
+    if not user.is_regulator or user.authority_id is None:
+        raise NotFound(_l("No such case."))
     submission = session.scalar(
         select(Submission)
         .join(GroupCase, GroupCase.id == Submission.case_id)
-        .where(GroupCase.public_id == case_public_id)
+        .where(GroupCase.public_id == case_public_id, Submission.authority_id == user.authority_id)
     )
-    if (
-        submission is None
-        or not user.is_regulator
-        or user.authority_id is None
-        or submission.authority_id != user.authority_id
-    ):
+    if submission is None:
         raise NotFound(_l("No such case."))
     return submission
 
@@ -208,7 +239,7 @@ def record_status(
         outcome = None
     _move(session, submission, status, note=note, outcome=outcome)
     case = submission.case
-    data: dict[str, str] = {"status": status.value}
+    data: dict[str, str] = {"status": status.value, "authority": submission.authority.slug}
     if note:
         data["note"] = note
     if outcome:
@@ -234,7 +265,11 @@ def _move(
     submission.status_updated_at = utcnow()
     clocks.on_status(session, submission, status)  # receipt, answer, closing stop their clocks
     case = submission.case
-    if status in FINAL_SUBMISSION_STATUSES:
+    others = [other for other in case.submissions if other.id != submission.id]
+    # the case closes when every authority it went to has closed its copy
+    if status in FINAL_SUBMISSION_STATUSES and all(
+        other.status in FINAL_SUBMISSION_STATUSES for other in others
+    ):
         case.status = CaseStatus.CLOSED
     case.updated_at = utcnow()
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from models import CaseEvent, CaseEventKind, GroupCase, SubmissionStatus
+from models import Authority, CaseEvent, CaseEventKind, GroupCase, Submission, SubmissionStatus
 from models.base import DbSession
 
 #: the way a submission goes when nothing goes wrong
@@ -32,11 +32,24 @@ class Stage:
     state: str  #: "passed", "current" or "ahead"
 
 
-def progress_of(session: DbSession, case: GroupCase) -> list[Stage]:
-    """The stages of ``case``'s submission; empty before it is submitted."""
-    submission = case.submission
-    if submission is None:
-        return []
+@dataclass(frozen=True)
+class AuthorityProgress:
+    """One authority's copy of the case and its stages."""
+
+    authority: Authority
+    stages: list[Stage]
+
+
+def progress_of(session: DbSession, case: GroupCase) -> list[AuthorityProgress]:
+    """The stages of each of ``case``'s submissions (one per authority); empty before it is
+    submitted."""
+    return [
+        AuthorityProgress(submission.authority, _stages(session, submission))
+        for submission in case.submissions
+    ]
+
+
+def _stages(session: DbSession, submission: Submission) -> list[Stage]:
     status = submission.status
     if status is not SubmissionStatus.REJECTED:
         at = STAGES.index(status)
@@ -46,10 +59,16 @@ def progress_of(session: DbSession, case: GroupCase) -> list[Stage]:
         ]
     recorded = session.scalars(
         select(CaseEvent.data).where(
-            CaseEvent.case_id == case.id, CaseEvent.kind == CaseEventKind.STATUS_CHANGED
+            CaseEvent.case_id == submission.case_id,
+            CaseEvent.kind == CaseEventKind.STATUS_CHANGED,
         )
     )
-    reached = [STAGES.index(SubmissionStatus(d["status"])) for d in recorded if _staged(d)]
+    slug = submission.authority.slug
+    reached = [
+        STAGES.index(SubmissionStatus(d["status"]))
+        for d in recorded
+        if _staged(d) and d.get("authority", slug) == slug  # before: one authority per case
+    ]
     furthest = max(reached, default=0)
     return [Stage(stage, "passed") for stage in STAGES[: furthest + 1]] + [
         Stage(SubmissionStatus.REJECTED, "current")

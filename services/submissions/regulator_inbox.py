@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from models import (
     CaseEvent,
+    CaseEventKind,
     Category,
     Company,
     ComplaintRouting,
@@ -177,11 +178,20 @@ def signatories(session: DbSession, submission: Submission) -> tuple[int, list[S
     return len(entries), rows
 
 
-def timeline(session: DbSession, case: GroupCase) -> list[CaseEvent]:
-    return list(
-        session.scalars(
-            select(CaseEvent)
-            .where(CaseEvent.case_id == case.id)
-            .order_by(CaseEvent.created_at.asc(), CaseEvent.id.asc())
-        )
+def timeline(session: DbSession, submission: Submission) -> list[CaseEvent]:
+    """The case's whole log as the authority of ``submission`` sees it: the steps another
+    authority recorded on its own copy of the case are that authority's, and left out."""
+    own = submission.authority.slug
+    events = session.scalars(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == submission.case_id)
+        .order_by(CaseEvent.created_at.asc(), CaseEvent.id.asc())
     )
+    return [event for event in events if _named_authority(event) in (None, own)]
+
+
+def _named_authority(event: CaseEvent) -> str | None:
+    if event.kind not in (CaseEventKind.SUBMITTED, CaseEventKind.STATUS_CHANGED):
+        return None
+    slug = event.data.get("authority") if isinstance(event.data, dict) else None
+    return slug if isinstance(slug, str) else None

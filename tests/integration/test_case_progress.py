@@ -20,7 +20,7 @@ def test_stages_follow_the_latest_status_and_a_rejection_ends_them(
     case = submission.case
     submission.status = SubmissionStatus.FORWARDED
     db.session.flush()
-    states = [(s.status, s.state) for s in progress_of(db.session, case)]
+    states = [(s.status, s.state) for s in progress_of(db.session, case)[0].stages]
     assert [status for status, _state in states] == list(STAGES)
     assert [state for _status, state in states] == ["passed"] * 3 + ["current"] + ["ahead"] * 2
 
@@ -31,6 +31,6 @@ def test_stages_follow_the_latest_status_and_a_rejection_ends_them(
         )
     )
     db.session.flush()
-    rejected = [(s.status, s.state) for s in progress_of(db.session, case)]
+    rejected = [(s.status, s.state) for s in progress_of(db.session, case)[0].stages]
     assert rejected[-1] == (SubmissionStatus.REJECTED, "current")
     assert rejected[:-1] == [(status, "passed") for status in STAGES[:3]]

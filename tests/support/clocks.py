@@ -83,7 +83,7 @@ def submit_case(
                 share_identity=False,
             )
         organizer = next(m.user for m in case.memberships if m.organizes)
-        submission = lifecycle.submit(db.session, organizer, case)
+        (submission,) = lifecycle.submit(db.session, organizer, case)
         # the clocks as they would have started at ``at``
         submission.submitted_at = at
         db.session.execute(
