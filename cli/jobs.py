@@ -43,7 +43,8 @@ def worker(burst: bool) -> None:
 @with_appcontext
 def sweep() -> None:
     """Hand every stale job to a runner again, or fail it when it has no attempts left, and
-    queue the case figures that are due for their next snapshot, and tell members about
+    queue the case figures that are due for their next snapshot, move deadlines counted across
+    a year whose official holiday schedule has since come out, and tell members about
     deadlines three days away or passed (each notice once).
 
     Workers hand stale jobs over every minute; run this from cron every few minutes in any
@@ -53,6 +54,9 @@ def sweep() -> None:
     queued = published_figures.queue_due(db.session)
     db.session.commit()
     click.echo(f"{queued} case(s) queued for new published figures.")
+    moved = clocks.refresh_due_dates(db.session)
+    db.session.commit()
+    click.echo(f"{moved} deadline(s) moved to a newly published holiday schedule.")
     # the notices' e-mails link to the case: build their addresses on the public URL
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
         told = clocks.send_due(db.session)

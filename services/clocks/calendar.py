@@ -25,6 +25,36 @@ def _calendar(country: str, subdivision: str | None) -> holidays.HolidayBase:
     return holidays.country_holidays(country, subdiv=subdivision)
 
 
+#: how many years back a country's calendar is looked at to tell whether it moves working days
+ADJUSTMENT_LOOKBACK = 10
+
+
+def counts_rest_days(rules: RuleSet, unit: ClockUnit) -> bool:
+    """Whether a clock's due date depends on the country's holiday schedule: counted in
+    working or business days, or rolled past a last day that falls on a rest day."""
+    return unit in (ClockUnit.WORKING_DAYS, ClockUnit.BUSINESS_DAYS) or (
+        unit is ClockUnit.CALENDAR_DAYS and rules.roll_past_rest_days
+    )
+
+
+def schedule_published(rules: RuleSet, year: int) -> bool:
+    """Whether the official schedule of ``year`` is in the holiday calendar. A country that
+    moves working days (China's 调休: weekend days made working days by the State Council's
+    yearly notice) has its year published once the calendar holds such days for it; until
+    then its holidays are only the package's reckoning from the rules, and a due date counted
+    across them may still move. Countries that never move working days are always known."""
+    calendar = _calendar(rules.country, rules.subdivision)
+    moved: set[date] = getattr(calendar, "weekend_workdays", set())
+
+    def adjusted(in_year: int) -> bool:
+        calendar.get(date(in_year, 1, 1))  # fills the calendar with that year
+        return any(day.year == in_year for day in moved)
+
+    if adjusted(year):
+        return True
+    return not any(adjusted(year - back) for back in range(1, ADJUSTMENT_LOOKBACK + 1))
+
+
 def is_working_day(rules: RuleSet, day: date) -> bool:
     """Whether offices of the rule set's country work that day: weekdays less public holidays,
     plus the weekend days a government made working days (China's 调休)."""

@@ -70,6 +70,23 @@ class ClockView:
         return calendar.days_left(self.rules, self.due_at, self.now)
 
     @property
+    def unpublished_year(self) -> int | None:
+        """The first year this running deadline counts across whose official holiday schedule
+        is not out yet (China's is announced late in the year before): the due date is then
+        provisional, and the sweep moves it once the schedule is in the calendar."""
+        if self.stopped_at is not None or self.started_at is None or self.due_at is None:
+            return None
+        if not calendar.counts_rest_days(self.rules, self.unit):
+            return None
+        # the last day can roll a little past the period's own end: look one week further
+        years = range(self.started_at.year, (self.due_at + timedelta(days=7)).year + 1)
+        return next((y for y in years if not calendar.schedule_published(self.rules, y)), None)
+
+    @property
+    def provisional(self) -> bool:
+        return self.unpublished_year is not None
+
+    @property
     def can_extend(self) -> bool:
         return (
             self.extendable_to is not None
@@ -99,6 +116,7 @@ class ClockView:
             ),
             "state": self.state,
             "overdue": self.overdue,
+            "provisional": self.provisional,
         }
 
 

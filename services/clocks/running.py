@@ -12,11 +12,13 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from models import (
     Authority,
     ClockExtension,
     ClockKind,
+    ClockUnit,
     Submission,
     SubmissionClock,
     SubmissionStatus,
@@ -160,6 +162,49 @@ def extend(
         due_at=clock.due_at.isoformat(),
     )
     return extension
+
+
+def refresh_due_dates(session: DbSession) -> int:
+    """Count every running deadline again on today's holiday calendar, and move those whose
+    last day changed: a due date counted across a year whose official schedule was not out
+    (China's 调休 is announced late in the year before) was the package's reckoning, and moves
+    once a release of the calendar holds the real schedule. A moved clock's notices are
+    cleared, so the sweep tells members of the new date in its turn. Returns how many moved;
+    the caller commits. Run by the scheduled sweep."""
+    running = session.scalars(
+        select(SubmissionClock)
+        .options(joinedload(SubmissionClock.submission).joinedload(Submission.case))
+        .where(
+            SubmissionClock.started_at.is_not(None),
+            SubmissionClock.stopped_at.is_(None),
+            SubmissionClock.unit != ClockUnit.HOURS,
+        )
+    )
+    moved = 0
+    for clock in running:
+        rules = rule_set(clock.rule_set)
+        if rules is None or clock.started_at is None:
+            continue
+        if not calendar.counts_rest_days(rules, clock.unit):
+            continue
+        due_at = calendar.due_instant(rules, clock.started_at, clock.period, clock.unit)
+        if due_at == clock.due_at:
+            continue
+        audit.record(
+            session,
+            "clock.rescheduled",
+            None,
+            "case",
+            clock.submission.case.public_id,
+            clock=clock.kind.value,
+            previous_due_at=clock.due_at.isoformat() if clock.due_at else None,
+            due_at=due_at.isoformat(),
+        )
+        clock.due_at = due_at
+        clock.due_soon_notified_at = None
+        clock.overdue_notified_at = None
+        moved += 1
+    return moved
 
 
 def set_rule_set(session: DbSession, authority_slug: str, name: str | None) -> Authority:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.header import decode_header, make_header
 from email.message import Message
 
+import holidays
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
@@ -498,3 +499,61 @@ def test_two_sweeps_at_once_send_each_notice_once(
         thread.join(timeout=60)
     assert sorted(results) == [0, 3], database_url
     assert len(_notices("clock_overdue")) == 3
+
+
+#: Friday 26 Sep 2031, 10:00 in Beijing: 2031's official schedule (its 调休) is years away
+BEFORE_AN_UNPUBLISHED_NATIONAL_DAY = datetime(2031, 9, 26, 2, 0, tzinfo=UTC)
+
+
+def test_a_deadline_across_an_unpublished_schedule_is_provisional_and_moves_once_it_is_out(
+    app: Flask,
+    submit_case: Callable[..., Submission],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    samr = submit_case("samr", at=BEFORE_AN_UNPUBLISHED_NATIONAL_DAY)
+    accept = _clock(samr, ClockKind.ACKNOWLEDGE)
+    # 7 working days: Mon 29, Tue 30 Sep, then (National Day, weekend) 6 to 10 Oct
+    assert calendar.last_day(clocks.rule_set("samr-12315"), accept.due_at) == date(2031, 10, 10)
+    shown = clock_view(accept, BEFORE_AN_UNPUBLISHED_NATIONAL_DAY)
+    assert shown is not None
+    assert (shown.provisional, shown.unpublished_year) == (True, 2031)
+    assert shown.as_json()["provisional"] is True
+    # the Chinese calendar is known for this year: a deadline counted in it is not provisional
+    known = submit_case("samr", at=BEFORE_NATIONAL_DAY, title="Known year")
+    known_view = clock_view(_clock(known, ClockKind.ACKNOWLEDGE), BEFORE_NATIONAL_DAY)
+    assert known_view is not None
+    assert known_view.provisional is False
+    member = logged_in(app, "m0-1@example.org")
+    page = member.get(f"/cases/{samr.case.public_id}", headers=EN).get_data(as_text=True)
+    assert "provisional" in page
+    assert "The official holiday schedule of 2031 is not out yet" in page
+    clocks.send_due(db.session, now=accept.due_at - timedelta(days=2))
+    db.session.commit()
+    told = len(_notices("clock_due_soon"))
+    assert told == 3
+
+    # the State Council's notice comes out (here: a release of the calendar that makes
+    # Saturday 27 Sep a working day): the sweep moves the last day to Thursday 9 Oct
+    published = holidays.country_holidays("CN")
+    published.get(date(2031, 1, 1))
+    published.weekend_workdays.add(date(2031, 9, 27))
+    monkeypatch.setattr(calendar, "_calendar", lambda _country, _subdivision: published)
+    result = app.test_cli_runner().invoke(args=["jobs", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "1 deadline(s) moved to a newly published holiday schedule." in result.output
+    db.session.expire_all()
+    moved = _clock(samr, ClockKind.ACKNOWLEDGE)
+    assert calendar.last_day(clocks.rule_set("samr-12315"), moved.due_at) == date(2031, 10, 9)
+    now_shown = clock_view(moved, BEFORE_AN_UNPUBLISHED_NATIONAL_DAY)
+    assert now_shown is not None
+    assert now_shown.provisional is False
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "clock.rescheduled")
+        )
+        == 1
+    )
+    # the three-day notice spoke of the old date: members hear of the new one in its turn
+    clocks.send_due(db.session, now=moved.due_at - timedelta(days=2))
+    db.session.commit()
+    assert [n.data["due_date"] for n in _notices("clock_due_soon")[told:]] == ["2031-10-09"] * 3
