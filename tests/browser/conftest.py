@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from app import create_app
 from extensions import db
@@ -52,10 +53,9 @@ def live_mailbox(live_smtp: tuple[Inbox, int]) -> Inbox:
 
 
 @pytest.fixture(scope="session")
-def live_server(
-    tmp_path_factory: pytest.TempPathFactory, live_smtp: tuple[Inbox, int]
-) -> Iterator[str]:
-    """The app with demo data on SQLite, served over HTTP on a free loopback port."""
+def live_app(tmp_path_factory: pytest.TempPathFactory, live_smtp: tuple[Inbox, int]) -> Flask:
+    """The served app, with demo data on SQLite: for what only the command line does (an
+    operator creating a company's respondent account)."""
     tmp_path: Path = tmp_path_factory.mktemp("live")
     # jobs on the thread pool, as served for real: the pages must follow their progress
     app = create_app(
@@ -73,5 +73,11 @@ def live_server(
         ensure_categories(db.session)
         load_demo(db.session)
         db.session.commit()
-    with served_in_a_thread(app) as base:
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    """The app with demo data on SQLite, served over HTTP on a free loopback port."""
+    with served_in_a_thread(live_app) as base:
         yield base

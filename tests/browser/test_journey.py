@@ -1,10 +1,12 @@
 """The whole story in Chromium, once in Chinese and once in English.
 
-Five people, each in a browser context of their own: an organizer and a regulator at a desk,
-three members on 375 px phones. They register, file, find the case, join, pool a screenshot
-after fixing its black-out boxes, draft and sign the joint complaint (one shares their
-identity, one does not, one withdraws and signs again after a new version), submit it; the
-regulator downloads the bundle (verified here) and reports progress, which the members see.
+Six people, each in a browser context of their own: an organizer, a regulator and a company's
+respondent at a desk, three members on 375 px phones. They register, file, find the case, join,
+pool a screenshot after fixing its black-out boxes, draft and sign the joint complaint (one
+shares their identity, one does not, one withdraws and signs again after a new version),
+submit it; the regulator downloads the bundle (verified here) and forwards the case to the
+company, whose respondent answers and offers one member a refund; that member accepts, records
+what came back and disputes it, and the regulator sees the dispute.
 
 Every page any of them reaches is checked as it is shown (``checks.py``): axe-core finds no
 serious or critical violation, no interface word is left in the other language, and nothing
@@ -24,8 +26,13 @@ from urllib.parse import urlparse
 
 import pypdfium2 as pdfium
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
+from sqlalchemy import or_, select
 
+from extensions import db
+from models import Company
+from services import respondents
 from services.bundle.verify import verify_bundle
 from tests.browser import checks, two_step
 from tests.support.smtp import Inbox, link_in, wait_for_account_mail
@@ -52,6 +59,8 @@ class Story:
     narratives: tuple[str, ...]
     names: tuple[str, ...]  #: display names of organizer and members A, B, C
     status_note: str
+    company_answer: str
+    dispute: str  #: B's reason for disputing the outcome
 
 
 STORIES = {
@@ -74,6 +83,8 @@ STORIES = {
         ),
         names=("林组织", "王甲", "李乙", "赵丙"),
         status_note="已受理,我们已将投诉转交京东支付,请其十五个工作日内答复。",
+        company_answer="京东支付已复核全部订单:对已取消的订单将逐一退款,并为每位成员提供补偿方案。",
+        dispute="只退了一部分,客服承诺的全额退款没有兑现,也没有解释扣款原因。",
     ),
     "en": Story(
         language="en",
@@ -98,6 +109,9 @@ STORIES = {
         names=("Olivia Organizer", "Alice Ashworth", "Bob Bramley", "Carol Cartwright"),
         status_note="Received. We forwarded the complaint to Revolut and asked for an answer "
         "within 15 working days.",
+        company_answer="Revolut has reviewed every cancelled order in this complaint and will "
+        "make each member an offer.",
+        dispute="Only part of my money came back and the answer ignores why I was charged twice.",
     ),
 }
 
@@ -169,7 +183,9 @@ class Person:
 
 
 @pytest.fixture
-def people(browser: Browser, live_server: str, live_mailbox: Inbox) -> Iterator[dict]:
+def people(
+    browser: Browser, live_server: str, live_mailbox: Inbox, live_app: Flask
+) -> Iterator[dict]:
     contexts: list[BrowserContext] = []
 
     def make(name: str, story: Story, problems: list[str], viewport: dict) -> Person:
@@ -178,7 +194,7 @@ def people(browser: Browser, live_server: str, live_mailbox: Inbox) -> Iterator[
         contexts.append(context)
         return Person(name, context.new_page(), context, story, problems, live_server)
 
-    yield {"make": make, "base": live_server, "mailbox": live_mailbox}
+    yield {"make": make, "base": live_server, "mailbox": live_mailbox, "app": live_app}
     # the last screen each person saw, to tell what happened when a step failed
     last_screens = checks.ROOT / "test-artifacts" / "journey-last"
     last_screens.mkdir(parents=True, exist_ok=True)
@@ -280,6 +296,41 @@ def _sign_with_the_keyboard(person: Person, case_url: str) -> None:
         page.keyboard.press("Enter")
     person.check("joint complaint after signing")
     expect(page.locator(".signing-box .notice")).to_be_visible()
+
+
+def _respondent_account(app: Flask, story: Story) -> str:
+    """What an operator does on the command line: a verified respondent account of the story's
+    company (its address returned)."""
+    email = f"respondent.{story.language}-{uuid.uuid4().hex[:6]}@example.net"
+    with app.app_context():
+        company = db.session.scalar(
+            select(Company).where(
+                or_(Company.name_zh == story.company, Company.name_en == story.company)
+            )
+        )
+        assert company is not None, story.company
+        link = respondents.create_respondent(
+            db.session,
+            email=email,
+            display_name=f"{story.company} Customer Care",
+            password=PASSWORD,
+            company=company,
+            locale=story.language,
+        )
+        respondents.verify_respondent(db.session, link.user)
+        db.session.commit()
+    return email
+
+
+def _log_in(person: Person, email: str, password: str) -> None:
+    person.go("/account/login", "login")
+    page = person.page
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    # a first login of a regulator or a respondent sets up two-step verification first
+    assert two_step.pass_second_step(page, email, person.check)
 
 
 def _largest_demo_case(person: Person) -> str:
@@ -443,15 +494,9 @@ def test_the_whole_journey(people: dict, language: str) -> None:
     # -- the regulator finds it, downloads a bundle that verifies, reports progress --------------
     regulator = people["make"]("regulator", story, problems, DESK)
     regulator.written += everyone_written
-    regulator.go("/account/login", "login")
-    page = regulator.page
-    page.locator("#email").fill(story.regulator)
-    page.locator("#password").fill(DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    # a regulator's first login: two-step verification is set up before anything else
-    assert two_step.pass_second_step(page, story.regulator, regulator.check)
+    _log_in(regulator, story.regulator, DEMO_PASSWORD)
     regulator.go("/regulator/", "regulator inbox")
+    page = regulator.page
     checks.screenshot(page, language, "regulator-inbox")
     case_link = page.locator("a", has_text=story.titles["case"])
     expect(case_link).to_have_count(1)
@@ -484,7 +529,7 @@ def test_the_whole_journey(people: dict, language: str) -> None:
     assert story.names[2] not in signatories  # B did not
     assert story.names[3] not in signatories
 
-    page.locator("#status").select_option("under_review")
+    page.locator("#status").select_option("forwarded")  # the company may now see the case
     page.locator("#note").fill(story.status_note)
     regulator.submit("form[action$='/status']", "status recorded")
     expect(page.locator("blockquote").first).to_contain_text(story.status_note)
@@ -492,8 +537,57 @@ def test_the_whole_journey(people: dict, language: str) -> None:
     # -- the members see it ---------------------------------------------------------------------
     bob.go(case_url, "case page after the authority's answer")
     expect(bob.page.locator(".timeline")).to_contain_text(story.status_note)
+    bob_is = re.search(
+        r"(?:as Member |化名“成员 )([A-Za-z0-9]+)", bob.page.locator("main").inner_text()
+    )
+    assert bob_is, "a member's case page names their own pseudonym"
     bob.go("/notifications/", "notifications after the authority's answer")
     expect(bob.page.locator("main")).to_contain_text(story.titles["case"])
     checks.screenshot(bob.page, language, "member-notifications")
+
+    # -- the company's respondent answers and offers B a refund, knowing members by pseudonym ----
+    respondent = people["make"]("respondent", story, problems, DESK)
+    respondent.written += [*everyone_written, story.company_answer, story.dispute]
+    _log_in(respondent, _respondent_account(people["app"], story), PASSWORD)
+    respondent.go("/company/", "respondent's cases")
+    page = respondent.page
+    with page.expect_navigation():
+        page.get_by_role("link", name=story.titles["case"]).first.click()
+    respondent.check("respondent's case page")
+    shown = page.locator("main").inner_text()
+    assert not [name for name in story.names if name in shown], "members by pseudonym only"
+    page.locator("#body").fill(story.company_answer)
+    respondent.submit("form[action$='/answer']", "respondent's case page after answering")
+    expect(page.locator("#company-answer")).to_contain_text(story.company_answer)
+    offer_row = page.locator("table.data-table tbody tr").filter(has_text=bob_is.group(1))
+    offer_row.locator("input[name=amount]").fill("120")
+    respondent.submit(f"tr:has-text('{bob_is.group(1)}') form", "respondent after the offer")
+    offered = page.locator("table.data-table tbody tr").filter(has_text=bob_is.group(1))
+    expect(offered.locator("form")).to_have_count(0)
+
+    # -- B accepts, records what came back, rates it and disputes it; the authority sees it -----
+    bob.written += [story.company_answer, story.dispute]
+    bob.go(f"{case_url}/my-outcome", "what I got, with the offer")
+    page = bob.page
+    expect(page.locator("main")).to_contain_text(story.company_answer)
+    bob.submit("form[action*='/offers/']", "offer accepted", button="button[value=accept]")
+    expect(page.locator("form[action*='/offers/']")).to_have_count(0)
+    page.locator("input[name=state][value=partly_refunded]").check()
+    page.locator("#amount").fill("120")
+    page.locator("input[name=rating][value=not_satisfied]").check()
+    bob.submit("form[action$='/my-outcome']", "outcome recorded")
+    page.locator("#reason").fill(story.dispute)
+    bob.submit("form[action$='/my-outcome/dispute']", "outcome disputed")
+    expect(page.locator("form[action$='/my-outcome/dispute']")).to_have_count(0)
+    checks.screenshot(page, language, "member-outcome")
+
+    regulator.go("/regulator/", "regulator inbox with a dispute")
+    row = regulator.page.locator("tr", has_text=story.titles["case"])
+    expect(row.locator(".badge-disputed")).to_be_visible()
+    with regulator.page.expect_navigation():
+        row.locator("a").first.click()
+    regulator.check("regulator case page with the dispute")
+    expect(regulator.page.locator("main")).to_contain_text(story.dispute)
+    expect(regulator.page.locator("main")).to_contain_text(story.company_answer)
 
     assert not problems, "\n".join(problems)
