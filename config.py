@@ -59,8 +59,8 @@ class Defaults:
     OCR_ENGINE = "rapidocr"
 
     #: how background jobs run: "thread" (a pool in the web process), "eager" (at once, in
-    #: the request) or "rq" (a Redis queue served by `make worker`); default: "rq" when
-    #: REDIS_URL is set, else "thread"
+    #: the request), "rq" (a Redis queue served by `make worker`) or "held" (until the
+    #: sweep; for bulk loads); default: "rq" when REDIS_URL is set, else "thread"
     JOBS_MODE: str | None = None
     JOB_THREADS = 2
 

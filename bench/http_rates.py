@@ -18,9 +18,13 @@ Recycling closes kept-alive connections, and a request wrk had just written on o
 (a browser would send it again; wrk waits for it for ever), while a floor run of ``/livez``
 alone passes 5,000 requests in a few seconds.
 
+The members and cases are prepared with background jobs held (``JOBS_MODE=held``): filing
+thousands of complaints queues as many meaning vectors, and computing them beside the served
+app would measure the machine's spare time, not the app.
+
 Environment: ``BENCH_DATABASES``, ``BENCH_SIGNERS`` (default 20,000), ``BENCH_BIG_CASE``
 (default 100,000 members), ``BENCH_WRK_SECONDS`` (default 10), ``BENCH_REPEATS`` (default 3;
-medians are reported).
+medians are reported), ``BENCH_HTTP_PARTS`` (default ``pages,signing``).
 """
 
 from __future__ import annotations
@@ -214,7 +218,10 @@ def _advance_sequences() -> None:
 
 
 def run_pages(database: str, big_case_members: int, seconds: float, repeats: int) -> dict:
-    with bench_app(database, SECRET_KEY=SERVED_SECRET_KEY) as app, _served_dir() as served:
+    with (
+        bench_app(database, SECRET_KEY=SERVED_SECRET_KEY, JOBS_MODE="held") as app,
+        _served_dir() as served,
+    ):
         started = time.perf_counter()
         small_case, big_case = _build_pages_data(app, big_case_members)
         print(f"[{database}] pages data built in {time.perf_counter() - started:.0f} s")
@@ -289,7 +296,7 @@ def _check_signatures(app: Flask, signed: int) -> dict[str, Any]:
 
 def run_signing(database: str, members: int, seconds: float) -> dict:
     with (
-        bench_app(database, SECRET_KEY=SERVED_SECRET_KEY) as app,
+        bench_app(database, SECRET_KEY=SERVED_SECRET_KEY, JOBS_MODE="held") as app,
         _served_dir() as served,
         tempfile.TemporaryDirectory() as scratch,
     ):
@@ -324,34 +331,63 @@ def _served_dir() -> Iterator[Path]:
         yield Path(served)
 
 
+def _git_commit() -> str:
+    """The commit measured, so a kept figure says which code it belongs to."""
+    git = shutil.which("git")
+    if git is None:
+        return "unknown"
+    done = subprocess.run(  # noqa: S603 - a fixed argument list, no shell
+        [git, "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return done.stdout.strip() or "unknown"
+
+
+def _previous() -> dict[str, Any]:
+    path = ROOT / "bench" / "results" / "http_rates.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def main(databases: list[str]) -> dict[str, Any]:
+    """``BENCH_HTTP_PARTS`` (default ``pages,signing``) picks what to measure; a part not
+    measured keeps its figures (and the commit they were measured at) from the last run."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: `make bench` installs it (Debian package wrk)")
     seconds = float(os.environ.get("BENCH_WRK_SECONDS", "10"))
     repeats = int(os.environ.get("BENCH_REPEATS", "3"))
     big = int(os.environ.get("BENCH_BIG_CASE", "100000"))
     signers = int(os.environ.get("BENCH_SIGNERS", "20000"))
+    parts = os.environ.get("BENCH_HTTP_PARTS", "pages,signing").split(",")
+    commit = _git_commit()
     results: dict[str, Any] = {
+        **_previous(),
         "server": {"workers": _workers(), "threads": 4, "cpus": os.cpu_count()},
         "wrk": {"threads": THREADS, "connections": CONNECTIONS, "seconds": seconds},
     }
     for database in databases:
-        pages = run_pages(database, big, seconds, repeats)
-        signing = run_signing(database, signers, seconds)
-        results[database] = {"pages": pages, "signing": signing}
+        measured = dict(results.get(database, {}))
+        if "pages" in parts:
+            measured["pages"] = run_pages(database, big, seconds, repeats)
+            measured["pages_commit"] = commit
+        if "signing" in parts:
+            measured["signing"] = run_signing(database, signers, seconds)
+            measured["signing_commit"] = commit
+        results[database] = measured
         print(f"\nThrough gunicorn with wrk, {database}: medians of {repeats} runs of {seconds} s")
-        print_table(
-            ["request", "per s", "× /livez rate", "p95 ms", "× /livez p95"],
-            [
-                [label, row["rate"], row["rate_ratio"], row["p95_us"] / 1000, row["p95_ratio"]]
-                for label, row in pages.items()
-            ],
-        )
-        print(
-            f"signing, {signers} members: {signing['signatures_per_s']}/s "
-            f"({signing['rate_ratio']} × /livez), p50 {signing['p50_ms']} ms, "
-            f"p99 {signing['p99_ms']} ms, {signing['entries']} entries, chain valid"
-        )
+        if "pages" in measured:
+            print_table(
+                ["request", "per s", "× /livez rate", "p95 ms", "× /livez p95"],
+                [
+                    [label, row["rate"], row["rate_ratio"], row["p95_us"] / 1000, row["p95_ratio"]]
+                    for label, row in measured["pages"].items()
+                ],
+            )
+        if "signing" in measured:
+            signing = measured["signing"]
+            print(
+                f"signing, {signing['members']} members: {signing['signatures_per_s']}/s "
+                f"({signing['rate_ratio']} × /livez), p50 {signing['p50_ms']} ms, "
+                f"p99 {signing['p99_ms']} ms, {signing['entries']} entries, chain valid"
+            )
     path = write_json("http_rates", results)
     print(f"written to {path.relative_to(ROOT)}")
     return results

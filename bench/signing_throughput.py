@@ -79,7 +79,7 @@ def main(databases: list[str]) -> dict[str, Any]:
     results: dict[str, Any] = {}
     rows = []
     for database in databases:
-        with bench_app(database) as app, tempfile.TemporaryDirectory() as served:
+        with bench_app(database, JOBS_MODE="held") as app, tempfile.TemporaryDirectory() as served:
             url = app.config["SQLALCHEMY_DATABASE_URI"]
             with app.test_request_context():
                 case_id, emails = build_signing_case(db.session, MEMBERS, PASSWORD)

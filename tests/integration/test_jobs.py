@@ -162,3 +162,19 @@ def test_the_thread_runner_works_off_the_request(app: Flask) -> None:
         assert time.monotonic() < deadline, "the thread pool did not run the job"
         time.sleep(0.05)
     app.extensions["chorus.jobs"].shutdown(wait=True)
+
+
+def test_held_jobs_wait_for_the_sweep(app: Flask) -> None:
+    # a bulk load holds its jobs: nothing runs beside what is served until the sweep
+    app.config["JOBS_MODE"] = "held"
+    job = jobs.enqueue("test.flaky", {"succeed_on": 1}, user_id=None)
+    db.session.commit()
+    assert _job(job.public_id).status is JobStatus.QUEUED
+    assert CALLS == {}
+
+    app.config["JOBS_MODE"] = "eager"
+    held = _job(job.public_id)
+    held.created_at = utcnow() - jobs.STALE_AFTER - timedelta(minutes=1)
+    db.session.commit()
+    assert jobs.sweep() == 1
+    assert _job(job.public_id).status is JobStatus.DONE
