@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -18,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from blueprints.forms import AppForm
 from services.accounts.users import PASSWORD_MAX, PASSWORD_MIN
 from services.platform.time_zones import zone_choices
 
@@ -78,7 +78,7 @@ def _email_field() -> EmailField:
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(AppForm):
     email = _email_field()
     display_name = StringField(
         _l("Your name"),
@@ -100,7 +100,7 @@ class RegisterForm(FlaskForm):
     locale = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="zh")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = EmailField(
         _l("E-mail"),
         filters=[_strip],
@@ -115,7 +115,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(AppForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(message=_l("Please enter your current password."))],
@@ -129,7 +129,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(AppForm):
     locale = RadioField(_l("Language"), choices=LANGUAGE_CHOICES)
     #: "" follows the browser, whose script reports its zone (services.platform.time_zones)
     time_zone = SelectField(
@@ -155,31 +155,31 @@ def _code_field(label: object) -> StringField:
     )
 
 
-class TwoFactorLoginForm(FlaskForm):
+class TwoFactorLoginForm(AppForm):
     code = _code_field(_l("Code from your authenticator app, or a recovery code"))
 
 
-class TwoFactorSetupForm(FlaskForm):
+class TwoFactorSetupForm(AppForm):
     code = _code_field(_l("The 6-digit code the app shows now"))
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(AppForm):
     """For the changes that weaken or replace a second step: a stolen open session is not enough."""
 
     password = _current_password_field(_l("Your password"))
 
 
-class ConfirmEmailForm(FlaskForm):
+class ConfirmEmailForm(AppForm):
     """The link proves the mailbox; the password proves this is who registered."""
 
     password = _current_password_field(_l("The password you chose when registering"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(AppForm):
     email = _email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(AppForm):
     new_password = _password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat the new password"),

@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from blueprints.forms import CheckboxesField
+from blueprints.forms import AppForm, CheckboxesField
 from models import CURRENCIES, ZERO_DECIMAL_CURRENCIES, Demand
 from models.complaint import NARRATIVE_MAX, NARRATIVE_MIN
 from services.complaints.filing import ComplaintInput
@@ -45,7 +44,7 @@ def _category_id(value: object) -> int | None:
     return None if value in ("", None) else int(str(value))
 
 
-class ComplaintForm(FlaskForm):
+class ComplaintForm(AppForm):
     company = StringField(
         _l("Company"),
         description=_l("Type its name in Chinese or English, e.g. 支付宝 or Alipay."),
@@ -147,7 +146,7 @@ class ComplaintForm(FlaskForm):
         )
 
 
-class StartCaseForm(FlaskForm):
+class StartCaseForm(AppForm):
     title = StringField(
         _l("Case title"),
         description=_l(
@@ -173,7 +172,7 @@ class StartCaseForm(FlaskForm):
     )
 
 
-class JoinCaseForm(FlaskForm):
+class JoinCaseForm(AppForm):
     complaint = SelectField(
         _l("Join with your complaint"),
         validators=[DataRequired(message=_l("Please choose a complaint."))],

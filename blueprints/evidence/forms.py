@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, MultipleFileField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, NumberRange
+
+from blueprints.forms import AppForm
 
 WORDS_HINT = _l(
     "Your name is always removed. Add other words to remove, one per line: a relative's "
@@ -13,20 +14,20 @@ WORDS_HINT = _l(
 )
 
 
-class UploadForm(FlaskForm):
+class UploadForm(AppForm):
     files = MultipleFileField(_l("Files"))
     words = TextAreaField(_l("Words to remove"), description=WORDS_HINT)
 
 
-class WordsForm(FlaskForm):
+class WordsForm(AppForm):
     words = TextAreaField(_l("Words to remove"), description=WORDS_HINT)
 
 
-class BoxesForm(FlaskForm):
+class BoxesForm(AppForm):
     boxes = HiddenField()
 
 
-class NameDecisionForm(FlaskForm):
+class NameDecisionForm(AppForm):
     """Hide (``accept``) or keep (``reject``) one proposed name, by its place in the list; the
     button pressed carries the decision."""
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from blueprints.forms import one_of_the_choices
+from blueprints.forms import AppForm, one_of_the_choices
 from models import OutcomeRating, OutcomeState
 from services.outcomes.records import DISPUTE_MAX, DISPUTE_MIN
 from services.platform.labels import OUTCOME_RATING, OUTCOME_STATE
@@ -17,7 +16,7 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(AppForm):
     state = RadioField(
         _l("What did you get back?"),
         choices=[SelectChoice(s.value, OUTCOME_STATE[s.value]) for s in OutcomeState],
@@ -41,7 +40,7 @@ class OutcomeForm(FlaskForm):
             field.errors.append(_l("Please enter the amount refunded, e.g. 199.00."))
 
 
-class OfferDecisionForm(FlaskForm):
+class OfferDecisionForm(AppForm):
     decision = RadioField(
         choices=[SelectChoice("accept", _l("Accept")), SelectChoice("decline", _l("Decline"))],
         validate_choice=False,
@@ -49,7 +48,7 @@ class OfferDecisionForm(FlaskForm):
     )
 
 
-class DisputeForm(FlaskForm):
+class DisputeForm(AppForm):
     reason = TextAreaField(
         _l("Why do you dispute the outcome?"),
         description=_l("Only the authority reads this, with your pseudonym."),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
-from blueprints.forms import CheckboxesField
+from blueprints.forms import AppForm, CheckboxesField
 from services.petition.drafting import COMMENT_MAX, TEXT_MAX, TITLE_MAX, DraftInput
 
 
@@ -23,7 +22,7 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class DraftForm(FlaskForm):
+class DraftForm(AppForm):
     title = StringField(
         _l("Title of the complaint"),
         filters=[_strip],
@@ -33,9 +32,10 @@ class DraftForm(FlaskForm):
         ],
     )
     authority = SelectField(_l("Addressed to"), coerce=int)
+    #: ids as sent; the service refuses any that is not an authority's, in the user's language
     also_to = CheckboxesField(
         _l("Also addressed to"),
-        coerce=int,
+        validate_choice=False,
         description=_l(
             "When members' complaints concern businesses under different authorities (the "
             "wallet's balance, the bank card behind it), the same signed text goes to each; "
@@ -77,14 +77,14 @@ class DraftForm(FlaskForm):
         return DraftInput(
             title=self.title.data or "",
             authority_id=self.authority.data or None,
-            also_to=tuple(self.also_to.data or ()),
+            also_to=tuple(int(v) if v.isdigit() else -1 for v in self.also_to.data or ()),
             facts=self.facts.data or "",
             demands=self.demands.data or "",
             body_md=self.body_md.data or "",
         )
 
 
-class SignForm(FlaskForm):
+class SignForm(AppForm):
     version_sha256 = HiddenField()
     facts_confirmed = BooleanField(
         _l("I confirm that the facts of my own complaint are true."),
@@ -105,7 +105,7 @@ class SignForm(FlaskForm):
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(AppForm):
     body = TextAreaField(
         _l("Your message"),
         filters=[_strip],
@@ -117,6 +117,6 @@ class CommentForm(FlaskForm):
     )
 
 
-class MemberRoleForm(FlaskForm):
+class MemberRoleForm(AppForm):
     pseudonym = StringField(validators=[DataRequired(), Length(max=16)])
     action = HiddenField(validators=[DataRequired()])

@@ -32,8 +32,10 @@ def _case_and_membership(public_id: str) -> tuple[GroupCase, Membership]:
     return case, membership
 
 
-def _back(case: GroupCase) -> Response:
-    return redirect(url_for("petition.show", public_id=case.public_id))
+def _back(public_id: str) -> Response:
+    """Back to the joint complaint. Takes the address's id rather than the case: after the
+    commit the case's attributes are expired, and reading one would cost a query."""
+    return redirect(url_for("petition.show", public_id=public_id))
 
 
 def _draft_form() -> DraftForm:
@@ -108,7 +110,7 @@ def edit(public_id: str) -> str | Response | tuple[str, int]:
         form.title.data, form.facts.data = latest.title, latest.facts
         form.demands.data, form.body_md.data = latest.demands, latest.body_md
         form.authority.data = latest.authority_id or 0
-        form.also_to.data = [a.id for a in latest.addressees[1:]]
+        form.also_to.data = [str(a.id) for a in latest.addressees[1:]]
     routes = routing_answers.case_routes(db.session, case)
     routed = routes[0] if routes else None
     if request.method == "GET" and latest is None and routed is not None:
@@ -123,7 +125,7 @@ def edit(public_id: str) -> str | Response | tuple[str, int]:
             version = drafting.save_version(db.session, case, membership, form.to_input())
         if outcome.done:
             flash(_("Version %(number)d saved.", number=version.number), "success")
-            return _back(case)
+            return _back(public_id)
     page = render_template("petition/edit.html", case=case, form=form, routes=routes)
     return page, invalid_status(form)
 
@@ -163,7 +165,7 @@ def open_signing(public_id: str, number: int) -> Response:
             _("Version %(number)d is open for signing. Members were notified.", number=number),
             "success",
         )
-    return _back(case)
+    return _back(public_id)
 
 
 @bp.route("/<public_id>/petition/sign", methods=["POST"])
@@ -174,7 +176,7 @@ def sign(public_id: str) -> Response:
     form = SignForm()
     if not form.validate_on_submit():
         flash_errors(form)
-        return _back(case)
+        return _back(public_id)
     with commit_or_show_error() as outcome:
         run_with_retries(
             db.session,
@@ -189,7 +191,7 @@ def sign(public_id: str) -> Response:
         )
     if outcome.done:
         flash(_("Thank you: your signature is recorded."), "success")
-    return _back(case)
+    return _back(public_id)
 
 
 @bp.route("/<public_id>/petition/sign-again", methods=["POST"])
@@ -206,7 +208,7 @@ def sign_again(public_id: str) -> Response:
         )
     if outcome.done:
         flash(_("Thank you: your signature is recorded."), "success")
-    return _back(case)
+    return _back(public_id)
 
 
 @bp.route("/<public_id>/petition/withdraw", methods=["POST"])
@@ -217,7 +219,7 @@ def withdraw(public_id: str) -> Response:
         run_with_retries(db.session, lambda: signing.withdraw(db.session, case, membership))
     if outcome.done:
         flash(_("Your signature was withdrawn. You can sign again while signing is open."), "info")
-    return _back(case)
+    return _back(public_id)
 
 
 @bp.route("/<public_id>/signatures")
@@ -240,7 +242,7 @@ def comment(public_id: str) -> Response:
     form = CommentForm()
     if not form.validate_on_submit():
         flash_errors(form)
-        return _back(case)
+        return _back(public_id)
     with commit_or_show_error():
         drafting.add_comment(db.session, case, membership, form.body.data or "")
     return redirect(url_for("petition.show", public_id=public_id, _anchor="discussion"))

@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     Form,
     IntegerField,
@@ -24,7 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Optional
 
 from blueprints.complaints.forms import LocalDateField
-from blueprints.forms import date_in_range, one_of_the_choices, positive
+from blueprints.forms import AppForm, date_in_range, one_of_the_choices, positive
 from models import Category, ClockKind, Company, SubmissionStatus
 from services.clocks.running import REASON_MAX
 from services.platform.i18n import localized
@@ -36,7 +35,7 @@ from services.submissions.regulator_inbox import InboxFilters
 REPORTABLE = [s for s in SubmissionStatus if s is not SubmissionStatus.SUBMITTED]
 
 
-class StatusForm(FlaskForm):
+class StatusForm(AppForm):
     status = SelectField(
         _l("New status"),
         choices=[SelectChoice(s.value, SUBMISSION_STATUS[s]) for s in REPORTABLE],
@@ -68,7 +67,7 @@ class PeriodField(IntegerField):
             raise ValueError(str(message)) from error
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(AppForm):
     """An extension of one deadline: its new whole period and the reason, both kept."""
 
     clock = SelectField(
@@ -91,7 +90,7 @@ class ExtensionForm(FlaskForm):
     )
 
 
-class TokenForm(FlaskForm):
+class TokenForm(AppForm):
     name = StringField(
         _l("Name"),
         description=_l("What will use it, e.g. “case management system”."),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from blueprints.forms import AppForm
 from services.respondents.answers import ANSWER_MAX, ANSWER_MIN
 from services.respondents.offers import MESSAGE_MAX
 
@@ -15,7 +15,7 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(AppForm):
     body = TextAreaField(
         _l("The company's answer"),
         description=_l(
@@ -34,7 +34,7 @@ class AnswerForm(FlaskForm):
     )
 
 
-class OfferForm(FlaskForm):
+class OfferForm(AppForm):
     """A refund for one member, picked by pseudonym. The amount is read by the service, which
     knows the member's currency and says what is wrong in the user's language."""
 

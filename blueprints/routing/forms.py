@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from blueprints.complaints.forms import LocalDateField
+from blueprints.forms import AppForm
 from services.routing.answers import REFERENCE_MAX
 from services.routing.rules import AFFECTED_LABELS, RESIDENCES
 
 
-class RoutingForm(FlaskForm):
+class RoutingForm(AppForm):
     affected = RadioField(
         _l("What was affected?"),
         choices=[],

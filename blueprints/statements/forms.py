@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from blueprints.forms import AppForm
+
 #: the longest window a table may cover: a year and a day
 MAX_WINDOW = timedelta(days=366)
 
 
-class StatementForm(FlaskForm):
+class StatementForm(AppForm):
     statement = FileField(
         _l("Statement file"),
         description=_l(
@@ -50,7 +51,7 @@ class StatementForm(FlaskForm):
             raise ValidationError(_l("Choose a period of at most a year."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """The rows the member keeps, by their place in the table, and for a statement that names
     no holder, her word that it is of her own account."""
 

@@ -139,7 +139,7 @@ def save_version(
 
 def _other_addressees(session: DbSession, data: DraftInput) -> list[Authority]:
     """The authorities besides the first, checked: each one known, the first one chosen."""
-    wanted = sorted(set(data.also_to) - {data.authority_id} - {0})
+    wanted = sorted(set(data.also_to) - {data.authority_id})
     if not wanted:
         return []
     if data.authority_id is None:

@@ -4,6 +4,7 @@ clocks and bundle, sees only its own copy, and the case closes when every copy h
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 
@@ -258,8 +259,11 @@ def test_a_draft_names_its_other_authorities_only_from_the_list_and_after_the_fi
 ) -> None:
     organizer = logged_in(app, "org@example.org")
     unknown = _draft(organizer, case, authority=str(authorities["pboc"].id), also_to=["9999"])
+    assert "Please choose the authorities from the list." in unknown
     assert "Joint complaint" in unknown  # the draft stays in the form
     assert "Version 1 saved" not in unknown
+    garbled = _draft(organizer, case, authority=str(authorities["pboc"].id), also_to=["x"])
+    assert "Please choose the authorities from the list." in garbled
     first_missing = _draft(organizer, case, authority="0", also_to=[authorities["nfra"].id])
     assert "Choose the first authority before the others it also goes to." in first_missing
     assert db.session.scalars(select(PetitionVersion)).all() == []
@@ -270,3 +274,10 @@ def test_a_draft_names_its_other_authorities_only_from_the_list_and_after_the_fi
     assert [a.slug for a in version.addressees] == ["pboc"]
     edit = organizer.get(f"/cases/{case.public_id}/petition/edit", headers=EN)
     assert edit.status_code == 200
+    # the next version starts from this one's addressees
+    _draft(organizer, case, authority=str(authorities["pboc"].id), also_to=[authorities["nfra"].id])
+    again = organizer.get(f"/cases/{case.public_id}/petition/edit", headers=EN)
+    checked = re.findall(
+        r'<input checked id="also_to-\d+" name="also_to"[^>]*value="(\d+)"', again.text
+    )
+    assert checked == [str(authorities["nfra"].id)]
