@@ -22,6 +22,7 @@ from models import (
 from models.base import DbSession
 from services.errors import Conflict, DomainError
 from services.petition.chain import GENESIS, ChainReport, hash_of, verify_chain
+from services.platform.write_gate import take_write_gate
 
 
 def identity_shown(chose_to_share: bool, account_deleted_at: datetime | None) -> bool:
@@ -123,7 +124,9 @@ def _append(
     takes the database's write lock before the chain's tail is read (a ``FOR UPDATE`` does
     nothing there), on PostgreSQL the case row's lock does; so concurrent signers queue instead
     of reading the same tail. A race still lost surfaces as a unique violation on (case, seq)
-    and is retried by the caller."""
+    and is retried by the caller. On SQLite, signers queue at the writers' gate first
+    (:mod:`services.platform.write_gate`) rather than polling the database's lock."""
+    take_write_gate(session)
     session.execute(select(GroupCase.id).where(GroupCase.id == case.id).with_for_update())
     session.execute(
         update(PetitionVersion)
