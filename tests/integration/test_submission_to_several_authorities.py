@@ -36,7 +36,7 @@ from services.evidence.files import current_storage
 from services.petition import signing
 from services.petition.chain import version_hash
 from tests.support.forms import logged_in, submit
-from tests.support.petitions import NARRATIVE
+from tests.support.petitions import NARRATIVE, sign_by
 from tests.support.web import EN
 
 
@@ -106,15 +106,7 @@ def _open_and_sign(organizer: FlaskClient, case: GroupCase, signers: int) -> Pet
     db.session.expire_all()
     version = signing.open_version(db.session, case)
     assert version is not None
-    for membership in sorted(case.memberships, key=lambda m: m.id)[:signers]:
-        signing.sign(
-            db.session,
-            case,
-            membership,
-            version_sha256=version.content_sha256,
-            facts_confirmed=True,
-            share_identity=False,
-        )
+    sign_by(case, version, sorted(case.memberships, key=lambda m: m.id)[:signers])
     db.session.commit()
     return version
 

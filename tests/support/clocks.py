@@ -13,9 +13,8 @@ from sqlalchemy import delete
 from extensions import db
 from models import Authority, Company, Complaint, GroupCase, Submission, SubmissionClock, User
 from services import clocks
-from services.petition import signing
 from services.submissions import lifecycle
-from tests.support.petitions import case_open_for_signing
+from tests.support.petitions import case_open_for_signing, sign_by
 
 
 @pytest.fixture
@@ -73,15 +72,7 @@ def submit_case(
             members=[(f"m{n}-{k}@example.org", locale) for k, locale in enumerate(("zh", "en"))],
             title=title,
         )
-        for membership in case.memberships:
-            signing.sign(
-                db.session,
-                case,
-                membership,
-                version_sha256=version.content_sha256,
-                facts_confirmed=True,
-                share_identity=False,
-            )
+        sign_by(case, version, case.memberships)
         organizer = next(m.user for m in case.memberships if m.organizes)
         (submission,) = lifecycle.submit(db.session, organizer, case)
         # the clocks as they would have started at ``at``

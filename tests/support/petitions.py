@@ -3,12 +3,12 @@ the pages use: the start of every test of signing, submission and what follows."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from extensions import db
-from models import Authority, Company, Complaint, GroupCase, PetitionVersion, User
+from models import Authority, Company, Complaint, GroupCase, Membership, PetitionVersion, User
 from services.cases import membership as group_cases
-from services.petition import drafting
+from services.petition import drafting, signing
 
 NARRATIVE = "WalletPro froze my balance after a top-up and support never answers my tickets."
 
@@ -57,3 +57,17 @@ def open_first_version(case: GroupCase, authority: Authority) -> PetitionVersion
     )
     drafting.open_for_signing(db.session, case, organizing, version)
     return version
+
+
+def sign_by(case: GroupCase, version: PetitionVersion, memberships: Iterable[Membership]) -> None:
+    """Each of ``memberships`` signs ``version`` with their facts confirmed, under their
+    pseudonym only, through the signing service."""
+    for membership in list(memberships):
+        signing.sign(
+            db.session,
+            case,
+            membership,
+            version_sha256=version.content_sha256 or "",
+            facts_confirmed=True,
+            share_identity=False,
+        )

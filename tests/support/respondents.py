@@ -23,10 +23,9 @@ from models import (
 )
 from services import respondents
 from services.cases import membership as group_cases
-from services.petition import signing
 from services.submissions import lifecycle
 from tests.conftest import PASSWORD
-from tests.support.petitions import NARRATIVE, open_first_version
+from tests.support.petitions import NARRATIVE, open_first_version, sign_by
 
 #: each member's claimed amount in fen: distinct, so a leaked amount is recognisable
 AMOUNTS = (123_456, 234_567, 345_678, 456_789, 567_891, 678_912)
@@ -91,15 +90,7 @@ def submitted_case(
         complaint = make_complaint(user, company, NARRATIVE, amount=AMOUNTS[n % len(AMOUNTS)])
         group_cases.join_case(db.session, user, case, complaint)
     version = open_first_version(case, authority)
-    for membership in list(case.memberships):
-        signing.sign(
-            db.session,
-            case,
-            membership,
-            version_sha256=version.content_sha256,
-            facts_confirmed=True,
-            share_identity=False,
-        )
+    sign_by(case, version, case.memberships)
     db.session.commit()
     lifecycle.submit(db.session, users[0], case)
     db.session.commit()
