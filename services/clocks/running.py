@@ -12,7 +12,6 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from models import (
     Authority,
@@ -170,11 +169,10 @@ def refresh_due_dates(session: DbSession) -> int:
     (China's 调休 is announced late in the year before) was the package's reckoning, and moves
     once a release of the calendar holds the real schedule. A moved clock's notices are
     cleared, so the sweep tells members of the new date in its turn. Returns how many moved;
-    the caller commits. Run by the scheduled sweep."""
+    the caller commits. Run by the scheduled sweep; only a clock that moves loads its case
+    (for the audit), so the sweep reads one row per running clock."""
     running = session.scalars(
-        select(SubmissionClock)
-        .options(joinedload(SubmissionClock.submission).joinedload(Submission.case))
-        .where(
+        select(SubmissionClock).where(
             SubmissionClock.started_at.is_not(None),
             SubmissionClock.stopped_at.is_(None),
             SubmissionClock.unit != ClockUnit.HOURS,
