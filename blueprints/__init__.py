@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.auth import links, signup, two_factor  # noqa: F401 - routes join the blueprint
     from blueprints.auth.views import bp as auth_bp
     from blueprints.cases.views import bp as cases_bp
+    from blueprints.complaints import claims  # noqa: F401 - routes join the blueprint
     from blueprints.complaints.views import bp as complaints_bp
     from blueprints.evidence.views import bp as evidence_bp
     from blueprints.main.views import bp as main_bp

@@ -6,6 +6,7 @@ from models.base import Base, new_public_id, utcnow
 from models.case import FROZEN_STATUSES, CaseStatus, GroupCase, MemberRole, Membership
 from models.category import Category
 from models.certificate import AuthorityCertificate
+from models.claim import ImportedComplainant
 from models.clock import ClockExtension, ClockKind, ClockUnit, SubmissionClock
 from models.company import Company, CompanyAlias, CompanyStatus
 from models.complaint import CURRENCIES, ZERO_DECIMAL_CURRENCIES, Complaint, Demand
@@ -85,6 +86,7 @@ __all__ = [
     "EvidenceStatus",
     "FileRole",
     "GroupCase",
+    "ImportedComplainant",
     "Job",
     "JobStatus",
     "LicensedEntity",

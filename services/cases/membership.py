@@ -147,7 +147,8 @@ def _add_member(
 
 def leave_case(session: DbSession, membership: Membership) -> GroupCase | None:
     """Leave before submission. An organizer hands the role to the longest-standing
-    co-organizer, else member; the last member leaving deletes the case. Returns the case,
+    co-organizer, else member, who can log in (an imported complainant who has not claimed
+    their complaint cannot organize); the last member leaving deletes the case. Returns the case,
     or None when it was deleted."""
     case = membership.case
     if case.is_frozen:
@@ -169,8 +170,10 @@ def leave_case(session: DbSession, membership: Membership) -> GroupCase | None:
     if membership.role is MemberRole.ORGANIZER:
         successor = session.scalar(
             select(Membership)
+            .join(User, User.id == Membership.user_id)
             .where(Membership.case_id == case.id, Membership.id != membership.id)
             .order_by(
+                User.active.desc(),  # not an account nobody can log in to (unclaimed, closed)
                 (Membership.role == MemberRole.CO_ORGANIZER).desc(),
                 Membership.joined_at,
                 Membership.id,
@@ -245,11 +248,12 @@ def _mark_invitations_done(session: DbSession, user: User, case: GroupCase) -> N
 
 def refresh_counters(session: DbSession, case: GroupCase) -> None:
     """Recompute the case's member count and incident period from its memberships (after a
-    member leaves or edits a complaint; joining updates them incrementally)."""
+    member leaves or edits a complaint; joining updates them incrementally). Members are the
+    people with a complaint in the case: an association organizing it is not one."""
     session.flush()
     count, first, last = session.execute(
         select(
-            func.count(Membership.id),
+            func.count(Membership.complaint_id),  # an association organizing has none
             func.min(Complaint.incident_date),
             func.max(Complaint.incident_date),
         )

@@ -2,9 +2,12 @@
 
 Two layouts are read, told apart by their header: the US CFPB's public complaint database, and
 Chorus's own :data:`EXPORT_COLUMNS`, which :func:`export_file` writes so complaints can move
-between installations. Rows are checked first and then written on a SAVEPOINT each, so a bad row
-is reported and skipped, never half-written; the whole file sits in one more SAVEPOINT, so an
-unexpected error leaves nothing of it behind. Sources ("import:cfpb:<id>") make re-runs safe.
+between installations. An association's file (``imported_by``) gives every row a person of its
+own, unclaimed until that person claims it (:mod:`.claims`); a person's own export
+(``owner``) goes to their account. Rows are checked first and then written on a SAVEPOINT
+each, so a bad row is reported and skipped, never half-written; the whole file sits in one
+more SAVEPOINT, so an unexpected error leaves nothing of it behind. Sources
+("import:cfpb:<id>") make re-runs safe.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from models import (
 )
 from models.base import DbSession
 from models.complaint import NARRATIVE_MAX, NARRATIVE_MIN
+from services.complaints import claims
 from services.complaints.filing import normalize_newlines
 from services.errors import DomainError
 from services.matching import meaning, term_index
@@ -278,8 +282,17 @@ def _lookup_keys(names: list[str]) -> list[str]:
 class _Importer:
     """The state of one file's import: reference data, companies seen, sources seen."""
 
-    def __init__(self, session: DbSession, owner: User, today: date, result: ImportResult) -> None:
-        self.session, self.owner, self.today, self.result = session, owner, today, result
+    def __init__(
+        self,
+        session: DbSession,
+        today: date,
+        result: ImportResult,
+        *,
+        owner: User | None,
+        imported_by: User | None,
+    ) -> None:
+        self.session, self.today, self.result = session, today, result
+        self.owner, self.imported_by = owner, imported_by
         self.categories = dict(session.execute(select(Category.code, Category.id)).all())
         prefix = f"import:{result.layout}:"
         self.prefix = prefix
@@ -329,7 +342,10 @@ class _Importer:
             try:
                 with self.session.begin_nested():
                     complaint.company = company or self._create_company(names)
-                    complaint.owner, complaint.source = self.owner, source
+                    complaint.owner = self.owner or claims.new_complainant(
+                        self.session, self._importer, source
+                    )
+                    complaint.source = source
                     self.session.add(complaint)
                     term_index.index_complaint(self.session, complaint)
                     meaning.enqueue_meaning(complaint)
@@ -345,6 +361,13 @@ class _Importer:
         self.result.imported += 1
         self.result.new_companies += new
 
+    @property
+    def _importer(self) -> User:
+        """Who runs the import: the owner of every row, or the association."""
+        importer = self.owner or self.imported_by
+        assert importer is not None  # import_file takes exactly one of them
+        return importer
+
     def _create_company(self, names: list[str]) -> Company:
         """A proposed company an admin reviews; known by its legal and its short name."""
         name_en, name_zh = (*names, "")[:2]
@@ -356,7 +379,7 @@ class _Importer:
             name_en=name_en[:200],
             name_zh=name_zh[:200],
             status=CompanyStatus.PROPOSED,
-            proposed_by_id=self.owner.id,
+            proposed_by_id=self._importer.id,
             aliases=[
                 alias[:200]
                 for n in (name_en, name_zh)
@@ -385,16 +408,31 @@ def detect_layout(header: list[str]) -> tuple[str, dict[str, int]]:
 
 
 def import_file(
-    session: DbSession, path: Path, *, owner: User, today: date, dry_run: bool = False
+    session: DbSession,
+    path: Path,
+    *,
+    today: date,
+    owner: User | None = None,
+    imported_by: User | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
-    """Import every good row of ``path`` for ``owner``; the caller commits.
+    """Import every good row of ``path``: all for ``owner``, or, for an association
+    ``imported_by``, each for a person of its own who claims it later; the caller commits.
 
     Raises :class:`CsvRefused` for a file that cannot be read or has an unknown header."""
+    if (owner is None) == (imported_by is None):
+        raise ValueError("give exactly one of owner and imported_by")
     try:
         with path.open(encoding="utf-8-sig", newline="") as stream, session.begin_nested():
             reader = csv.reader(stream)
             layout, columns = detect_layout(next(reader, []))
-            importer = _Importer(session, owner, today, ImportResult(layout, dry_run))
+            importer = _Importer(
+                session,
+                today,
+                ImportResult(layout, dry_run),
+                owner=owner,
+                imported_by=imported_by,
+            )
             end = reader.line_num
             for cells in reader:
                 start, end = end + 1, reader.line_num

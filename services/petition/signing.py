@@ -187,6 +187,8 @@ def sign(
     the open version's hash, the page was stale or tampered with, and nothing is signed."""
     if membership.case_id != case.id:
         raise DomainError(_l("Only members of this case can sign it."))
+    if membership.complaint_id is None:  # an association organizing for its members
+        raise DomainError(_l("Only members with a complaint in this case sign it."))
     version = open_version(session, case)
     if case.status is not CaseStatus.SIGNING or version is None:
         raise DomainError(_l("This complaint is not open for signing."))

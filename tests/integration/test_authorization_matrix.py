@@ -100,6 +100,7 @@ from services.accounts import api_tokens
 from services.accounts import tokens as account_tokens
 from services.bundle.job import BUNDLE_JOB, bundle_for
 from services.cases import membership as group_cases
+from services.complaints import claims
 from services.evidence import contributions as evidence
 from services.evidence import files as evidence_files
 from services.petition import drafting, signing
@@ -163,6 +164,7 @@ GET: dict[str, Expect] = {
     },
     # a mailed link opens its page for whoever holds it; what it does needs more (below)
     "auth.confirm_email": each(ALL, "confirm-link"),
+    "complaints.claim": each(ALL, "claim-link"),  # the link is the key: it shows what it hands over
     "auth.reset_password": each(ALL, "reset-link"),
     "auth.login_link": each(ALL, "login-link"),
     **{
@@ -232,6 +234,8 @@ POST: dict[str, Expect] = {
     "auth.confirm_email": each({V}, "confirm-link"),
     "auth.reset_password": each({V}, "reset-link"),
     "auth.login_link": each({V}, "login-link"),
+    # whoever holds the link and has a member's account (each role its own link)
+    "complaints.take": each({OTH, M, G}, "claim-link"),
     "auth.preferences": each(USERS, *SITE),
     "complaints.new": each(USERS, *SITE),
     "regulator.tokens": each(REGULATORS, *SITE),
@@ -324,6 +328,7 @@ KIND_ARGUMENTS: dict[str, set[str]] = {
     "confirm-link": {"token"},
     "reset-link": {"token"},
     "login-link": {"token"},
+    "claim-link": {"token"},
 }
 
 
@@ -359,6 +364,8 @@ class World:
     bundles: dict[bytes, str]
     category_id: int
     authority_x: int
+    #: role -> a claim link of its own (complaints.take): a link works once
+    claim_tokens: dict[str, str]
     counter: list[int] = field(default_factory=lambda: [0])
 
     def user(self, kind: str, role: str) -> str | None:
@@ -601,6 +608,16 @@ def build_world(
     case_b2 = start("org_b", "orgbravotwo", shop, "ShopFast loses parcels")
     join(case_b2, "mem_b", "membravotwo", shop)
     complaint("freebravo", "mem_b", free)
+    # complaints an association (the spare account) imported, one per role to claim
+    for role in ROLES:
+        person = claims.new_complainant(db.session, users["spare"], f"import:matrix:{role}")
+        imported = make_complaint(person, shop, f"Imported for the matrix ({role}): " * 3)
+        imported.source = f"import:matrix:{role}"
+    db.session.commit()
+    claim_tokens = {
+        link.source.rsplit(":", 1)[1]: link.token
+        for link in claims.issue_claim_links(db.session, users["spare"])
+    }
 
     # case C: submitted to Y
     case_c = start("org_c", "orgcharlie", ride, "RideGo double charges")
@@ -726,6 +743,7 @@ def build_world(
             "confirm-link": ("A", {"token": account_link(TokenPurpose.VERIFY_EMAIL)}),
             "reset-link": ("A", {"token": account_link(TokenPurpose.RESET_PASSWORD)}),
             "login-link": ("A", {"token": account_link(TokenPurpose.LOGIN_LINK)}),
+            "claim-link": ("B", {"token": claim_tokens[V]}),
         },
         narratives=narratives,
         tokens=tokens,
@@ -739,6 +757,7 @@ def build_world(
         bundles=bundles,
         category_id=complaints["memalpha"].category_id,
         authority_x=x.id,
+        claim_tokens=claim_tokens,
     )
     db.session.commit()
     return world
@@ -1247,6 +1266,8 @@ def test_every_post_by_every_role_and_refusals_change_nothing(
             before = fingerprint()
             # refused roles first, against an unchanged database; then the allowed ones act
             for role in sorted(ROLES, key=lambda r: (r in allowed, ROLES.index(r))):
+                if kind == "claim-link":
+                    url = url_for_cell(app, endpoint, {"token": world.claim_tokens[role]})
                 key = world.user(kind, role)
                 actor = actor_for_row(app, world, actors, endpoint, key)
                 answer = send(actor, "POST", url, endpoint, payload(world, kind))
