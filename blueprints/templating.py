@@ -15,6 +15,8 @@ from markupsafe import Markup
 
 from blueprints.forms import EmptyForm
 from extensions import db
+from models import GroupCase
+from models.case import title_language
 from services.notifications import inbox as notifications
 from services.petition.markdown import render_markdown
 from services.platform.counts import removed_count
@@ -54,6 +56,17 @@ def navigation() -> tuple[NavItem, ...]:
     if current_user.is_respondent:
         return RESPONDENT_NAV
     return MEMBER_NAV
+
+
+def case_title(case: GroupCase) -> str:
+    """The case's title in the reader's language where the organizers gave one."""
+    return case.title_in(current_language())
+
+
+def text_lang(text: str) -> str:
+    """The ``lang`` attribute of a title people wrote, so screen readers read it aloud in its
+    own language on a page in the other one."""
+    return "zh-CN" if title_language(text) == "zh" else "en"
 
 
 def pseudonym(code: str) -> str:
@@ -98,6 +111,8 @@ def register_template_helpers(app: Flask) -> None:
         money=money_html,
         rounded_money=rounded_money_html,
         pseudonym=pseudonym,
+        case_title=case_title,
+        text_lang=text_lang,
         format_date=format_date,
         format_datetime=format_datetime,
         #: dates kept as ISO text in notifications, read back to be formatted

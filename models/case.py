@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,16 @@ class CaseStatus(enum.StrEnum):
 FROZEN_STATUSES = frozenset({CaseStatus.SUBMITTED, CaseStatus.CLOSED})
 
 
+#: a Chinese character: a title with one is read as written in Chinese
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def title_language(text: str) -> str:
+    """ "zh" for a title with Chinese characters in it, else "en": the only two languages the
+    interface speaks, so a title that is not Chinese is read as English."""
+    return "zh" if HAN.search(text) else "en"
+
+
 class MemberRole(enum.StrEnum):
     ORGANIZER = "organizer"
     CO_ORGANIZER = "co_organizer"
@@ -47,6 +58,9 @@ class GroupCase(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = public_id_column()
     title: Mapped[str] = mapped_column(String(200))
+    #: the title in the interface's other language, given by an organizer, so that a member
+    #: who writes English finds a case started in Chinese by a title they can read
+    title_other: Mapped[str | None] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
@@ -79,6 +93,17 @@ class GroupCase(Base):
         if still_open:
             return min(still_open, key=lambda s: STATUS_ORDER.index(s.status))
         return max(self.submissions, key=lambda s: s.status_updated_at)
+
+    def title_in(self, language: str) -> str:
+        """The title a reader of ``language`` reads: the translation when one is given in
+        that language, else the title as written."""
+        if (
+            self.title_other
+            and title_language(self.title) != language
+            and title_language(self.title_other) == language
+        ):
+            return self.title_other
+        return self.title
 
     @property
     def is_frozen(self) -> bool:

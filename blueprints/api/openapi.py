@@ -187,6 +187,12 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "id": {"type": "string"},
             "title": {"type": "string"},
+            "title_other": {
+                "type": "string",
+                "nullable": True,
+                "description": "The title in the other language of the interface, given by "
+                "the organizers (English for a Chinese title, Chinese for an English one).",
+            },
             "company": {"$ref": "#/components/schemas/Named"},
             "category": {"$ref": "#/components/schemas/Named"},
             "status": {"type": "string", "enum": STATUSES},

@@ -218,6 +218,7 @@ def _summary(
     summary: dict[str, Any] = {
         "id": case.public_id,
         "title": case.title,
+        "title_other": case.title_other,
         "company": {
             "code": case.company.slug,
             "name_en": case.company.name_en,

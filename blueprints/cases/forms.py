@@ -5,9 +5,10 @@ filter quietly reset shows cases the visitor believes were excluded."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, SearchField, SelectChoice, SelectField
+from wtforms import Form, SearchField, SelectChoice, SelectField, StringField
+from wtforms.validators import Length
 
-from blueprints.forms import one_of_the_choices
+from blueprints.forms import AppForm, one_of_the_choices
 from models import CaseStatus, Category, Company
 from services.cases.directory import CaseFilters
 from services.platform.i18n import localized
@@ -77,3 +78,14 @@ class CaseFilterForm(Form):
     def query_args(self) -> dict[str, str]:
         """The filters as the query string of the page links."""
         return {field.name: str(field.data) for field in self if field.data}
+
+
+class CaseTitleForm(AppForm):
+    """The organizers' form for the title in the interface's other language."""
+
+    title_other = StringField(
+        _l("The title in the other language"),
+        description=_l("Leave empty to remove it."),
+        filters=[lambda value: (value or "").strip()],
+        validators=[Length(max=200, message=_l("The title must be at most 200 characters."))],
+    )

@@ -17,19 +17,20 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from blueprints.cases.forms import CaseFilterForm
+from blueprints.cases.forms import CaseFilterForm, CaseTitleForm
 from blueprints.complaints.forms import JoinCaseForm
 from blueprints.errors import refuse
 from blueprints.forms import commit_or_show_error, page_arg
 from blueprints.visitor_cache import shared_with_visitors
 from extensions import db
-from models import GroupCase
+from models import GroupCase, Membership
 from services import clocks
 from services.cases import membership as group_cases
 from services.cases import sharing as case_share
 from services.cases.directory import filter_choices, search_cases
 from services.cases.published import published_figures
 from services.cases.timeline import public_timeline
+from services.cases.titles import set_title_other
 from services.complaints import filing as complaints
 from services.evidence import contributions as evidence
 from services.matching.ranking import JOINABLE
@@ -85,9 +86,18 @@ def detail(public_id: str) -> str:
     membership = None
     if current_user.is_authenticated:
         membership = group_cases.membership_in(db.session, current_user, case)
+    return _detail_page(case, membership)
+
+
+def _detail_page(
+    case: GroupCase, membership: Membership | None, title_form: CaseTitleForm | None = None
+) -> str:
+    if title_form is None and membership is not None and membership.organizes:
+        title_form = CaseTitleForm(formdata=None, title_other=case.title_other or "")
     return render_template(
         "cases/detail.html",
         case=case,
+        title_form=title_form,
         figures=published_figures(db.session, case),
         membership=membership,
         timeline=public_timeline(db.session, case),
@@ -100,6 +110,28 @@ def detail(public_id: str) -> str:
         # them only to the authority the case went to
         deadlines=clocks.clocks_of_cases(db.session, [case.id])[case.id] if membership else [],
     )
+
+
+@bp.route("/<public_id>/title", methods=["POST"])
+@login_required
+def title(public_id: str) -> str | Response | tuple[str, int]:
+    """An organizer gives the case's title in the other language (or removes it). Aborts 404
+    for a non-member, 403 for a member who does not organize; 400 with the reason on the case
+    page when the title is refused."""
+    case = _case_or_404(public_id)
+    membership = group_cases.membership_in(db.session, current_user, case)
+    if membership is None:
+        abort(404)
+    if not membership.organizes:
+        refuse(403, _("Only the organizers of a case can change its title."))
+    form = CaseTitleForm()
+    if form.validate_on_submit():
+        with commit_or_show_error(form) as outcome:
+            set_title_other(db.session, membership, form.title_other.data)
+        if outcome.done:
+            flash(_("The case's title was saved."), "success")
+            return redirect(url_for("cases.detail", public_id=public_id))
+    return _detail_page(case, membership, form), 400
 
 
 def _shareable_or_404(public_id: str) -> GroupCase:

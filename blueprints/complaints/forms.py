@@ -159,6 +159,15 @@ class StartCaseForm(AppForm):
             Length(max=200, message=_l("The title must be at most 200 characters.")),
         ],
     )
+    title_other = StringField(
+        _l("The title in the other language (optional)"),
+        description=_l(
+            "Members who write the other language find the case by it: English for a "
+            "Chinese title, Chinese for an English one."
+        ),
+        filters=[_strip],
+        validators=[Length(max=200, message=_l("The title must be at most 200 characters."))],
+    )
     summary = TextAreaField(
         _l("Summary for people who find the case"),
         filters=[_strip],

@@ -155,6 +155,7 @@ def start_case(public_id: str) -> str | Response | tuple[str, int]:
                 current_user,
                 complaint,
                 title=form.title.data,
+                title_other=form.title_other.data,
                 summary=form.summary.data or "",
                 invite_similar=form.invite_similar.data,
             )

@@ -6,7 +6,8 @@
 - :mod:`.published`: the coarse snapshot of them everyone else sees, republished in batches;
 - :mod:`.timeline`: the timeline visitors and members read, joins counted per day;
 - :mod:`.sharing`: the public link, QR code and social preview of a case;
-- :mod:`.pseudonyms`: a member's per-case pseudonym.
+- :mod:`.pseudonyms`: a member's per-case pseudonym;
+- :mod:`.titles`: a case's title in the interface's other language.
 """
 
 from .directory import CaseFilters, CasePage, directory_totals, filter_choices, search_cases

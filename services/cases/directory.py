@@ -62,14 +62,15 @@ def search_cases(
 
 
 def _text_condition(query: str) -> ColumnElement[bool]:
-    """Words of the title or summary, or any alias of the company ("支付宝" finds Alipay's
-    cases)."""
+    """Words of the title (in either language) or summary, or any alias of the company
+    ("支付宝" finds Alipay's cases)."""
     needle = f"%{query.strip()[:100]}%"
     alias_match = select(CompanyAlias.company_id).where(
         CompanyAlias.normalized.like(f"%{normalize_name(query)[:100]}%")
     )
     return or_(
         GroupCase.title.ilike(needle),
+        GroupCase.title_other.ilike(needle),
         GroupCase.summary.ilike(needle),
         GroupCase.company_id.in_(alias_match),
     )

@@ -26,8 +26,9 @@ from models import (
 from models.base import DbSession
 from models.complaint import reference_of
 from services import audit
-from services.cases.membership import SUMMARY_MAX, TITLE_MAX, _add_member, _event
+from services.cases.membership import SUMMARY_MAX, _add_member, _event
 from services.cases.pseudonyms import new_pseudonym
+from services.cases.titles import TITLE_MAX
 from services.errors import Conflict, DomainError, NotFound
 
 

@@ -20,6 +20,7 @@ from models.base import DbSession
 from services import audit
 from services.cases import published
 from services.cases.pseudonyms import new_pseudonym
+from services.cases.titles import TITLE_MAX, checked_title_other
 from services.errors import Conflict, DomainError, NotFound
 from services.evidence import contributions as evidence
 from services.matching import meaning, term_index
@@ -27,7 +28,6 @@ from services.matching.ranking import JOINABLE, SIMILAR_CAP, similar_complaint_i
 from services.notifications.delivery import INVITE
 from services.petition import signing
 
-TITLE_MAX = 200
 SUMMARY_MAX = 2000
 
 
@@ -51,6 +51,7 @@ def start_case(
     *,
     title: str,
     summary: str,
+    title_other: str | None = None,
     invite_similar: bool = True,
 ) -> GroupCase:
     """Open a case from the user's complaint; the user becomes its organizer. When asked, the
@@ -61,6 +62,7 @@ def start_case(
         raise DomainError(_l("Please give the case a title."), field="title")
     case = GroupCase(
         title=title[:TITLE_MAX],
+        title_other=checked_title_other(title, title_other),
         summary=summary.strip()[:SUMMARY_MAX],
         company_id=complaint.company_id,
         category_id=complaint.category_id,

@@ -248,6 +248,7 @@ POST: dict[str, Expect] = {
     # the member's own routing answers: theirs to give even after submission
     "routing.authority": each({M}, *COMPLAINTS),
     "cases.join": {"A": NOBODY, "B": MEMBERS, "C": NOBODY},  # members: "already a member"
+    "cases.title": each({G}, *CASES),  # harmless after submission: the organizers' title
     "petition.comment": each(MEMBERS, *CASES),
     "petition.members": each({G}, *CASES),  # "remove co-organizer" from a plain member
     "petition.edit": {"A": NOBODY, "B": frozenset({G}), "C": NOBODY},
@@ -1173,6 +1174,7 @@ PAYLOADS: dict[str, Payload] = {
     "complaints.new": _new_complaint,
     "complaints.edit": lambda w, k: w.complaint_forms[k],
     "complaints.start_case": lambda _w, _k: {"title": "Started by the matrix", "summary": ""},
+    "cases.title": lambda _w, _k: {"title_other": "矩阵里给的中文标题"},
     "routing.authority": lambda _w, _k: {
         "affected": "wallet_balance",
         "residence": "CN",
