@@ -4,6 +4,7 @@ from models.api_token import ApiToken
 from models.authority import Authority, authority_categories
 from models.base import Base, new_public_id, utcnow
 from models.case import FROZEN_STATUSES, CaseStatus, GroupCase, MemberRole, Membership
+from models.case_merge import CaseMerge
 from models.category import Category
 from models.certificate import AuthorityCertificate
 from models.claim import ImportedComplainant
@@ -61,6 +62,7 @@ __all__ = [
     "CaseComment",
     "CaseEvent",
     "CaseEventKind",
+    "CaseMerge",
     "CaseOpening",
     "CaseStatus",
     "CaseTerm",

@@ -29,6 +29,8 @@ class CaseEventKind(enum.StrEnum):
     COMPANY_ANSWERED = "company_answered"
     #: a member disputes their outcome: on the authority's timeline only
     OUTCOME_DISPUTED = "outcome_disputed"
+    #: another case of the same issue merged into this one (services.cases.merging)
+    CASES_MERGED = "cases_merged"
 
 
 class CaseEvent(Base):

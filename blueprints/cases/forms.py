@@ -4,12 +4,22 @@ filter quietly reset shows cases the visitor believes were excluded."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, SearchField, SelectChoice, SelectField, StringField
-from wtforms.validators import Length
+from wtforms import (
+    Form,
+    HiddenField,
+    RadioField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from blueprints.forms import AppForm, one_of_the_choices
-from models import CaseStatus, Category, Company
+from models import CaseStatus, Category, Company, GroupCase
 from services.cases.directory import CaseFilters
 from services.platform.i18n import localized
 from services.platform.labels import CASE_STATUS
@@ -89,3 +99,41 @@ class CaseTitleForm(AppForm):
         filters=[lambda value: (value or "").strip()],
         validators=[Length(max=200, message=_l("The title must be at most 200 characters."))],
     )
+
+
+class MergeProposalForm(AppForm):
+    """An organizer proposes merging their case with another of the same company."""
+
+    other = SelectField(
+        _l("The other case"),
+        validate_choice=False,
+        validators=[
+            DataRequired(message=_l("Choose the other case.")),
+            one_of_the_choices,
+        ],
+    )
+    keep = RadioField(
+        _l("Which case continues?"),
+        choices=[
+            SelectChoice("this", _l("This case: the other one's members join it")),
+            SelectChoice("other", _l("The other case: this one's members join it")),
+        ],
+        default="this",
+        validate_choice=False,
+        validators=[one_of_the_choices],
+    )
+
+    def set_choices(self, cases: list[GroupCase], title: Callable[[GroupCase], str]) -> None:
+        self.other.choices = [
+            SelectChoice("", str(_l("Choose a case"))),
+            *(SelectChoice(c.public_id, f"{title(c)} · {c.member_count}") for c in cases),
+        ]
+
+
+class MergeAnswerForm(AppForm):
+    """Accept, decline or withdraw one waiting merge (its id in a hidden field)."""
+
+    DECISIONS = ("accept", "decline", "withdraw")
+
+    merge = HiddenField(validators=[DataRequired()])
+    decision = HiddenField(validators=[AnyOf(DECISIONS)])

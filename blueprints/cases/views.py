@@ -17,21 +17,29 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from blueprints.cases.forms import CaseFilterForm, CaseTitleForm
+from blueprints.cases.forms import (
+    CaseFilterForm,
+    CaseTitleForm,
+    MergeAnswerForm,
+    MergeProposalForm,
+)
 from blueprints.complaints.forms import JoinCaseForm
 from blueprints.errors import refuse
 from blueprints.forms import commit_or_show_error, page_arg
+from blueprints.templating import case_title
 from blueprints.visitor_cache import shared_with_visitors
 from extensions import db
 from models import GroupCase, Membership
 from services import clocks
 from services.cases import membership as group_cases
+from services.cases import merging
 from services.cases import sharing as case_share
 from services.cases.directory import filter_choices, search_cases
 from services.cases.published import published_figures
 from services.cases.timeline import public_timeline
 from services.cases.titles import set_title_other
 from services.complaints import filing as complaints
+from services.errors import NotFound
 from services.evidence import contributions as evidence
 from services.matching.ranking import JOINABLE
 from services.submissions.progress import progress_of
@@ -79,25 +87,48 @@ def _join_form(case: GroupCase) -> JoinCaseForm | None:
 
 @bp.route("/<public_id>")
 @shared_with_visitors()
-def detail(public_id: str) -> str:
+def detail(public_id: str) -> str | Response:
     """A case's public page: its published figures (coarse, republished in batches), joins
     chart and timeline with joins counted per day."""
-    case = _case_or_404(public_id)
+    try:
+        case = _case_or_404(public_id)
+    except NotFound:
+        merged = merging.merged_into(db.session, public_id)
+        if merged is None:
+            raise
+        # the old link of a case merged into another leads on, for good
+        return redirect(url_for("cases.detail", public_id=merged.public_id), 301)
     membership = None
     if current_user.is_authenticated:
         membership = group_cases.membership_in(db.session, current_user, case)
     return _detail_page(case, membership)
 
 
+def _merge_form(case: GroupCase, form: MergeProposalForm | None = None) -> MergeProposalForm | None:
+    """The proposal form, when there is a case to merge with."""
+    choices = merging.mergeable_with(db.session, case)
+    if not choices:
+        return None
+    form = form or MergeProposalForm(formdata=None)
+    form.set_choices(choices, case_title)
+    return form
+
+
 def _detail_page(
-    case: GroupCase, membership: Membership | None, title_form: CaseTitleForm | None = None
+    case: GroupCase,
+    membership: Membership | None,
+    title_form: CaseTitleForm | None = None,
+    merge_form: MergeProposalForm | None = None,
 ) -> str:
-    if title_form is None and membership is not None and membership.organizes:
+    organizes = membership is not None and membership.organizes
+    if title_form is None and organizes:
         title_form = CaseTitleForm(formdata=None, title_other=case.title_other or "")
     return render_template(
         "cases/detail.html",
         case=case,
         title_form=title_form,
+        merge_form=_merge_form(case, merge_form) if organizes else None,
+        merges=merging.waiting_merges(db.session, case) if membership else [],
         figures=published_figures(db.session, case),
         membership=membership,
         timeline=public_timeline(db.session, case),
@@ -132,6 +163,66 @@ def title(public_id: str) -> str | Response | tuple[str, int]:
             flash(_("The case's title was saved."), "success")
             return redirect(url_for("cases.detail", public_id=public_id))
     return _detail_page(case, membership, form), 400
+
+
+def _organizer_or_refuse(case: GroupCase) -> Membership:
+    """The current user's membership, if they organize the case: 404 for a non-member (as
+    for a case that does not exist), 403 for a member who does not organize it."""
+    membership = group_cases.membership_in(db.session, current_user, case)
+    if membership is None:
+        abort(404)
+    if not membership.organizes:
+        refuse(403, _("Only the organizers of a case can merge it with another."))
+    return membership
+
+
+@bp.route("/<public_id>/merge", methods=["POST"])
+@login_required
+def merge(public_id: str) -> str | Response | tuple[str, int]:
+    """An organizer proposes merging the case with another of the same company; the other
+    case's organizers are asked. 400 with the reason on the case page when refused."""
+    case = _case_or_404(public_id)
+    membership = _organizer_or_refuse(case)
+    form = MergeProposalForm()
+    _merge_form(case, form)
+    if form.validate_on_submit():
+        with commit_or_show_error(form) as outcome:
+            other = group_cases.case_by_public_id(db.session, form.other.data)
+            merging.propose_merge(db.session, membership, other, keep_this=form.keep.data == "this")
+        if outcome.done:
+            flash(
+                _("The merge is proposed. The other case's organizers are asked to agree."),
+                "success",
+            )
+            return redirect(url_for("cases.detail", public_id=public_id) + "#merges-title")
+    return _detail_page(case, membership, merge_form=form), 400
+
+
+@bp.route("/<public_id>/merge/answer", methods=["POST"])
+@login_required
+def merge_answer(public_id: str) -> Response:
+    """Accept, decline or withdraw a waiting merge of the case; only the side the merge asks
+    may accept or decline, only the side that proposed it may withdraw it."""
+    case = _case_or_404(public_id)
+    membership = _organizer_or_refuse(case)
+    form = MergeAnswerForm()
+    if not form.validate_on_submit() or not str(form.merge.data).isdigit():
+        refuse(400, _("This answer to a merge could not be read. Please try again."))
+    # a refusal (not this side's to answer, a case no longer open) is the error page with
+    # its reason, from blueprints.errors; nothing is saved
+    proposal = merging.merge_of(db.session, case, int(form.merge.data))
+    if form.decision.data == "accept":
+        continuing = merging.accept_merge(db.session, proposal, membership)
+        db.session.commit()
+        flash(_("The cases are merged. Every member was told."), "success")
+        return redirect(url_for("cases.detail", public_id=continuing.public_id))
+    if form.decision.data == "decline":
+        merging.decline_merge(db.session, proposal, membership)
+    else:
+        merging.withdraw_merge(db.session, proposal, membership)
+    db.session.commit()
+    flash(_("The proposal to merge is closed."), "success")
+    return redirect(url_for("cases.detail", public_id=public_id))
 
 
 def _shareable_or_404(public_id: str) -> GroupCase:

@@ -16,8 +16,17 @@ LENGTH = 4
 
 def new_pseudonym(session: DbSession, case_id: int) -> str:
     """A code not yet used in this case. 32^4 codes: collisions are rare and retried."""
+    return new_pseudonyms(session, case_id, 1)[0]
+
+
+def new_pseudonyms(session: DbSession, case_id: int, count: int) -> list[str]:
+    """``count`` different codes not yet used in this case, reading its codes once (a merge
+    brings a whole case's members at a time)."""
     taken = set(session.scalars(select(Membership.pseudonym).where(Membership.case_id == case_id)))
-    while True:
+    codes: list[str] = []
+    while len(codes) < count:
         code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
         if code not in taken:
-            return code
+            taken.add(code)
+            codes.append(code)
+    return codes

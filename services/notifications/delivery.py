@@ -36,6 +36,11 @@ COMPANY_ANSWERED = "company_answered"
 OFFER_MADE = "offer_made"
 #: a member disputes their outcome (to the authority's regulators)
 OUTCOME_DISPUTED = "outcome_disputed"
+#: merging duplicate cases (services.cases.merging): to the organizers asked, to the proposer
+#: when they decline, and to every member of the merged case once done
+MERGE_PROPOSED = "merge_proposed"
+MERGE_DECLINED = "merge_declined"
+CASES_MERGED = "cases_merged"
 #: kinds worth an e-mail (an invitation is not: the inviter must not reach people outside)
 EMAILED = frozenset(
     {
@@ -49,6 +54,8 @@ EMAILED = frozenset(
         COMPANY_ANSWERED,
         OFFER_MADE,
         OUTCOME_DISPUTED,
+        MERGE_PROPOSED,
+        CASES_MERGED,
     }
 )
 #: where the link of each kind leads (the case page by default)

@@ -67,6 +67,7 @@ CASE_EVENT = {
     CaseEventKind.OPENED_TO_COMPANY: _l("Opened to the company"),
     CaseEventKind.COMPANY_ANSWERED: _l("The company answered"),
     CaseEventKind.OUTCOME_DISPUTED: _l("A member disputes their outcome"),
+    CaseEventKind.CASES_MERGED: _l("A case of the same issue was merged into this one"),
 }
 
 #: what a member says they got back (models.outcome.OutcomeState)

@@ -249,6 +249,10 @@ POST: dict[str, Expect] = {
     "routing.authority": each({M}, *COMPLAINTS),
     "cases.join": {"A": NOBODY, "B": MEMBERS, "C": NOBODY},  # members: "already a member"
     "cases.title": each({G}, *CASES),  # harmless after submission: the organizers' title
+    # B (signing) may take in the open B2 of the same company; A and C are submitted
+    "cases.merge": {"A": NOBODY, "B": frozenset({G}), "C": NOBODY},
+    # only the asked side accepts: nobody on B (it proposed), nobody where no merge waits
+    "cases.merge_answer": each(NOBODY, *CASES),
     "petition.comment": each(MEMBERS, *CASES),
     "petition.members": each({G}, *CASES),  # "remove co-organizer" from a plain member
     "petition.edit": {"A": NOBODY, "B": frozenset({G}), "C": NOBODY},
@@ -1175,6 +1179,8 @@ PAYLOADS: dict[str, Payload] = {
     "complaints.edit": lambda w, k: w.complaint_forms[k],
     "complaints.start_case": lambda _w, _k: {"title": "Started by the matrix", "summary": ""},
     "cases.title": lambda _w, _k: {"title_other": "矩阵里给的中文标题"},
+    "cases.merge": lambda w, _k: {"other": w.values("B2")["public_id"], "keep": "this"},
+    "cases.merge_answer": lambda _w, _k: {"merge": "1", "decision": "accept"},
     "routing.authority": lambda _w, _k: {
         "affected": "wallet_balance",
         "residence": "CN",
