@@ -15,7 +15,7 @@ the meaning signal. The model loads once per process.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,6 +33,8 @@ DIMENSIONS = 512
 #: the start of a narrative is what is embedded: it says what happened, and the cost grows
 #: with length (a 5,000-character narrative takes about 0.5 s)
 EMBED_CHARS = 1500
+#: vectors kept per process (2 KB each)
+EMBED_CACHE = 1024
 
 Vector = NDArray[np.float32]
 
@@ -45,9 +47,17 @@ def _model() -> Any:
 
 
 def embed(text: str) -> Vector:
-    """The unit-length meaning vector of ``text``."""
-    vector = np.asarray(_model().encode(text[:EMBED_CHARS]), dtype=np.float32).reshape(-1)
-    return _unit(vector)
+    """The unit-length meaning vector of ``text`` (read-only: it may be shared)."""
+    return _embed_start(text[:EMBED_CHARS])
+
+
+@lru_cache(maxsize=EMBED_CACHE)
+def _embed_start(start: str) -> Vector:
+    """Kept per process for the texts seen last: the same story filed again (a template
+    people copy, an association's import, ``flask complaints reindex``) costs nothing twice."""
+    vector = _unit(np.asarray(_model().encode(start), dtype=np.float32).reshape(-1))
+    vector.flags.writeable = False
+    return vector
 
 
 def _unit(vector: Vector) -> Vector:

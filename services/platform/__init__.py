@@ -7,30 +7,8 @@
 - :mod:`.pagination`: one page of a query in the caller's session;
 - :mod:`.hashing`, :mod:`.retry`, :mod:`.day_range`: canonical hashes, retried transactions,
   whole-UTC-day filters.
+
+Nothing is imported here: the complaint PDF's child process (services.bundle.pdf_process)
+needs only the font's path, and importing every module above would bring SQLAlchemy and the
+models along, 0.4 s of each bundle build. Import the module you need.
 """
-
-from .day_range import start_of, within_days
-from .fonts import pillow_font
-from .formatting import money
-from .hashing import canonical_json, content_hash, sha256_hex
-from .i18n import current_language, localized, select_locale
-from .labels import label
-from .pagination import paginate
-from .retry import is_retryable, run_with_retries
-
-__all__ = [
-    "canonical_json",
-    "content_hash",
-    "current_language",
-    "is_retryable",
-    "label",
-    "localized",
-    "money",
-    "paginate",
-    "pillow_font",
-    "run_with_retries",
-    "select_locale",
-    "sha256_hex",
-    "start_of",
-    "within_days",
-]
