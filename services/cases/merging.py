@@ -46,18 +46,20 @@ from services.matching import meaning, term_index
 from services.matching.ranking import JOINABLE
 from services.notifications.delivery import CASES_MERGED, MERGE_DECLINED, MERGE_PROPOSED, notify
 
-#: how many other cases an organizer is offered to merge with
+#: how many other cases an organizer is offered to merge with, out of how many looked at
 CHOICES = 30
+SCANNED = 500
 #: how many merges an old link is followed through
 FORWARDS = 10
 
 
 def mergeable_with(session: DbSession, case: GroupCase) -> list[GroupCase]:
-    """Other cases of the same company either case could merge into: the same category first,
-    then the larger ones."""
+    """Other cases of the same company either case could merge into, the likeliest duplicates
+    first: the closest in meaning (their members' stories), then the same category, then the
+    larger ones. A duplicate is rarely filed under the same words or even the same category."""
     if case.status not in JOINABLE:
         return []
-    return list(
+    others = list(
         session.scalars(
             select(GroupCase)
             .where(
@@ -70,9 +72,17 @@ def mergeable_with(session: DbSession, case: GroupCase) -> list[GroupCase]:
                 GroupCase.member_count.desc(),
                 GroupCase.id,
             )
-            .limit(CHOICES)
+            .limit(SCANNED)
         )
     )
+    profiles = meaning.case_profiles(session, [case.id, *(c.id for c in others)])
+    mine = profiles.get(case.id)
+    if mine is not None:
+        closeness = {
+            c.id: float(profiles[c.id] @ mine) if c.id in profiles else -1.0 for c in others
+        }
+        others.sort(key=lambda c: -closeness[c.id])  # stable: ties keep the order above
+    return others[:CHOICES]
 
 
 def waiting_merges(session: DbSession, case: GroupCase) -> list[CaseMerge]:

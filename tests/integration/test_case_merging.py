@@ -297,3 +297,41 @@ def test_an_old_link_leads_on_through_later_merges(
     assert forwarded.status_code == 301
     assert forwarded.headers["Location"] == f"/cases/{third_id}"
     assert app.test_client().get("/cases/NOSUCHCASE1").status_code == 404
+
+
+def test_the_likeliest_duplicate_is_offered_first(
+    people: dict[str, User],
+    make_complaint: Callable[..., Complaint],
+    wallet: Company,
+) -> None:
+    """Three cases of WalletPro, all started under the same category: the frozen-balance
+    duplicate is smaller than the unrelated fee case, and meaning puts it first."""
+    keeps, _merged = _cases(people, make_complaint, wallet)
+    fee_payers = [
+        people["stranger"],
+        *(
+            User(email=f"fee{n}@example.org", display_name=f"Fee {n}", password_hash="!")
+            for n in range(3)
+        ),
+    ]
+    db.session.add_all(fee_payers[1:])
+    db.session.flush()
+    fee_texts = [
+        f"WalletPro charged a hidden {n}% conversion fee on every foreign payment without "
+        "telling anyone; the fee is nowhere in the price shown."
+        for n in (2, 3, 4, 5)
+    ]
+    fee_case = group_cases.start_case(
+        db.session,
+        fee_payers[0],
+        make_complaint(fee_payers[0], wallet, fee_texts[0], "account_frozen"),
+        title="WalletPro hidden conversion fees",
+        summary="",
+    )
+    for payer, text in zip(fee_payers[1:], fee_texts[1:], strict=True):
+        group_cases.join_case(
+            db.session, payer, fee_case, make_complaint(payer, wallet, text, "fees_limits")
+        )
+    db.session.commit()
+    offered = merging.mergeable_with(db.session, keeps)
+    assert [c.title for c in offered] == [MERGED, "WalletPro hidden conversion fees"]
