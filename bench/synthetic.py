@@ -5,6 +5,10 @@ the labelled set and the demo data (ranked by how often they occur there), so co
 like 退款 / 客服 / refund are as common as in real text and rare ones as rare. Rows go straight
 into the tables in bulk (the services would take hours at a million complaints); the term
 index is written exactly as :mod:`services.matching.term_index` writes it.
+
+Meaning: every case gets a random direction, stored as its profile (the sum of its members'
+vectors); each query complaint gets a vector near one of its company's cases. Matching reads
+only the query's vector and the cases' profiles, so the other complaints get none.
 """
 
 from __future__ import annotations
@@ -18,16 +22,19 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from models import (
     CaseStatus,
     CaseTerm,
+    CaseVector,
     Category,
     Company,
     Complaint,
     ComplaintTerm,
+    ComplaintVector,
     GroupCase,
     Membership,
     TermStat,
@@ -35,6 +42,7 @@ from models import (
 )
 from models.base import PUBLIC_ID_ALPHABET, PUBLIC_ID_LENGTH
 from models.matching import INDEXED_COMPLAINTS
+from services.matching.meaning import DIMENSIONS
 from services.matching.text_terms import extract_terms
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,7 +128,11 @@ def generate(session: Session, total: int, big_case_members: int = 0, seed: int 
         budget -= size
     stats: Counter[str] = Counter()
     complaint_id = session.scalar(select(Complaint.id).order_by(Complaint.id.desc()).limit(1)) or 0
-    case_rows, membership_rows, case_term_rows = [], [], []
+    case_rows, membership_rows, case_term_rows, case_vector_rows = [], [], [], []
+    # meaning: each case a direction of its own; its profile the sum of its members' vectors
+    vectors = np.random.default_rng(seed)
+    topics_of_company: dict[int, list[np.ndarray]] = {}
+    loose_company: dict[int, int] = {}
     complaint_rows, complaint_term_rows = [], []
     loose_ids: list[int] = []
     big_public_id = None
@@ -206,22 +218,53 @@ def generate(session: Session, total: int, big_case_members: int = 0, seed: int 
             {"case_id": case_id, "term": t, "members": n, "company_id": company.id}
             for t, n in profile.items()
         )
+        direction = _unit(vectors.standard_normal(DIMENSIONS))
+        topics_of_company.setdefault(company.id, []).append(direction)
+        case_vector_rows.append(
+            {
+                "case_id": case_id,
+                "company_id": company.id,
+                "total": (size * direction).astype(np.float32).tobytes(),
+                "members": size,
+            }
+        )
     while complaint_id < total:
         company = rng.choices(companies, cum_weights=company_weights)[0]
         day = date(2025, 1, 1) + timedelta(days=rng.randint(0, 680))
         loose_ids.append(add_complaint(company, rng.choice(category_ids), [], day)[0])
+        loose_company[loose_ids[-1]] = company.id
     flush_rows(final=True)
     stats[INDEXED_COMPLAINTS] = total  # every synthetic complaint has terms
+    queries = rng.sample(loose_ids, k=min(200, len(loose_ids)))
+    # the queries' own vectors (matching reads only the query's and the cases' profiles, so
+    # the other complaints' would only cost 1 KB each to write): near one of the company's
+    # cases, or anywhere when it has none
+    complaint_vector_rows = []
+    for query in queries:
+        topics = topics_of_company.get(loose_company[query])
+        near = topics[rng.randrange(len(topics))] if topics else np.zeros(DIMENSIONS)
+        vector = _unit(near + 0.8 * _unit(vectors.standard_normal(DIMENSIONS)))
+        complaint_vector_rows.append(
+            {
+                "complaint_id": query,
+                "company_id": loose_company[query],
+                "vector": vector.astype(np.float16).tobytes(),
+            }
+        )
     for table, rows in (
         (GroupCase.__table__, case_rows),
         (Membership.__table__, membership_rows),
         (CaseTerm.__table__, case_term_rows),
         (TermStat.__table__, [{"term": t, "complaints": n} for t, n in stats.items()]),
+        (CaseVector.__table__, case_vector_rows),
+        (ComplaintVector.__table__, complaint_vector_rows),
     ):
         for index in range(0, len(rows), CHUNK):
             conn.execute(table.insert(), rows[index : index + CHUNK])
     conn.execute(text("ANALYZE"))  # fresh planner statistics on both databases
     session.commit()
-    return Generated(
-        total, len(sizes), big_public_id, rng.sample(loose_ids, k=min(200, len(loose_ids)))
-    )
+    return Generated(total, len(sizes), big_public_id, queries)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)

@@ -143,6 +143,17 @@ def _detail_page(
     )
 
 
+def _organizer_or_refuse(case: GroupCase, refusal: str) -> Membership:
+    """The current user's membership, if they organize the case: 404 for a non-member (as
+    for a case that does not exist), 403 with ``refusal`` for a member who does not."""
+    membership = group_cases.membership_in(db.session, current_user, case)
+    if membership is None:
+        abort(404)
+    if not membership.organizes:
+        refuse(403, refusal)
+    return membership
+
+
 @bp.route("/<public_id>/title", methods=["POST"])
 @login_required
 def title(public_id: str) -> str | Response | tuple[str, int]:
@@ -150,11 +161,9 @@ def title(public_id: str) -> str | Response | tuple[str, int]:
     for a non-member, 403 for a member who does not organize; 400 with the reason on the case
     page when the title is refused."""
     case = _case_or_404(public_id)
-    membership = group_cases.membership_in(db.session, current_user, case)
-    if membership is None:
-        abort(404)
-    if not membership.organizes:
-        refuse(403, _("Only the organizers of a case can change its title."))
+    membership = _organizer_or_refuse(
+        case, _("Only the organizers of a case can change its title.")
+    )
     form = CaseTitleForm()
     if form.validate_on_submit():
         with commit_or_show_error(form) as outcome:
@@ -165,24 +174,15 @@ def title(public_id: str) -> str | Response | tuple[str, int]:
     return _detail_page(case, membership, form), 400
 
 
-def _organizer_or_refuse(case: GroupCase) -> Membership:
-    """The current user's membership, if they organize the case: 404 for a non-member (as
-    for a case that does not exist), 403 for a member who does not organize it."""
-    membership = group_cases.membership_in(db.session, current_user, case)
-    if membership is None:
-        abort(404)
-    if not membership.organizes:
-        refuse(403, _("Only the organizers of a case can merge it with another."))
-    return membership
-
-
 @bp.route("/<public_id>/merge", methods=["POST"])
 @login_required
 def merge(public_id: str) -> str | Response | tuple[str, int]:
     """An organizer proposes merging the case with another of the same company; the other
     case's organizers are asked. 400 with the reason on the case page when refused."""
     case = _case_or_404(public_id)
-    membership = _organizer_or_refuse(case)
+    membership = _organizer_or_refuse(
+        case, _("Only the organizers of a case can merge it with another.")
+    )
     form = MergeProposalForm()
     _merge_form(case, form)
     if form.validate_on_submit():
@@ -204,7 +204,9 @@ def merge_answer(public_id: str) -> Response:
     """Accept, decline or withdraw a waiting merge of the case; only the side the merge asks
     may accept or decline, only the side that proposed it may withdraw it."""
     case = _case_or_404(public_id)
-    membership = _organizer_or_refuse(case)
+    membership = _organizer_or_refuse(
+        case, _("Only the organizers of a case can merge it with another.")
+    )
     form = MergeAnswerForm()
     if not form.validate_on_submit() or not str(form.merge.data).isdigit():
         refuse(400, _("This answer to a merge could not be read. Please try again."))
@@ -249,11 +251,9 @@ def share(public_id: str) -> str:
     does not organize the case.
     """
     case = _shareable_or_404(public_id)
-    membership = group_cases.membership_in(db.session, current_user, case)
-    if membership is None:
-        abort(404)
-    if not membership.organizes:
-        refuse(403, _("Only the organizers of a case can open its share page."))
+    membership = _organizer_or_refuse(
+        case, _("Only the organizers of a case can open its share page.")
+    )
     kit = case_share.share_kit(case)
     return render_template("cases/share.html", case=case, membership=membership, kit=kit)
 

@@ -77,6 +77,21 @@ def _cases(
     return keeps, merged
 
 
+def _alone(
+    make_complaint: Callable[..., Complaint], person: User, company: Company, title: str
+) -> GroupCase:
+    """A case of one member, started with a frozen-balance complaint."""
+    case = group_cases.start_case(
+        db.session,
+        person,
+        make_complaint(person, company, FROZEN.format(n=7), "account_frozen"),
+        title=title,
+        summary="",
+    )
+    db.session.commit()
+    return case
+
+
 def _client(app: Flask, name: str) -> FlaskClient:
     client = app.test_client()
     login(client, f"{name}@example.org", PASSWORD)
@@ -216,14 +231,7 @@ def test_who_may_propose_and_what_cannot_be_merged(
     keeps, merged = _cases(people, make_complaint, wallet)
     elsewhere_company = make_company("otherpay", "OtherPay", "别的支付")
     stranger = people["stranger"]
-    elsewhere = group_cases.start_case(
-        db.session,
-        stranger,
-        make_complaint(stranger, elsewhere_company, FROZEN.format(n=1), "account_frozen"),
-        title="OtherPay freezes too",
-        summary="",
-    )
-    db.session.commit()
+    elsewhere = _alone(make_complaint, stranger, elsewhere_company, "OtherPay freezes too")
 
     # a plain member and a stranger: refused, and the page offers them no form
     moving = _client(app, "moving")
@@ -274,14 +282,7 @@ def test_an_old_link_leads_on_through_later_merges(
 ) -> None:
     keeps, merged = _cases(people, make_complaint, wallet)
     stranger = people["stranger"]
-    third = group_cases.start_case(
-        db.session,
-        stranger,
-        make_complaint(stranger, wallet, FROZEN.format(n=7), "account_frozen"),
-        title="WalletPro froze me too",
-        summary="",
-    )
-    db.session.commit()
+    third = _alone(make_complaint, stranger, wallet, "WalletPro froze me too")
     first_link, third_id = merged.public_id, third.public_id
 
     def merge(source: GroupCase, target: GroupCase, proposer: str, answerer: str) -> None:
