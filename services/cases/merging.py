@@ -270,6 +270,7 @@ def accept_merge(session: DbSession, merge: CaseMerge, membership: Membership) -
     _check_mergeable(session, source, target)
     staying = {m.user_id: m for m in target.memberships}
     moving = list(source.memberships)
+    moving_users = {m.user_id for m in moving}
     codes = iter(new_pseudonyms(session, target.id, len(moving)))
     # members as every page counts them: people with a complaint in the case
     members = sum(m.complaint_id is not None for m in moving)
@@ -327,9 +328,21 @@ def accept_merge(session: DbSession, merge: CaseMerge, membership: Membership) -
     )
     session.delete(source)  # its term and meaning profiles go with it
     session.flush()
+    # told: everyone who was in the merged case, and the organizers of the one that
+    # continues; its other members read it on the timeline (a small duplicate merged into a
+    # case of 100,000 must not mail 100,000 people, nor render their mails in this request)
     moved = set(moved_users)
+    told = moved | (set(staying) & moving_users)
     for member in session.scalars(
-        select(Membership).where(Membership.case_id == target.id).order_by(Membership.id)
+        select(Membership)
+        .where(
+            Membership.case_id == target.id,
+            or_(
+                Membership.user_id.in_(told),
+                Membership.role.in_((MemberRole.ORGANIZER, MemberRole.CO_ORGANIZER)),
+            ),
+        )
+        .order_by(Membership.id)
     ):
         notify(
             session,

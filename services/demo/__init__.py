@@ -176,6 +176,7 @@ def _case(ctx: DemoContext, item: dict[str, Any]) -> None:
     first = complaints[0]
     case = GroupCase(
         title=item["title"],
+        title_other=item.get("title_other"),
         summary=item["summary"],
         company=ctx.companies[item["company"]],
         category=ctx.categories[item["category"]],

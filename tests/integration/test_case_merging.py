@@ -207,9 +207,15 @@ def test_both_organizers_agree_and_the_members_move_with_what_they_pooled(
     told = moving_client.get("/notifications/", headers=EN).get_data(as_text=True)
     assert f"Your group case “{MERGED}” was merged into {KEEPS}" in told
     assert f"Member {moving.pseudonym}" in told
-    kept_told = _client(app, "kept_member").get("/notifications/", headers=EN)
-    assert f"The group case “{MERGED}”, of the same issue, was merged into yours" in (
-        kept_told.get_data(as_text=True)
+    keeper_told = keeper.get("/notifications/", headers=EN).get_data(as_text=True)
+    assert f"The group case “{MERGED}”, of the same issue, was merged into yours" in keeper_told
+    both_told = _client(app, "both").get("/notifications/", headers=EN).get_data(as_text=True)
+    assert f"The group case “{MERGED}”, of the same issue, was merged into yours" in both_told
+    # the continuing case's other members read it on its timeline, not in their inbox
+    assert not db.session.scalar(
+        select(Notification).where(
+            Notification.user_id == people["kept_member"].id, Notification.kind == "cases_merged"
+        )
     )
     left = submit(
         moving_client,
