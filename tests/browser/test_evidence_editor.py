@@ -39,7 +39,7 @@ def _organizers_case_evidence_link(page: Page, base: str) -> Locator:
     if menu.is_visible():
         menu.click()
     page.get_by_role("button", name="English").click()  # the demo organizer reads Chinese
-    page.get_by_role("link", name="美团支付提示失败后重复扣款").first.click()
+    page.get_by_role("link", name="Meituan Pay charges twice").first.click()  # English title
     return page.locator("nav.subnav").get_by_role("link", name="Evidence")
 
 
