@@ -23,7 +23,14 @@ from models.evidence import (
 )
 from models.job import Job, JobStatus
 from models.login_session import AccountToken, LoginSession, TokenPurpose
-from models.matching import CaseTerm, CaseVector, ComplaintTerm, ComplaintVector, TermStat
+from models.matching import (
+    CaseTerm,
+    CaseVector,
+    ComplaintTerm,
+    ComplaintVector,
+    MeaningVersion,
+    TermStat,
+)
 from models.notification import Notification
 from models.outcome import MemberOutcome, OutcomeRating, OutcomeState
 from models.petition import (
@@ -93,6 +100,7 @@ __all__ = [
     "JobStatus",
     "LicensedEntity",
     "LoginSession",
+    "MeaningVersion",
     "MemberOffer",
     "MemberOutcome",
     "MemberRole",

@@ -6,11 +6,13 @@ many members' complaints hold each term (the case's profile); ``term_stats`` cou
 per term, for inverse document frequency without counting at query time. ``complaint_vectors``
 holds each complaint's sentence embedding and ``case_vectors`` the sum of its members' (the
 case's meaning profile), so ranking reads one row per case, never its members.
+``meaning_versions`` numbers the changes to a company's case profiles, so a process that keeps
+them in memory reads only the rows changed since it last looked.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -71,7 +73,10 @@ class ComplaintVector(Base):
 
 class CaseVector(Base):
     __tablename__ = "case_vectors"
-    __table_args__ = (Index("ix_case_vectors_company_id", "company_id", "case_id"),)
+    __table_args__ = (
+        Index("ix_case_vectors_company_id", "company_id", "case_id"),
+        Index("ix_case_vectors_company_seq", "company_id", "seq"),
+    )
 
     case_id: Mapped[int] = mapped_column(
         ForeignKey("group_cases.id", ondelete="CASCADE"), primary_key=True
@@ -80,5 +85,20 @@ class CaseVector(Base):
     #: float32 sum of the members' vectors: its direction is the case's meaning, and a member
     #: joining or leaving adds or subtracts theirs without reading the others
     total: Mapped[bytes] = mapped_column(LargeBinary)
-    #: members whose vector is in ``total``
+    #: members whose vector is in ``total`` (0: the case had members' vectors, and has none now)
     members: Mapped[int] = mapped_column(default=0)
+    #: the company's ``meaning_versions.seq`` when this row last changed
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class MeaningVersion(Base):
+    """One counter per company, raised by every change to one of its case profiles. The
+    change holds this row locked until it commits, so changes commit in the order of their
+    numbers: a reader who has seen number n has seen every change up to n."""
+
+    __tablename__ = "meaning_versions"
+
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)

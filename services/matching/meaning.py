@@ -24,6 +24,7 @@ from sqlalchemy import delete, select
 
 from models import CaseVector, Complaint, ComplaintVector, Job, Membership
 from models.base import DbSession
+from services.matching import profile_cache
 
 if TYPE_CHECKING:
     from services.platform.jobs.runner import Report
@@ -127,6 +128,9 @@ def leave_profile(session: DbSession, case_id: int, complaint_id: int) -> None:
 def _move_profile(
     session: DbSession, case_id: int, company_id: int, vector: Vector, members: int
 ) -> None:
+    """Add (``members`` 1) or take away (-1) one member's vector. A profile left with no
+    member's vector stays as a zero row rather than disappearing, so processes that keep the
+    company's profiles (:mod:`.profile_cache`) learn of the change by its number."""
     profile = session.get(CaseVector, case_id, with_for_update=True)
     if profile is None:
         if members < 0:
@@ -139,11 +143,11 @@ def _move_profile(
         )
         session.add(profile)
     total = np.frombuffer(profile.total, dtype=np.float32) + vector
-    profile.members += members
-    if profile.members <= 0:
-        session.execute(delete(CaseVector).where(CaseVector.case_id == case_id))
-        return
+    profile.members = max(profile.members + members, 0)
+    if profile.members == 0:
+        total = np.zeros(DIMENSIONS, dtype=np.float32)
     profile.total = total.astype(np.float32).tobytes()
+    profile.seq = profile_cache.record_change(session, profile.company_id)
 
 
 def case_profiles(session: DbSession, case_ids: list[int]) -> dict[int, Vector]:
@@ -151,7 +155,9 @@ def case_profiles(session: DbSession, case_ids: list[int]) -> dict[int, Vector]:
     if not case_ids:
         return {}
     rows = session.execute(
-        select(CaseVector.case_id, CaseVector.total).where(CaseVector.case_id.in_(case_ids))
+        select(CaseVector.case_id, CaseVector.total).where(
+            CaseVector.case_id.in_(case_ids), CaseVector.members > 0
+        )
     )
     return {case_id: _unit(np.frombuffer(total, dtype=np.float32)) for case_id, total in rows}
 

@@ -30,14 +30,12 @@ from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from models import (
     CaseStatus,
     CaseTerm,
-    CaseVector,
     Complaint,
     ComplaintTerm,
     GroupCase,
@@ -46,7 +44,7 @@ from models import (
 )
 from models.base import DbSession
 from models.matching import INDEXED_COMPLAINTS
-from services.matching import meaning
+from services.matching import meaning, profile_cache
 from services.matching.text_terms import surface_forms
 
 JOINABLE = (CaseStatus.OPEN, CaseStatus.DRAFTING, CaseStatus.SIGNING)
@@ -93,8 +91,10 @@ SIMILAR_CAP = 100
 #: the most recent complaints sharing enough terms, checked for being free of any case
 SIMILAR_SCAN = 1000
 KEY_TERMS_SHOWN = 5
-#: the cases closest in meaning considered whatever their terms and category
+#: the cases closest in meaning considered whatever their terms and category, picked among
+#: the MEANING_SCAN closest profiles of the company (closed cases and the member's own drop out)
 MEANING_CANDIDATES = 50
+MEANING_SCAN = 200
 #: at or above this cosine a match is explained as "similar meaning"
 SIMILAR_MEANING = 0.5
 #: a case's term is shown as "shared" only when at least this many of its members used it:
@@ -239,11 +239,21 @@ def find_matches(
         ):
             candidates[case_id] = _Candidate(case_id, members, (first, last))
     query_vector = meaning.complaint_vector(session, complaint.id)
-    if query_vector is not None:
-        closest = _closest_in_meaning(session, joinable, query_vector)
-        for case_id, members, first, last in session.execute(
-            select(*case_columns).where(GroupCase.id.in_(closest))
-        ):
+    profiles = (
+        profile_cache.company_profiles(session, complaint.company_id)
+        if query_vector is not None
+        else None
+    )
+    if profiles is not None and query_vector is not None:
+        # the closest profiles whatever the case's state, then the joinable among them
+        closest = profiles.closest(query_vector, MEANING_SCAN)
+        rows = session.execute(
+            select(*case_columns).where(GroupCase.id.in_(closest), joinable)
+        ).all()
+        rank = {case_id: position for position, case_id in enumerate(closest)}
+        for case_id, members, first, last in sorted(rows, key=lambda row: rank[row[0]])[
+            :MEANING_CANDIDATES
+        ]:
             candidates[case_id] = _Candidate(case_id, members, (first, last))
     same_category = set()
     for case_id, members, first, last in session.execute(
@@ -266,7 +276,7 @@ def find_matches(
     # only terms some candidate uses can tell cases apart; the rest would dilute every score
     known_terms = {term for terms in shared.values() for term in terms}
     known_weight = sum(weights[term] for term in known_terms)
-    profiles = meaning.case_profiles(session, list(candidates)) if query_vector is not None else {}
+    case_vectors = profiles.vectors(list(candidates)) if profiles is not None else {}
     if query_vector is None:  # not computed yet: the other signals share its weight
         share = 1 - signals.meaning
         signals = SignalWeights(
@@ -282,7 +292,7 @@ def find_matches(
         text = min(sum(terms.values()) / known_weight, 1.0) if known_weight else 0.0
         in_period = _in_period(complaint.incident_date, candidate.period)
         is_same_category = candidate.case_id in same_category
-        profile = profiles.get(candidate.case_id)
+        profile = case_vectors.get(candidate.case_id)
         similarity = (
             max(float(profile @ query_vector), 0.0)
             if profile is not None and query_vector is not None
@@ -336,25 +346,6 @@ def find_matches(
         for score, candidate, text, is_same_category, in_period, key_terms, similarity in top
     ]
     return MatchReport(matches, similar)
-
-
-def _closest_in_meaning(
-    session: DbSession, joinable: ColumnElement[bool], query: meaning.Vector
-) -> list[int]:
-    """The joinable cases of the company closest in meaning to ``query``: one profile row
-    per case, scored with numpy (a company's cases number in the hundreds, not millions)."""
-    rows = session.execute(
-        select(CaseVector.case_id, CaseVector.total)
-        .join(GroupCase, GroupCase.id == CaseVector.case_id)
-        .where(joinable)
-    ).all()
-    if not rows:
-        return []
-    totals = np.stack([np.frombuffer(total, dtype=np.float32) for _, total in rows])
-    norms = np.maximum(np.linalg.norm(totals, axis=1), 1e-9)
-    scores = (totals @ query) / norms
-    best = np.argsort(-scores)[:MEANING_CANDIDATES]
-    return [rows[int(i)][0] for i in best]
 
 
 def _in_period(day: date, period: tuple[date | None, date | None]) -> bool:
