@@ -4,12 +4,31 @@ from __future__ import annotations
 
 import enum
 import secrets
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
-from sqlalchemy import CursorResult, DateTime, Enum, Executable, MetaData, String
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    DateTime,
+    Enum,
+    Executable,
+    MetaData,
+    String,
+    any_,
+    bindparam,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, registry, scoped_session
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    QueryableAttribute,
+    Session,
+    mapped_column,
+    registry,
+    scoped_session,
+)
 from sqlalchemy.types import TypeDecorator
 
 #: stable constraint names, so Alembic can drop and alter them on every database
@@ -36,6 +55,20 @@ def rows_changed(session: DbSession, statement: Executable) -> int:
     result = session.execute(statement)
     assert isinstance(result, CursorResult)
     return result.rowcount
+
+
+def one_of(
+    session: DbSession,
+    column: ColumnElement[Any] | QueryableAttribute[Any],
+    values: Collection[Any],
+) -> ColumnElement[bool]:
+    """``column IN values``, written for the database: on PostgreSQL as ``= ANY(array)`` with
+    the values in one parameter. An IN list of hundreds of ids (matching's candidate cases)
+    otherwise costs a placeholder each to render, cast, send and parse, about 15 ms a
+    request, and a differently long list is a new statement to compile."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def utcnow() -> datetime:

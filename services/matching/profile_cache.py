@@ -16,8 +16,8 @@ callers pick the joinable ones from the closest few (:func:`CompanyProfiles.clos
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np

@@ -30,7 +30,7 @@ from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, Float, String, and_, case, exists, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from models import (
@@ -42,7 +42,7 @@ from models import (
     Membership,
     TermStat,
 )
-from models.base import DbSession
+from models.base import DbSession, one_of
 from models.matching import INDEXED_COMPLAINTS
 from services.matching import meaning, profile_cache
 from services.matching.text_terms import surface_forms
@@ -175,10 +175,19 @@ def _weights(frequency: dict[str, int], total: int) -> dict[str, float]:
 
 
 def _weight_expression(
-    column: InstrumentedAttribute[str], weights: dict[str, float]
+    column: InstrumentedAttribute[str], weights: dict[str, float], size: int
 ) -> ColumnElement[float]:
-    """``CASE term WHEN 'a' THEN 1.7 ... END``: per-term weights inside one grouped query."""
-    return case(weights, value=column, else_=0.0)
+    """``CASE term WHEN 'a' THEN 1.7 ... END``: per-term weights inside one grouped query,
+    always ``size`` branches long (the missing ones for terms no text holds: a space never
+    is in a term), so every query has one shape and is compiled once per process."""
+    padded = {**weights, **{f" {index}": 0.0 for index in range(size - len(weights))}}
+    # typed parameters: left to guess, a Chinese term would be Unicode and an English one
+    # String, another shape again
+    return case(
+        {literal(term, String()): literal(weight, Float()) for term, weight in padded.items()},
+        value=column,
+        else_=0.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -219,7 +228,7 @@ def find_matches(
         # TEXT_CANDIDATES, so a company with thousands of cases sends back a hundred rows
         retrieval = list(weights)[:RETRIEVAL_TERMS] if total >= COMMON_TERMS_FROM else list(weights)
         first_score = (
-            func.sum(_weight_expression(CaseTerm.term, weights) * CaseTerm.members)
+            func.sum(_weight_expression(CaseTerm.term, weights, QUERY_TERMS) * CaseTerm.members)
             / case((GroupCase.member_count > 0, GroupCase.member_count), else_=1)
         ).label("first_score")
         best = (
@@ -227,7 +236,7 @@ def find_matches(
             .join(CaseTerm, CaseTerm.case_id == GroupCase.id)
             .where(
                 CaseTerm.company_id == complaint.company_id,
-                CaseTerm.term.in_(retrieval),
+                one_of(session, CaseTerm.term, retrieval),
                 joinable,
             )
             .group_by(GroupCase.id, GroupCase.member_count)
@@ -248,7 +257,7 @@ def find_matches(
         # the closest profiles whatever the case's state, then the joinable among them
         closest = profiles.closest(query_vector, MEANING_SCAN)
         rows = session.execute(
-            select(*case_columns).where(GroupCase.id.in_(closest), joinable)
+            select(*case_columns).where(one_of(session, GroupCase.id, closest), joinable)
         ).all()
         rank = {case_id: position for position, case_id in enumerate(closest)}
         for case_id, members, first, last in sorted(rows, key=lambda row: rank[row[0]])[
@@ -268,7 +277,8 @@ def find_matches(
     if weights and candidates:  # scoring: every weighted term, for the candidates only
         for case_id, term, users in session.execute(
             select(CaseTerm.case_id, CaseTerm.term, CaseTerm.members).where(
-                CaseTerm.case_id.in_(list(candidates)), CaseTerm.term.in_(list(weights))
+                one_of(session, CaseTerm.case_id, list(candidates)),
+                one_of(session, CaseTerm.term, list(weights)),
             )
         ):
             shared.setdefault(case_id, {})[term] = users
@@ -328,7 +338,7 @@ def find_matches(
         c.id: c
         for c in session.scalars(
             select(GroupCase)
-            .where(GroupCase.id.in_([row[1].case_id for row in top]))
+            .where(one_of(session, GroupCase.id, [row[1].case_id for row in top]))
             .options(joinedload(GroupCase.company), joinedload(GroupCase.category))
         )
     }
@@ -396,12 +406,12 @@ def similar_complaint_ids(
         threshold = SIMILAR_TEXT_THRESHOLD * sum(weights.values())
         # two steps on purpose: grouping the company's rows of these terms yields few ids, and
         # a planner that sees one joined query may walk every complaint backwards instead
-        shared = func.sum(_weight_expression(ComplaintTerm.term, weights))
+        shared = func.sum(_weight_expression(ComplaintTerm.term, weights, SIMILAR_TERMS))
         sharing = session.scalars(
             select(ComplaintTerm.complaint_id)
             .where(
                 ComplaintTerm.company_id == complaint.company_id,
-                ComplaintTerm.term.in_(list(weights)),
+                one_of(session, ComplaintTerm.term, list(weights)),
             )
             .group_by(ComplaintTerm.complaint_id)
             .having(shared >= threshold)
@@ -409,7 +419,11 @@ def similar_complaint_ids(
             .limit(SIMILAR_SCAN)
         ).all()
         if sharing:
-            kept = set(session.scalars(select(Complaint.id).where(Complaint.id.in_(sharing), free)))
+            kept = set(
+                session.scalars(
+                    select(Complaint.id).where(one_of(session, Complaint.id, sharing), free)
+                )
+            )
             ids = [i for i in sharing if i in kept]
     seen = set(ids)
     ids += [i for i in recent if i not in seen]
