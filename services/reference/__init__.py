@@ -4,30 +4,8 @@
 - :mod:`.company_names`: normalizing names so 支付寶, "Alipay " and ＡＬＩＰＡＹ meet;
 - :mod:`.authorities`: the authorities that receive cases;
 - :mod:`.categories`: the complaint categories every installation has.
+
+Nothing is imported here: the evidence anonymizer's child process needs only
+:mod:`.company_names` (folding traditional characters), and the other modules would bring
+SQLAlchemy and the models along. Import the module you need.
 """
-
-from .authorities import create_authority, get_by_slug
-from .categories import ensure_categories
-from .companies import (
-    approve_company,
-    create_company,
-    get_company,
-    merge_company,
-    proposed_companies,
-    reject_company,
-)
-from .company_names import normalize_name, to_simplified
-
-__all__ = [
-    "approve_company",
-    "create_authority",
-    "create_company",
-    "ensure_categories",
-    "get_by_slug",
-    "get_company",
-    "merge_company",
-    "normalize_name",
-    "proposed_companies",
-    "reject_company",
-    "to_simplified",
-]
