@@ -15,7 +15,7 @@ from extensions import db
 from models import Company, Complaint, GroupCase, User
 from services.cases import membership as group_cases
 from services.matching.ranking import find_matches
-from tests.integration.test_matching_meaning import REFUND_ZH, THEFT_ZH
+from tests.integration.test_matching_meaning import REFUND_ZH, THEFT_ZH, _case
 
 THEFT_EN = (
     "Someone logged into my wallet from a strange phone at night without any verification "
@@ -30,23 +30,6 @@ def other_process(app: object) -> Iterator[Session]:  # noqa: ARG001 - the app's
     with Session(engine) as session:
         yield session
     engine.dispose()
-
-
-def _start(
-    make_user: Callable[..., User],
-    make_complaint: Callable[..., Complaint],
-    company: Company,
-    text: str,
-    category: str,
-    prefix: str,
-) -> GroupCase:
-    person = make_user(email=f"{prefix}@example.org")
-    complaint = make_complaint(person, company, text, category, incident_date=date(2026, 8, 14))
-    case = group_cases.start_case(
-        db.session, person, complaint, title=f"{prefix} case", summary="", invite_similar=False
-    )
-    db.session.commit()
-    return case
 
 
 def _join(
@@ -82,10 +65,8 @@ def two_cases(
     mean theft), a refund case, and an English theft story filed as a refund: no shared word,
     so only meaning can lift the first case over the refund case's category."""
     alipay = make_company("alipay", "Alipay", "支付宝")
-    theft = _start(make_user, make_complaint, alipay, REFUND_ZH[0], "account_security", "theft")
-    refund = _start(make_user, make_complaint, alipay, REFUND_ZH[1], "refund", "refund")
-    _join(make_user, make_complaint, refund, REFUND_ZH[2:], "refunded")
-    db.session.commit()
+    theft = _case(make_user, make_complaint, alipay, REFUND_ZH[:1], "account_security", "theft")
+    _case(make_user, make_complaint, alipay, REFUND_ZH[1:], "refund", "refund")
     newcomer = make_user(email="new@example.org")
     query = make_complaint(newcomer, alipay, THEFT_EN, "refund", incident_date=date(2026, 8, 14))
     return theft, query.id

@@ -15,22 +15,26 @@ from services.matching.meaning import embed
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_pdf_child_does_not_load_the_database_layer() -> None:
-    """Every bundle build starts ``python -m services.bundle.pdf``: importing SQLAlchemy and
-    the models there cost 0.4 of its 1.2 s."""
-    loaded = subprocess.run(
+def _loaded_after_importing(module: str, watched: tuple[str, ...]) -> list[str]:
+    """Which of ``watched`` a fresh interpreter has loaded once it imported ``module``."""
+    result = subprocess.run(
         [
             sys.executable,
             "-c",
-            "import sys, services.bundle.pdf; "
-            "print(sorted(m for m in ('sqlalchemy', 'flask', 'models') if m in sys.modules))",
+            f"import sys, {module}; print(','.join(m for m in {watched!r} if m in sys.modules))",
         ],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
     )
-    assert loaded.stdout.strip() == "[]"
+    return [name for name in result.stdout.strip().split(",") if name]
+
+
+def test_the_pdf_child_does_not_load_the_database_layer() -> None:
+    """Every bundle build starts ``python -m services.bundle.pdf``: importing SQLAlchemy and
+    the models there cost 0.4 of its 1.2 s."""
+    assert _loaded_after_importing("services.bundle.pdf", ("sqlalchemy", "flask", "models")) == []
 
 
 @pytest.mark.parametrize(
@@ -40,20 +44,8 @@ def test_the_evidence_child_does_not_load_the_database_layer(step_module: str) -
     """Every upload starts a child for its check and one for its anonymization: the matching,
     reference and jobs packages brought SQLAlchemy, the models and Flask's extensions along,
     1.4 of the anonymizer's 2.0 s of start-up."""
-    loaded = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            f"import sys, {step_module}; "
-            "print(sorted(m for m in ('sqlalchemy', 'models', 'extensions', 'numpy') "
-            "if m in sys.modules))",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert loaded.stdout.strip() == "[]"
+    watched = ("sqlalchemy", "models", "extensions", "numpy")
+    assert _loaded_after_importing(step_module, watched) == []
 
 
 def test_terms_are_cut_to_the_length_of_their_columns() -> None:
