@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from babel.dates import format_skeleton
 from flask import Flask, request
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,6 +18,7 @@ from blueprints.forms import EmptyForm
 from extensions import db
 from models import GroupCase
 from models.case import title_language
+from services.cases.joins_over_time import Period
 from services.notifications import inbox as notifications
 from services.petition.markdown import render_markdown
 from services.platform.counts import removed_count
@@ -78,6 +80,22 @@ def _amount(text: str) -> Markup:
     return Markup('<span class="amount">{}</span>').format(text)
 
 
+PERIOD_HEADINGS = {Period.DAY: _l("Date"), Period.WEEK: _l("Week"), Period.MONTH: _l("Month")}
+
+
+def period_heading(period: Period) -> str:
+    return str(PERIOD_HEADINGS[period])
+
+
+def period_label(start: date, period: Period) -> str:
+    """A row of the joins table: "3 Dec 2026", "Week of 30 Nov 2026", "December 2026"."""
+    if period is Period.WEEK:
+        return _("Week of %(day)s", day=format_date(start))
+    if period is Period.MONTH:
+        return str(format_skeleton("yMMMM", start, locale=get_locale()))
+    return str(format_date(start))
+
+
 def money_html(amount_minor: int, currency: str) -> Markup:
     return _amount(money(amount_minor, currency))
 
@@ -114,6 +132,8 @@ def register_template_helpers(app: Flask) -> None:
         case_title=case_title,
         text_lang=text_lang,
         format_date=format_date,
+        period_heading=period_heading,
+        period_label=period_label,
         format_datetime=format_datetime,
         #: dates kept as ISO text in notifications, read back to be formatted
         iso_date=date.fromisoformat,

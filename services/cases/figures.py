@@ -45,14 +45,6 @@ class CaseFigures:
     main_currency: str | None = None
     amount_bands: list[AmountBand] = field(default_factory=list)  #: every band, empty ones too
 
-    @property
-    def cumulative_joins(self) -> list[tuple[date, int]]:
-        running, points = 0, []
-        for day, count in self.joins:
-            running += count
-            points.append((day, running))
-        return points
-
 
 def _as_date(value: object) -> date:
     """SQLite's date() gives text, PostgreSQL's a date."""

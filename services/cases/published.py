@@ -56,6 +56,7 @@ from models import (
 from models import PublishedMemberFacts as Facts
 from models.base import DbSession
 from services.cases.figures import case_figures
+from services.cases.joins_over_time import JoinsOverTime, joins_over_time
 from services.platform import jobs
 from services.platform.jobs.runner import Report
 from services.platform.noise import noise_source
@@ -90,12 +91,9 @@ class Published:
     backed: list[tuple[str, int]] = field(default_factory=list)
 
     @property
-    def cumulative_joins(self) -> list[tuple[date, int]]:
-        running, points = 0, []
-        for day, count in self.joins:
-            running += count
-            points.append((day, running))
-        return points
+    def joins_over_time(self) -> JoinsOverTime:
+        """The joins in rows a reader can take in: per day, week or month."""
+        return joins_over_time(self.joins)
 
 
 def two_significant(amount_minor: int, currency_unit: int) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -19,6 +20,7 @@ from models import (
     MemberRole,
     Membership,
     Notification,
+    PublishedFigures,
     User,
 )
 from services.cases import membership as group_cases
@@ -281,6 +283,42 @@ def test_figures_hidden_until_five_members_then_shown_with_charts(
     for person in people:
         assert person.display_name not in page or person.display_name == "测试用户"
         assert person.email not in page
+
+
+def test_joins_of_months_are_shown_per_week(
+    client: FlaskClient,
+    make_user: Callable[..., User],
+    make_complaint: Callable[..., Complaint],
+    wallet: Company,
+) -> None:
+    """Past two months of days the joins table counts weeks: a case that gathers for years
+    does not list (and send every visitor) thousands of rows."""
+    people = _people(make_user, 5)
+    complaints = [
+        make_complaint(p, wallet, FROZEN_WALLET.format(n=str(i))) for i, p in enumerate(people)
+    ]
+    case = group_cases.start_case(db.session, people[0], complaints[0], title="t", summary="")
+    for person, complaint in zip(people[1:], complaints[1:], strict=True):
+        group_cases.join_case(db.session, person, case, complaint)
+    db.session.commit()
+    # a snapshot of a case that gathered on 100 days from Thursday 1 January 2026 (one member a
+    # day: making 100 members here would only slow the test; the grouping has its unit tests)
+    snapshot = db.session.get(PublishedFigures, case.id)
+    assert snapshot is not None
+    first = date(2026, 1, 1)
+    days = [[(first + timedelta(days=n)).isoformat(), 1] for n in range(100)]
+    snapshot.figures = {**snapshot.figures, "joins": days}
+    db.session.commit()
+
+    page = client.get(f"/cases/{case.public_id}", headers=EN).get_data(as_text=True)
+    assert '<th scope="col">Week</th>' in page
+    assert "<td>Week of Dec 29, 2025</td>" in page
+    assert "<td>Week of Apr 6, 2026</td>" in page
+    assert page.count("<td>Week of ") == 15  # 29 December to 6 April
+    assert '<td class="num">100</td></tr>' in page  # members after the last week
+    zh_reader = {"Accept-Language": "zh-CN"}
+    zh = client.get(f"/cases/{case.public_id}", headers=zh_reader).get_data(as_text=True)
+    assert "2025年12月29日 起的一周" in zh
 
 
 @pytest.mark.usefixtures("app")
