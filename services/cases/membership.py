@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from models import (
     CaseEvent,
@@ -206,14 +206,19 @@ def leave_case(session: DbSession, membership: Membership) -> GroupCase | None:
     return case
 
 
+#: built once: a case page and every member's action look these up first
+_MEMBERSHIP = select(Membership).where(
+    Membership.case_id == bindparam("case_id"), Membership.user_id == bindparam("user_id")
+)
+_CASE = select(GroupCase).where(GroupCase.public_id == bindparam("public_id"))
+
+
 def membership_in(session: DbSession, user: User, case: GroupCase) -> Membership | None:
-    return session.scalar(
-        select(Membership).where(Membership.case_id == case.id, Membership.user_id == user.id)
-    )
+    return session.scalar(_MEMBERSHIP, {"case_id": case.id, "user_id": user.id})
 
 
 def case_by_public_id(session: DbSession, public_id: str) -> GroupCase:
-    case = session.scalar(select(GroupCase).where(GroupCase.public_id == public_id))
+    case = session.scalar(_CASE, {"public_id": public_id})
     if case is None:
         raise NotFound(_l("No such case."))
     return case

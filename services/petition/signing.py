@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from models import (
     CaseEvent,
@@ -43,18 +43,44 @@ class SigningState:
         return len(self.active)
 
 
+#: built once: every signature and every page of the joint complaint asks these
+_OPEN_VERSION = (
+    select(PetitionVersion)
+    .where(
+        PetitionVersion.case_id == bindparam("case_id"),
+        PetitionVersion.opened_at.is_not(None),
+        PetitionVersion.superseded_at.is_(None),
+    )
+    .order_by(PetitionVersion.number.desc())
+    .limit(1)
+)
+_LATEST_ENTRY = (
+    select(SignatureEntry)
+    .where(
+        SignatureEntry.version_id == bindparam("version_id"),
+        SignatureEntry.membership_id == bindparam("membership_id"),
+    )
+    .order_by(SignatureEntry.seq.desc())
+    .limit(1)
+)
+_COUNT_CHANGE_STATEMENT = (
+    update(PetitionVersion)
+    .where(PetitionVersion.id == bindparam("version_id"))
+    .values(signature_count=PetitionVersion.signature_count + bindparam("change"))
+    # the caller expires the version's count itself: no need to evaluate this in Python
+    .execution_options(synchronize_session=False)
+)
+_CHAIN_TAIL = (
+    select(SignatureEntry.seq, SignatureEntry.entry_hash)
+    .where(SignatureEntry.case_id == bindparam("case_id"))
+    .order_by(SignatureEntry.seq.desc())
+    .limit(1)
+)
+
+
 def open_version(session: DbSession, case: GroupCase) -> PetitionVersion | None:
     """The version currently open for signing (the latest opened, not superseded)."""
-    return session.scalar(
-        select(PetitionVersion)
-        .where(
-            PetitionVersion.case_id == case.id,
-            PetitionVersion.opened_at.is_not(None),
-            PetitionVersion.superseded_at.is_(None),
-        )
-        .order_by(PetitionVersion.number.desc())
-        .limit(1)
-    )
+    return session.scalar(_OPEN_VERSION, {"case_id": case.id})
 
 
 def current_signature(
@@ -64,13 +90,7 @@ def current_signature(
     row, whatever the size of the log: signing and withdrawing ask this, so a signature costs
     the same for the first signer as for the twenty-thousandth."""
     latest = session.scalar(
-        select(SignatureEntry)
-        .where(
-            SignatureEntry.version_id == version.id,
-            SignatureEntry.membership_id == membership.id,
-        )
-        .order_by(SignatureEntry.seq.desc())
-        .limit(1)
+        _LATEST_ENTRY, {"version_id": version.id, "membership_id": membership.id}
     )
     return latest if latest is not None and latest.action is SignatureAction.SIGN else None
 
@@ -121,25 +141,18 @@ def _append(
     facts_confirmed: bool = False,
 ) -> SignatureEntry:
     """Add an entry at the end of the case's chain. The count is written first: on SQLite that
-    takes the database's write lock before the chain's tail is read (a ``FOR UPDATE`` does
-    nothing there), on PostgreSQL the case row's lock does; so concurrent signers queue instead
+    takes the database's write lock before the chain's tail is read (SQLite has no ``FOR
+    UPDATE``), on PostgreSQL the case row's lock does; so concurrent signers queue instead
     of reading the same tail. A race still lost surfaces as a unique violation on (case, seq)
     and is retried by the caller. On SQLite, signers queue at the writers' gate first
     (:mod:`services.platform.write_gate`) rather than polling the database's lock."""
-    take_write_gate(session)
-    session.execute(select(GroupCase.id).where(GroupCase.id == case.id).with_for_update())
+    if not take_write_gate(session):
+        session.execute(select(GroupCase.id).where(GroupCase.id == case.id).with_for_update())
     session.execute(
-        update(PetitionVersion)
-        .where(PetitionVersion.id == version.id)
-        .values(signature_count=PetitionVersion.signature_count + _COUNT_CHANGE[action])
+        _COUNT_CHANGE_STATEMENT, {"version_id": version.id, "change": _COUNT_CHANGE[action]}
     )
     session.expire(version, ["signature_count"])
-    last = session.execute(
-        select(SignatureEntry.seq, SignatureEntry.entry_hash)
-        .where(SignatureEntry.case_id == case.id)
-        .order_by(SignatureEntry.seq.desc())
-        .limit(1)
-    ).first()
+    last = session.execute(_CHAIN_TAIL, {"case_id": case.id}).first()
     seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
     entry = SignatureEntry(
         case_id=case.id,

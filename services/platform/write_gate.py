@@ -27,17 +27,18 @@ from models.base import DbSession
 _HELD = "chorus.write_gate"
 
 
-def take_write_gate(session: DbSession) -> None:
+def take_write_gate(session: DbSession) -> bool:
     """Wait for the SQLite writers' gate and hold it until the session's outermost transaction
-    ends (commit or rollback). Call it before the transaction's first write."""
+    ends (commit or rollback). Call it before the transaction's first write. True when the
+    gate is held (SQLite on a file), False where there is none (PostgreSQL, memory)."""
     if _HELD in session.info:
-        return
+        return True
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
-        return
+        return False
     path = bind.engine.url.database
     if not path or path == ":memory:":
-        return
+        return False
     session.connection()  # begins the transaction whose end lets the gate go
     descriptor = os.open(f"{path}-writers.lock", os.O_CREAT | os.O_RDWR, 0o600)
     try:
@@ -46,6 +47,7 @@ def take_write_gate(session: DbSession) -> None:
         os.close(descriptor)
         raise
     session.info[_HELD] = descriptor
+    return True
 
 
 @event.listens_for(Session, "after_transaction_end")
