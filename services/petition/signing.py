@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 
 from models import (
     CaseEvent,
@@ -70,6 +71,10 @@ _COUNT_CHANGE_STATEMENT = (
     # the caller expires the version's count itself: no need to evaluate this in Python
     .execution_options(synchronize_session=False)
 )
+#: plain rows of the tables (no unit of work): see :func:`_append`
+_INSERT_ENTRY = insert(cast(Table, SignatureEntry.__table__))
+_INSERT_EVENT = insert(cast(Table, CaseEvent.__table__))
+_ENTRY_COLUMNS = [c.key for c in SignatureEntry.__table__.columns if c.key != "id"]
 _CHAIN_TAIL = (
     select(SignatureEntry.seq, SignatureEntry.entry_hash)
     .where(SignatureEntry.case_id == bindparam("case_id"))
@@ -145,7 +150,8 @@ def _append(
     UPDATE``), on PostgreSQL the case row's lock does; so concurrent signers queue instead
     of reading the same tail. A race still lost surfaces as a unique violation on (case, seq)
     and is retried by the caller. On SQLite, signers queue at the writers' gate first
-    (:mod:`services.platform.write_gate`) rather than polling the database's lock."""
+    (:mod:`services.platform.write_gate`) rather than polling the database's lock. Returns
+    the entry as written, outside the session (its id unread)."""
     if not take_write_gate(session):
         session.execute(select(GroupCase.id).where(GroupCase.id == case.id).with_for_update())
     session.execute(
@@ -169,21 +175,24 @@ def _append(
         entry_hash="",
     )
     entry.entry_hash = hash_of(case.public_id, entry)
-    session.add(entry)
     kind = (
         CaseEventKind.SIGNED
         if action is SignatureAction.SIGN
         else CaseEventKind.SIGNATURE_WITHDRAWN
     )
-    session.add(
-        CaseEvent(
-            case_id=case.id,
-            kind=kind,
-            actor_pseudonym=membership.pseudonym,
-            data={"version": version.number},
-        )
+    # written as rows, not through the unit of work: the writers' gate (and on PostgreSQL the
+    # case's lock) is held from the count to the commit, and flushing two new objects cost
+    # as much as all the statements of the signature together
+    session.execute(_INSERT_ENTRY, {column: getattr(entry, column) for column in _ENTRY_COLUMNS})
+    session.execute(
+        _INSERT_EVENT,
+        {
+            "case_id": case.id,
+            "kind": kind,
+            "actor_pseudonym": membership.pseudonym,
+            "data": {"version": version.number},
+        },
     )
-    session.flush()
     return entry
 
 
