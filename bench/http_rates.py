@@ -372,6 +372,8 @@ def main(databases: list[str]) -> dict[str, Any]:
             measured["signing"] = run_signing(database, signers, seconds)
             measured["signing_commit"] = commit
         results[database] = measured
+        # written after each database: a run cut off later keeps what it measured
+        write_json("http_rates", results)
         print(f"\nThrough gunicorn with wrk, {database}: medians of {repeats} runs of {seconds} s")
         if "pages" in measured:
             print_table(
