@@ -144,14 +144,13 @@ def _append(
     *,
     share_identity: bool = False,
     facts_confirmed: bool = False,
-) -> SignatureEntry:
+) -> None:
     """Add an entry at the end of the case's chain. The count is written first: on SQLite that
     takes the database's write lock before the chain's tail is read (SQLite has no ``FOR
     UPDATE``), on PostgreSQL the case row's lock does; so concurrent signers queue instead
     of reading the same tail. A race still lost surfaces as a unique violation on (case, seq)
     and is retried by the caller. On SQLite, signers queue at the writers' gate first
-    (:mod:`services.platform.write_gate`) rather than polling the database's lock. Returns
-    the entry as written, outside the session (its id unread)."""
+    (:mod:`services.platform.write_gate`) rather than polling the database's lock."""
     if not take_write_gate(session):
         session.execute(select(GroupCase.id).where(GroupCase.id == case.id).with_for_update())
     session.execute(
@@ -193,7 +192,6 @@ def _append(
             "data": {"version": version.number},
         },
     )
-    return entry
 
 
 def sign(
@@ -204,7 +202,7 @@ def sign(
     version_sha256: str,
     facts_confirmed: bool,
     share_identity: bool,
-) -> SignatureEntry:
+) -> None:
     """Sign the open version. ``version_sha256`` is what the signer's page showed: if it is not
     the open version's hash, the page was stale or tampered with, and nothing is signed."""
     if membership.case_id != case.id:
@@ -229,7 +227,7 @@ def sign(
         )
     if current_signature(session, version, membership) is not None:
         raise Conflict(_l("You have already signed this version."))
-    return _append(
+    _append(
         session,
         case,
         membership,
@@ -242,7 +240,7 @@ def sign(
 
 def sign_again(
     session: DbSession, case: GroupCase, membership: Membership, *, version_sha256: str
-) -> SignatureEntry:
+) -> None:
     """One click after a new version: sign it with the choices of the member's signature on
     the version it replaced (the facts of their own complaint are unchanged)."""
     earlier = session.scalar(
@@ -259,7 +257,7 @@ def sign_again(
         raise DomainError(
             _l("You have not signed an earlier version: please read the complaint and sign it.")
         )
-    return sign(
+    sign(
         session,
         case,
         membership,
@@ -269,14 +267,14 @@ def sign_again(
     )
 
 
-def withdraw(session: DbSession, case: GroupCase, membership: Membership) -> SignatureEntry:
+def withdraw(session: DbSession, case: GroupCase, membership: Membership) -> None:
     """Withdraw one's signature, until the case is submitted."""
     if case.is_frozen:
         raise DomainError(_l("The case was submitted: signatures can no longer be withdrawn."))
     version = open_version(session, case)
     if version is None or current_signature(session, version, membership) is None:
         raise DomainError(_l("You have no signature to withdraw."))
-    return _append(session, case, membership, version, SignatureAction.WITHDRAW)
+    _append(session, case, membership, version, SignatureAction.WITHDRAW)
 
 
 def signature_log(session: DbSession, case: GroupCase) -> list[SignatureEntry]:
