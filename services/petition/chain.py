@@ -9,11 +9,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from models import PetitionVersion, SignatureEntry
+from models import PetitionVersion, SignatureAction, SignatureEntry
 from services.platform.hashing import content_hash
 
 GENESIS = "0" * 64
+#: the columns of an entry the chain covers: read as rows, they are all a check needs
+CHAIN_COLUMNS = (
+    SignatureEntry.seq,
+    SignatureEntry.version_sha256,
+    SignatureEntry.pseudonym,
+    SignatureEntry.action,
+    SignatureEntry.share_identity,
+    SignatureEntry.facts_confirmed,
+    SignatureEntry.created_at,
+    SignatureEntry.prev_hash,
+    SignatureEntry.entry_hash,
+)
 
 
 def version_hash(
@@ -67,7 +80,22 @@ def entry_hash(
     )
 
 
-def hash_of(case_public_id: str, entry: SignatureEntry) -> str:
+class ChainEntry(Protocol):
+    """What the chain reads of an entry: a :class:`models.SignatureEntry`, or a row of its
+    columns (a page checking the newest entries need not build an object for each)."""
+
+    seq: int
+    version_sha256: str
+    pseudonym: str
+    action: SignatureAction
+    share_identity: bool
+    facts_confirmed: bool
+    created_at: datetime
+    prev_hash: str
+    entry_hash: str
+
+
+def hash_of(case_public_id: str, entry: ChainEntry) -> str:
     return entry_hash(
         case_public_id=case_public_id,
         seq=entry.seq,
@@ -91,9 +119,9 @@ class ChainReport:
 
 def verify_chain(
     case_public_id: str,
-    entries: Iterable[SignatureEntry],
+    entries: Iterable[ChainEntry],
     *,
-    after: SignatureEntry | None = None,
+    after: ChainEntry | None = None,
 ) -> ChainReport:
     """Check order, links and hashes of a case's entries (given in ``seq`` order), from the
     start of the log, or from just ``after`` an entry taken as the anchor (its own hash is

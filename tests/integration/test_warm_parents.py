@@ -1,0 +1,91 @@
+"""The parents of forked processes load what their children share before forking them
+(services/matching/warm.py): gunicorn's master (``on_starting`` in gunicorn.conf.py), without
+which every web worker, and every one that replaces a recycled worker, spent seconds of CPU
+on some member's first filing; and the job worker, without which every job's horse loaded the
+meaning model again (1.4 s) to embed one complaint."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+#: prints what the process has loaded, after the parent's start below
+REPORT = """
+import jieba
+from services.matching import meaning
+print(json.dumps({
+    "segmenter": bool(jieba.dt.initialized),
+    "model": meaning._model.cache_info().currsize == 1,
+    "app_imported": "blueprints.complaints.views" in sys.modules,
+}))
+"""
+#: runs the configuration's hook as gunicorn's master would
+MASTER = """
+import json, runpy, sys
+hooks = runpy.run_path("gunicorn.conf.py")
+hooks["on_starting"](None)
+"""
+#: runs ``flask jobs worker --burst`` in this process, on an empty queue
+JOB_WORKER = """
+import json, sys
+from app import create_app
+from extensions import db
+app = create_app()
+with app.app_context():
+    db.create_all()
+done = app.test_cli_runner().invoke(args=["jobs", "worker", "--burst"])
+assert done.exit_code == 0, done.output
+"""
+
+
+def _loaded_after(start: str, tmp_path: Path, **settings: str) -> dict[str, bool]:
+    env = {
+        **os.environ,
+        "CHORUS_ENV": "testing",
+        "CHORUS_SECRET_KEY": "warm-test",
+        "CHORUS_INSTANCE_PATH": str(tmp_path),
+        **{f"CHORUS_{key}": value for key, value in settings.items()},
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", start + REPORT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    loaded: dict[str, bool] = json.loads(done.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+@pytest.mark.parametrize(
+    ("jobs_mode", "model_in_master"),
+    [("thread", True), ("rq", False)],
+)
+def test_the_master_loads_what_its_workers_share(
+    tmp_path: Path, jobs_mode: str, model_in_master: bool
+) -> None:
+    loaded = _loaded_after(MASTER, tmp_path, JOBS_MODE=jobs_mode, REDIS_URL="redis://127.0.0.1:1/0")
+    assert loaded == {"segmenter": True, "model": model_in_master, "app_imported": True}
+
+
+def test_the_job_worker_loads_the_model_before_forking_horses(
+    tmp_path: Path, redis_url: str
+) -> None:
+    loaded = _loaded_after(
+        JOB_WORKER,
+        tmp_path,
+        REDIS_URL=redis_url,
+        RQ_QUEUE=f"warm-{uuid.uuid4().hex}",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'warm.sqlite3'}",
+    )
+    assert loaded["segmenter"]
+    assert loaded["model"]
