@@ -71,6 +71,16 @@ def one_of(
     return column.in_(values)
 
 
+def one_of_parameter(
+    dialect: str, column: ColumnElement[Any] | QueryableAttribute[Any], name: str
+) -> ColumnElement[bool]:
+    """:func:`one_of` in a statement built once: the values come as the parameter ``name``
+    at execution (one array on PostgreSQL, an expanding ``IN`` elsewhere)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

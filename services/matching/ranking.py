@@ -29,25 +29,22 @@ import math
 from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, Float, String, and_, case, exists, func, literal, select
-from sqlalchemy.orm import InstrumentedAttribute, joinedload
-
-from models import (
-    CaseStatus,
-    CaseTerm,
-    Complaint,
-    ComplaintTerm,
-    GroupCase,
-    Membership,
-    TermStat,
-)
-from models.base import DbSession, one_of
-from models.matching import INDEXED_COMPLAINTS
+from models import Complaint, GroupCase
+from models.base import DbSession
 from services.matching import meaning, profile_cache
+from services.matching.statements import (
+    JOINABLE,
+    QUERY_TERMS,
+    SIMILAR_TERMS,
+    MatchingStatements,
+    statements,
+    weight_parameters,
+)
 from services.matching.text_terms import surface_forms
 
-JOINABLE = (CaseStatus.OPEN, CaseStatus.DRAFTING, CaseStatus.SIGNING)
+__all__ = ["JOINABLE", "QUERY_TERMS", "SIMILAR_TERMS"]  # kept here for their readers
 
 
 @dataclass(frozen=True)
@@ -64,8 +61,6 @@ class SignalWeights:
 
 
 DEFAULT_WEIGHTS = SignalWeights()
-#: terms used from a complaint, the most informative first
-QUERY_TERMS = 24
 #: a complaint with no case counts as similar above this share of shared informative terms
 SIMILAR_TEXT_THRESHOLD = 0.25
 #: days around a case's incident period that still count as the same period
@@ -84,8 +79,6 @@ COMMON_TERM_SHARE = 0.2
 RARE_TERM_SHARE = 0.01
 #: the rarest terms used when none is rare enough
 FALLBACK_TERMS = 3
-#: the most informative terms used to find similar complaints with no case
-SIMILAR_TERMS = 10
 #: similar complaints are counted up to this many (and as many invited at most)
 SIMILAR_CAP = 100
 #: the most recent complaints sharing enough terms, checked for being free of any case
@@ -135,20 +128,18 @@ def weighted_terms(session: DbSession, complaint_id: int) -> dict[str, float]:
     return _weights(*_term_statistics(session, complaint_id))
 
 
+def _statements(session: DbSession) -> MatchingStatements:
+    return statements(session.get_bind().dialect.name)
+
+
 def _term_statistics(session: DbSession, complaint_id: int) -> tuple[dict[str, int], int]:
     """(df of each of the complaint's terms, N). N is the number of indexed complaints, kept in
     ``term_stats`` (counting every row would cost a scan per query)."""
-    frequency = dict(
-        session.execute(
-            select(ComplaintTerm.term, func.coalesce(TermStat.complaints, 0))
-            .outerjoin(TermStat, TermStat.term == ComplaintTerm.term)
-            .where(ComplaintTerm.complaint_id == complaint_id)
-        ).all()
-    )
-    total = (
-        session.scalar(select(TermStat.complaints).where(TermStat.term == INDEXED_COMPLAINTS)) or 1
-    )
-    return frequency, total
+    rows = session.execute(
+        _statements(session).term_statistics, {"complaint_id": complaint_id}
+    ).all()
+    frequency = {term: used for term, used, _total in rows}
+    return frequency, (rows[0][2] if rows else None) or 1
 
 
 def _lookup_terms(
@@ -174,22 +165,6 @@ def _weights(frequency: dict[str, int], total: int) -> dict[str, float]:
     return {t: idf[t] for t in best}
 
 
-def _weight_expression(
-    column: InstrumentedAttribute[str], weights: dict[str, float], size: int
-) -> ColumnElement[float]:
-    """``CASE term WHEN 'a' THEN 1.7 ... END``: per-term weights inside one grouped query,
-    always ``size`` branches long (the missing ones for terms no text holds: a space never
-    is in a term), so every query has one shape and is compiled once per process."""
-    padded = {**weights, **{f" {index}": 0.0 for index in range(size - len(weights))}}
-    # typed parameters: left to guess, a Chinese term would be Unicode and an English one
-    # String, another shape again
-    return case(
-        {literal(term, String()): literal(weight, Float()) for term, weight in padded.items()},
-        value=column,
-        else_=0.0,
-    )
-
-
 @dataclass(frozen=True)
 class _Candidate:
     case_id: int
@@ -208,43 +183,22 @@ def find_matches(
     frequency, total = _term_statistics(session, complaint.id)
     weights = _weights(frequency, total)
     lookup = _lookup_terms(weights, frequency, total)
-    joinable = and_(
-        GroupCase.company_id == complaint.company_id,
-        GroupCase.status.in_(JOINABLE),
-        ~exists().where(
-            Membership.case_id == GroupCase.id, Membership.user_id == complaint.owner_id
-        ),
-    )
-    case_columns = (
-        GroupCase.id,
-        GroupCase.member_count,
-        GroupCase.first_incident,
-        GroupCase.last_incident,
-    )
+    built = _statements(session)
+    asker: dict[str, Any] = {"company_id": complaint.company_id, "owner_id": complaint.owner_id}
     candidates: dict[int, _Candidate] = {}
     if weights:
         # retrieval: the company's cases sharing the most informative terms (in a large index
         # only the first RETRIEVAL_TERMS), ranked in the database by a first score and cut to
         # TEXT_CANDIDATES, so a company with thousands of cases sends back a hundred rows
         retrieval = list(weights)[:RETRIEVAL_TERMS] if total >= COMMON_TERMS_FROM else list(weights)
-        first_score = (
-            func.sum(_weight_expression(CaseTerm.term, weights, QUERY_TERMS) * CaseTerm.members)
-            / case((GroupCase.member_count > 0, GroupCase.member_count), else_=1)
-        ).label("first_score")
-        best = (
-            select(GroupCase.id)
-            .join(CaseTerm, CaseTerm.case_id == GroupCase.id)
-            .where(
-                CaseTerm.company_id == complaint.company_id,
-                one_of(session, CaseTerm.term, retrieval),
-                joinable,
-            )
-            .group_by(GroupCase.id, GroupCase.member_count)
-            .order_by(first_score.desc(), GroupCase.id)
-            .limit(TEXT_CANDIDATES)
-        )
         for case_id, members, first, last in session.execute(
-            select(*case_columns).where(GroupCase.id.in_(best.scalar_subquery()))
+            built.retrieval,
+            {
+                **asker,
+                **weight_parameters("q", weights, QUERY_TERMS),
+                "retrieval": retrieval,
+                "limit": TEXT_CANDIDATES,
+            },
         ):
             candidates[case_id] = _Candidate(case_id, members, (first, last))
     query_vector = meaning.complaint_vector(session, complaint.id)
@@ -256,9 +210,7 @@ def find_matches(
     if profiles is not None and query_vector is not None:
         # the closest profiles whatever the case's state, then the joinable among them
         closest = profiles.closest(query_vector, MEANING_SCAN)
-        rows = session.execute(
-            select(*case_columns).where(one_of(session, GroupCase.id, closest), joinable)
-        ).all()
+        rows = session.execute(built.joinable_of, {**asker, "case_ids": closest}).all()
         rank = {case_id: position for position, case_id in enumerate(closest)}
         for case_id, members, first, last in sorted(rows, key=lambda row: rank[row[0]])[
             :MEANING_CANDIDATES
@@ -266,20 +218,15 @@ def find_matches(
             candidates[case_id] = _Candidate(case_id, members, (first, last))
     same_category = set()
     for case_id, members, first, last in session.execute(
-        select(*case_columns)
-        .where(joinable, GroupCase.category_id == complaint.category_id)
-        .order_by(GroupCase.updated_at.desc())
-        .limit(CATEGORY_CANDIDATES)
+        built.same_category,
+        {**asker, "category_id": complaint.category_id, "limit": CATEGORY_CANDIDATES},
     ):
         candidates[case_id] = _Candidate(case_id, members, (first, last))
         same_category.add(case_id)
     shared: dict[int, dict[str, int]] = {}
     if weights and candidates:  # scoring: every weighted term, for the candidates only
         for case_id, term, users in session.execute(
-            select(CaseTerm.case_id, CaseTerm.term, CaseTerm.members).where(
-                one_of(session, CaseTerm.case_id, list(candidates)),
-                one_of(session, CaseTerm.term, list(weights)),
-            )
+            built.shared_terms, {"case_ids": list(candidates), "terms": list(weights)}
         ):
             shared.setdefault(case_id, {})[term] = users
     similar = len(similar_complaint_ids(session, complaint, lookup))
@@ -334,13 +281,11 @@ def find_matches(
     scored.sort(key=lambda row: (-row[0], -row[1].members, row[1].case_id))
     top = scored[:limit]
     readable = surface_forms(complaint.narrative)  # the member's own words, not stems
-    cases = {
+    cases: dict[int, GroupCase] = {
         c.id: c
         for c in session.scalars(
-            select(GroupCase)
-            .where(one_of(session, GroupCase.id, [row[1].case_id for row in top]))
-            .options(joinedload(GroupCase.company), joinedload(GroupCase.category))
-        )
+            built.shown_cases, {"case_ids": [row[1].case_id for row in top]}
+        ).unique()
     }
     matches = [
         CaseMatch(
@@ -384,46 +329,29 @@ def similar_complaint_ids(
     if weights is None:
         frequency, total = _term_statistics(session, complaint.id)
         weights = _lookup_terms(_weights(frequency, total), frequency, total)
-    free = and_(
-        Complaint.owner_id != complaint.owner_id,
-        ~exists().where(Membership.complaint_id == Complaint.id),
-    )
+    built = _statements(session)
+    asker: dict[str, Any] = {"company_id": complaint.company_id, "owner_id": complaint.owner_id}
     recent = list(
         session.scalars(
-            select(Complaint.id)
-            .where(
-                Complaint.company_id == complaint.company_id,
-                Complaint.category_id == complaint.category_id,
-                free,
-            )
-            .order_by(Complaint.id.desc())
-            .limit(SIMILAR_CAP + 1)
+            built.recent_free,
+            {**asker, "category_id": complaint.category_id, "limit": SIMILAR_CAP + 1},
         )
     )
     ids: list[int] = []
     if weights:
         weights = dict(list(weights.items())[:SIMILAR_TERMS])  # most informative first
-        threshold = SIMILAR_TEXT_THRESHOLD * sum(weights.values())
-        # two steps on purpose: grouping the company's rows of these terms yields few ids, and
-        # a planner that sees one joined query may walk every complaint backwards instead
-        shared = func.sum(_weight_expression(ComplaintTerm.term, weights, SIMILAR_TERMS))
         sharing = session.scalars(
-            select(ComplaintTerm.complaint_id)
-            .where(
-                ComplaintTerm.company_id == complaint.company_id,
-                one_of(session, ComplaintTerm.term, list(weights)),
-            )
-            .group_by(ComplaintTerm.complaint_id)
-            .having(shared >= threshold)
-            .order_by(shared.desc(), ComplaintTerm.complaint_id.desc())
-            .limit(SIMILAR_SCAN)
+            built.sharing,
+            {
+                **asker,
+                **weight_parameters("s", weights, SIMILAR_TERMS),
+                "terms": list(weights),
+                "threshold": SIMILAR_TEXT_THRESHOLD * sum(weights.values()),
+                "limit": SIMILAR_SCAN,
+            },
         ).all()
         if sharing:
-            kept = set(
-                session.scalars(
-                    select(Complaint.id).where(one_of(session, Complaint.id, sharing), free)
-                )
-            )
+            kept = set(session.scalars(built.still_free, {**asker, "complaint_ids": sharing}))
             ids = [i for i in sharing if i in kept]
     seen = set(ids)
     ids += [i for i in recent if i not in seen]
