@@ -29,8 +29,8 @@ max_requests = 5000
 max_requests_jitter = 500
 
 # Not preloaded: each worker opens its own database pool after the fork. What the workers
-# share without a connection (the app's modules, the segmenter's dictionary, the meaning
-# model where jobs run in them) is loaded once, in the master, by on_starting below.
+# share without a connection (the app's modules, the segmenter's dictionary) is loaded once,
+# in the master, by on_starting below.
 preload_app = False
 
 # The load balancer's address, whose X-Forwarded-* headers gunicorn believes; the app trusts
@@ -45,6 +45,7 @@ loglevel = os.environ.get("CHORUS_LOG_LEVEL", "info")
 def on_starting(server: object) -> None:  # noqa: ARG001 - the hook's signature
     """Warm the master before the workers fork from it (services/matching/warm.py)."""
     from app import create_app
-    from services.matching.warm import warm_up
+    from services.matching.warm import warm_up_web
 
-    warm_up(create_app())
+    create_app()  # imports the app's modules, which each worker would import again
+    warm_up_web()

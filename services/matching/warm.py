@@ -1,32 +1,28 @@
 """Work each process would otherwise repeat on its first requests, done once in the parent
 before it forks: gunicorn's master before its workers (``on_starting`` in
 ``gunicorn.conf.py``), and the job worker before the work horse it forks for every job
-(``flask jobs worker``, cli/jobs.py). Forked, they inherit it, and so does every
-web worker that replaces one recycled after ``max_requests``.
+(``flask jobs worker``, cli/jobs.py). Forked, they inherit it, and so does every web worker
+that replaces one recycled after ``max_requests``.
 
-Measured per process on this project's machine: loading the Chinese word segmenter's
-dictionary, 0.9 s of CPU at the first complaint filed; the meaning model, 1.4 s at the first
-complaint embedded, which the web processes do only when jobs run among them
-(``JOBS_MODE = "thread"``); the app's modules, 0.9 s to import. Under the load bench each of
-these landed on some visitor's request as seconds of waiting, and a job worker's horse, which
-starts from its parent's memory, paid the model's 1.4 s for every complaint it embedded.
+Measured per process on this project's machine: the app's modules, 0.9 s to import; the
+Chinese word segmenter's dictionary, 0.9 s of CPU at the first complaint filed; the meaning
+model, 1.4 s at the first complaint embedded. Under the load bench the segmenter landed on
+some member's filing as seconds of waiting, and each job's horse, which starts from its
+parent's memory, paid the model's 1.4 s for every complaint it embedded.
+
+The web processes embed nothing in production (a job worker does, ``JOBS_MODE = "rq"``), so
+gunicorn's master leaves the model alone: where jobs run in the web processes, a worker loads
+it at its first job.
 """
 
 from __future__ import annotations
 
-from flask import Flask
 
-#: jobs run in the web processes in these modes, the meaning model with them
-JOBS_IN_WEB_PROCESS = ("thread", "eager")
-
-
-def warm_up(app: Flask) -> None:
-    """Load what the app's workers share: the segmenter always, the model where jobs run."""
-    from services.matching import meaning, text_terms
+def warm_up_web() -> None:
+    """What every web worker needs for its first filing: the segmenter."""
+    from services.matching import text_terms
 
     text_terms.load_segmenter()
-    if app.config["JOBS_MODE"] in JOBS_IN_WEB_PROCESS:
-        meaning.load_model()
 
 
 def warm_up_job_worker() -> None:

@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.support.net import free_port
-from tests.support.server import served_env
+from tests.support.server import STARTUP_SECONDS, served_env
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the venv running the tests
@@ -95,7 +95,7 @@ def start_gunicorn(
             start_new_session=True,
         )
     server = Server(process, f"http://127.0.0.1:{port}", log)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP_SECONDS
     while True:
         assert process.poll() is None, log.read_text(errors="replace")
         try:

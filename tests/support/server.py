@@ -14,6 +14,9 @@ from pathlib import Path
 from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+#: how long gunicorn may take to answer: its master loads the app's modules and the word
+#: segmenter before forking (services/matching/warm.py), a few seconds on a busy machine
+STARTUP_SECONDS = 60
 
 
 #: the served app's secret key: what a process preparing its database seals secrets with too
@@ -72,12 +75,14 @@ def gunicorn_server(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
             assert process.poll() is None, log.read_text()
             try:
                 with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310
                     break
             except OSError:
+                assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.05)
         yield url
     finally:
