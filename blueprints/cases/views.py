@@ -41,7 +41,7 @@ from services.cases.titles import set_title_other
 from services.complaints import filing as complaints
 from services.errors import NotFound
 from services.evidence import contributions as evidence
-from services.matching.ranking import JOINABLE
+from services.matching.statements import JOINABLE
 from services.submissions.progress import progress_of
 
 bp = Blueprint("cases", __name__)

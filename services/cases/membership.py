@@ -24,7 +24,8 @@ from services.cases.titles import TITLE_MAX, checked_title_other
 from services.errors import Conflict, DomainError, NotFound
 from services.evidence import contributions as evidence
 from services.matching import meaning, term_index
-from services.matching.ranking import JOINABLE, SIMILAR_CAP, similar_complaint_ids
+from services.matching.ranking import SIMILAR_CAP, similar_complaint_ids
+from services.matching.statements import JOINABLE
 from services.notifications.delivery import INVITE
 from services.petition import signing
 

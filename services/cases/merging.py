@@ -43,7 +43,7 @@ from services.cases.membership import refresh_counters
 from services.cases.pseudonyms import new_pseudonyms
 from services.errors import Conflict, DomainError, NotAllowed, NotFound
 from services.matching import meaning, term_index
-from services.matching.ranking import JOINABLE
+from services.matching.statements import JOINABLE
 from services.notifications.delivery import CASES_MERGED, MERGE_DECLINED, MERGE_PROPOSED, notify
 
 #: how many other cases an organizer is offered to merge with, out of how many looked at

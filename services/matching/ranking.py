@@ -35,7 +35,6 @@ from models import Complaint, GroupCase
 from models.base import DbSession
 from services.matching import meaning, profile_cache
 from services.matching.statements import (
-    JOINABLE,
     QUERY_TERMS,
     SIMILAR_TERMS,
     MatchingStatements,
@@ -43,8 +42,6 @@ from services.matching.statements import (
     weight_parameters,
 )
 from services.matching.text_terms import surface_forms
-
-__all__ = ["JOINABLE", "QUERY_TERMS", "SIMILAR_TERMS"]  # kept here for their readers
 
 
 @dataclass(frozen=True)
@@ -283,9 +280,7 @@ def find_matches(
     readable = surface_forms(complaint.narrative)  # the member's own words, not stems
     cases: dict[int, GroupCase] = {
         c.id: c
-        for c in session.scalars(
-            built.shown_cases, {"case_ids": [row[1].case_id for row in top]}
-        ).unique()
+        for c in session.scalars(built.shown_cases, {"case_ids": [row[1].case_id for row in top]})
     }
     matches = [
         CaseMatch(
