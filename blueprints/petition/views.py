@@ -25,8 +25,7 @@ bp = Blueprint("petition", __name__)
 
 def _case_and_membership(public_id: str) -> tuple[GroupCase, Membership]:
     """The case and the current user's membership; 404 for no case, 403 for non-members."""
-    case = group_cases.case_by_public_id(db.session, public_id)
-    membership = group_cases.membership_in(db.session, current_user, case)
+    case, membership = group_cases.case_and_membership(db.session, public_id, current_user)
     if membership is None:
         abort(403)
     return case, membership

@@ -212,10 +212,27 @@ _MEMBERSHIP = select(Membership).where(
     Membership.case_id == bindparam("case_id"), Membership.user_id == bindparam("user_id")
 )
 _CASE = select(GroupCase).where(GroupCase.public_id == bindparam("public_id"))
+_CASE_AND_MEMBERSHIP = _CASE.add_columns(Membership).outerjoin(
+    Membership,
+    (Membership.case_id == GroupCase.id) & (Membership.user_id == bindparam("user_id")),
+)
 
 
 def membership_in(session: DbSession, user: User, case: GroupCase) -> Membership | None:
     return session.scalar(_MEMBERSHIP, {"case_id": case.id, "user_id": user.id})
+
+
+def case_and_membership(
+    session: DbSession, public_id: str, user: User
+) -> tuple[GroupCase, Membership | None]:
+    """The case and ``user``'s membership of it (None for a non-member), in one statement:
+    every member's page and action starts here. NotFound when there is no such case."""
+    found = session.execute(
+        _CASE_AND_MEMBERSHIP, {"public_id": public_id, "user_id": user.id}
+    ).first()
+    if found is None:
+        raise NotFound(_l("No such case."))
+    return found[0], found[1]
 
 
 def case_by_public_id(session: DbSession, public_id: str) -> GroupCase:

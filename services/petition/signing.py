@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, select
 
 from models import (
     CaseEvent,
@@ -26,7 +26,7 @@ from services.petition.chain import (
     CHAIN_COLUMNS,
     GENESIS,
     ChainReport,
-    hash_of,
+    entry_hash,
     verify_chain,
 )
 from services.platform.write_gate import take_write_gate
@@ -70,21 +70,39 @@ _LATEST_ENTRY = (
     .order_by(SignatureEntry.seq.desc())
     .limit(1)
 )
-_COUNT_CHANGE_STATEMENT = (
-    update(PetitionVersion)
-    .where(PetitionVersion.id == bindparam("version_id"))
-    .values(signature_count=PetitionVersion.signature_count + bindparam("change"))
-    # the caller expires the version's count itself: no need to evaluate this in Python
-    .execution_options(synchronize_session=False)
-)
-#: plain rows of the tables (no unit of work): see :func:`_append`
-_INSERT_ENTRY = insert(cast(Table, SignatureEntry.__table__))
-_INSERT_EVENT = insert(cast(Table, CaseEvent.__table__))
-_ENTRY_COLUMNS = [c.key for c in SignatureEntry.__table__.columns if c.key != "id"]
-_CHAIN_TAIL = (
-    select(SignatureEntry.seq, SignatureEntry.entry_hash)
-    .where(SignatureEntry.case_id == bindparam("case_id"))
+#: the open version with the action of the member's latest entry on it, in one statement:
+#: what a signature checks before it queues
+_OPEN_VERSION_AND_MY_LATEST_ACTION = _OPEN_VERSION.add_columns(
+    select(SignatureEntry.action)
+    .where(
+        SignatureEntry.version_id == PetitionVersion.id,
+        SignatureEntry.membership_id == bindparam("membership_id"),
+    )
     .order_by(SignatureEntry.seq.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+#: the writes of a signature, in Core on the session's connection: they run while the writers'
+#: gate (on PostgreSQL the case's lock) is held, and an ORM-enabled statement costs twice as
+#: much Python as the same statement on the table
+_VERSIONS = cast(Table, PetitionVersion.__table__)
+_ENTRIES = cast(Table, SignatureEntry.__table__)
+_COUNT_CHANGE_STATEMENT = (
+    _VERSIONS.update()
+    .where(_VERSIONS.c.id == bindparam("version_id"))
+    .values(signature_count=_VERSIONS.c.signature_count + bindparam("change"))
+)
+_LOCK_CASE = (
+    select(cast(Table, GroupCase.__table__).c.id)
+    .where(cast(Table, GroupCase.__table__).c.id == bindparam("case_id"))
+    .with_for_update()
+)
+_INSERT_ENTRY = _ENTRIES.insert()
+_INSERT_EVENT = cast(Table, CaseEvent.__table__).insert()
+_CHAIN_TAIL = (
+    select(_ENTRIES.c.seq, _ENTRIES.c.entry_hash)
+    .where(_ENTRIES.c.case_id == bindparam("case_id"))
+    .order_by(_ENTRIES.c.seq.desc())
     .limit(1)
 )
 
@@ -156,46 +174,59 @@ def _append(
     UPDATE``), on PostgreSQL the case row's lock does; so concurrent signers queue instead
     of reading the same tail. A race still lost surfaces as a unique violation on (case, seq)
     and is retried by the caller. On SQLite, signers queue at the writers' gate first
-    (:mod:`services.platform.write_gate`) rather than polling the database's lock."""
+    (:mod:`services.platform.write_gate`) rather than polling the database's lock.
+
+    Everything from the gate to the commit is the queue every other signer waits in, so it is
+    kept to four statements on the table, with no ORM object: what the entry needs is read
+    before (the case's and the member's columns, the version's hash)."""
+    public_id, case_id, pseudonym = case.public_id, case.id, membership.pseudonym
+    version_id, number, version_sha256 = version.id, version.number, version.content_sha256 or ""
+    connection = session.connection()
     if not take_write_gate(session):
-        session.execute(select(GroupCase.id).where(GroupCase.id == case.id).with_for_update())
-    session.execute(
-        _COUNT_CHANGE_STATEMENT, {"version_id": version.id, "change": _COUNT_CHANGE[action]}
+        connection.execute(_LOCK_CASE, {"case_id": case_id})
+    connection.execute(
+        _COUNT_CHANGE_STATEMENT, {"version_id": version_id, "change": _COUNT_CHANGE[action]}
     )
     session.expire(version, ["signature_count"])
-    last = session.execute(_CHAIN_TAIL, {"case_id": case.id}).first()
+    last = connection.execute(_CHAIN_TAIL, {"case_id": case_id}).first()
     seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    entry = SignatureEntry(
-        case_id=case.id,
-        seq=seq,
-        version_id=version.id,
-        membership_id=membership.id,
-        pseudonym=membership.pseudonym,
-        action=action,
-        share_identity=share_identity,
-        facts_confirmed=facts_confirmed,
-        version_sha256=version.content_sha256 or "",
-        created_at=utcnow(),
-        prev_hash=previous,
-        entry_hash="",
+    created_at = utcnow()
+    connection.execute(
+        _INSERT_ENTRY,
+        {
+            "case_id": case_id,
+            "seq": seq,
+            "version_id": version_id,
+            "membership_id": membership.id,
+            "pseudonym": pseudonym,
+            "action": action,
+            "share_identity": share_identity,
+            "facts_confirmed": facts_confirmed,
+            "version_sha256": version_sha256,
+            "created_at": created_at,
+            "prev_hash": previous,
+            "entry_hash": entry_hash(
+                case_public_id=public_id,
+                seq=seq,
+                version_sha256=version_sha256,
+                pseudonym=pseudonym,
+                action=action.value,
+                share_identity=share_identity,
+                facts_confirmed=facts_confirmed,
+                created_at=created_at,
+                prev_hash=previous,
+            ),
+        },
     )
-    entry.entry_hash = hash_of(case.public_id, entry)
-    kind = (
-        CaseEventKind.SIGNED
-        if action is SignatureAction.SIGN
-        else CaseEventKind.SIGNATURE_WITHDRAWN
-    )
-    # written as rows, not through the unit of work: the writers' gate (and on PostgreSQL the
-    # case's lock) is held from the count to the commit, and flushing two new objects cost
-    # as much as all the statements of the signature together
-    session.execute(_INSERT_ENTRY, {column: getattr(entry, column) for column in _ENTRY_COLUMNS})
-    session.execute(
+    connection.execute(
         _INSERT_EVENT,
         {
-            "case_id": case.id,
-            "kind": kind,
-            "actor_pseudonym": membership.pseudonym,
-            "data": {"version": version.number},
+            "case_id": case_id,
+            "kind": CaseEventKind.SIGNED
+            if action is SignatureAction.SIGN
+            else CaseEventKind.SIGNATURE_WITHDRAWN,
+            "actor_pseudonym": pseudonym,
+            "data": {"version": number},
         },
     )
 
@@ -215,9 +246,12 @@ def sign(
         raise DomainError(_l("Only members of this case can sign it."))
     if membership.complaint_id is None:  # an association organizing for its members
         raise DomainError(_l("Only members with a complaint in this case sign it."))
-    version = open_version(session, case)
-    if case.status is not CaseStatus.SIGNING or version is None:
+    found = session.execute(
+        _OPEN_VERSION_AND_MY_LATEST_ACTION, {"case_id": case.id, "membership_id": membership.id}
+    ).first()
+    if case.status is not CaseStatus.SIGNING or found is None:
         raise DomainError(_l("This complaint is not open for signing."))
+    version, my_latest_action = found
     if version_sha256 != version.content_sha256:
         raise Conflict(
             _l(
@@ -231,7 +265,7 @@ def sign(
             _l("Please confirm that the facts of your own complaint are true."),
             field="facts_confirmed",
         )
-    if current_signature(session, version, membership) is not None:
+    if my_latest_action is SignatureAction.SIGN:
         raise Conflict(_l("You have already signed this version."))
     _append(
         session,
