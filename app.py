@@ -38,6 +38,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from blueprints import register_blueprints
     from blueprints.errors import register_error_handlers
     from blueprints.security import register_security_headers
+    from blueprints.template_warmup import use_compiled_template_cache
     from blueprints.templating import register_template_helpers
     from cli import register_commands
 
@@ -45,6 +46,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_security_headers(app)
     register_template_helpers(app)
+    use_compiled_template_cache(app)
     register_commands(app)
     register_job_handlers()
     return app

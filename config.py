@@ -76,6 +76,9 @@ class Defaults:
     #: where those pages are kept (Flask-Caching): default Redis when REDIS_URL is set, so
     #: every worker shares them, else the process's memory
     CACHE_TYPE: str | None = None
+    #: where compiled templates are kept for every process of the app to load
+    #: (blueprints.template_warmup); default: ``template-cache`` in the instance folder
+    TEMPLATE_CACHE_DIR: str | None = None
 
     #: default: "__Host-session" wherever cookies are Secure: the prefix makes the browser
     #: refuse the cookie unless it is Secure, for the whole site and set by this host only, so

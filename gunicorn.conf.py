@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from typing import Any
 
 wsgi_app = "app:create_app()"
 bind = os.environ.get("CHORUS_BIND", "127.0.0.1:8000")
@@ -43,9 +44,19 @@ loglevel = os.environ.get("CHORUS_LOG_LEVEL", "info")
 
 
 def on_starting(server: object) -> None:  # noqa: ARG001 - the hook's signature
-    """Warm the master before the workers fork from it (services/matching/warm.py)."""
+    """Warm the master before the workers fork from it (services/matching/warm.py), and
+    compile every template into the cache the workers load them from
+    (blueprints/template_warmup.py)."""
     from app import create_app
+    from blueprints.template_warmup import load_all_templates
     from services.matching.warm import warm_up_web
 
-    create_app()  # imports the app's modules, which each worker would import again
+    load_all_templates(create_app())  # imports the app's modules too, once for all workers
     warm_up_web()
+
+
+def post_worker_init(worker: Any) -> None:
+    """Each worker, before its first request: its templates loaded from that cache."""
+    from blueprints.template_warmup import warm_up_worker
+
+    warm_up_worker(worker.wsgi)
