@@ -92,11 +92,6 @@ _COUNT_CHANGE_STATEMENT = (
     .where(_VERSIONS.c.id == bindparam("version_id"))
     .values(signature_count=_VERSIONS.c.signature_count + bindparam("change"))
 )
-_LOCK_CASE = (
-    select(cast(Table, GroupCase.__table__).c.id)
-    .where(cast(Table, GroupCase.__table__).c.id == bindparam("case_id"))
-    .with_for_update()
-)
 _INSERT_ENTRY = _ENTRIES.insert()
 _INSERT_EVENT = cast(Table, CaseEvent.__table__).insert()
 _CHAIN_TAIL = (
@@ -169,21 +164,32 @@ def _append(
     share_identity: bool = False,
     facts_confirmed: bool = False,
 ) -> None:
-    """Add an entry at the end of the case's chain. The count is written first: on SQLite that
-    takes the database's write lock before the chain's tail is read (SQLite has no ``FOR
-    UPDATE``), on PostgreSQL the case row's lock does; so concurrent signers queue instead
-    of reading the same tail. A race still lost surfaces as a unique violation on (case, seq)
-    and is retried by the caller. On SQLite, signers queue at the writers' gate first
-    (:mod:`services.platform.write_gate`) rather than polling the database's lock.
+    """Add an entry at the end of the case's chain. Appenders queue before reading the
+    chain's tail, so that concurrent signers do not read the same one: on SQLite at the
+    writers' gate (:mod:`services.platform.write_gate`), then the count's write takes the
+    database's write lock; on PostgreSQL the count's write takes the open version's row lock,
+    which every signature and withdrawal of the case writes. A race still lost (a version
+    opened while a signature was on its way, a writer that did not queue) surfaces as the
+    unique violation on (case, seq), and the caller retries.
 
-    Everything from the gate to the commit is the queue every other signer waits in, so it is
-    kept to four statements on the table, with no ORM object: what the entry needs is read
-    before (the case's and the member's columns, the version's hash)."""
+    Everything from the queue to the commit is the time every other signer waits, so it holds
+    three statements and the commit, on the table, with no ORM object: what the entry needs is
+    read before, and on PostgreSQL the event row is written before queueing (on SQLite any
+    write takes the database's lock, so it goes after the entry)."""
     public_id, case_id, pseudonym = case.public_id, case.id, membership.pseudonym
     version_id, number, version_sha256 = version.id, version.number, version.content_sha256 or ""
+    event = {
+        "case_id": case_id,
+        "kind": CaseEventKind.SIGNED
+        if action is SignatureAction.SIGN
+        else CaseEventKind.SIGNATURE_WITHDRAWN,
+        "actor_pseudonym": pseudonym,
+        "data": {"version": number},
+    }
     connection = session.connection()
-    if not take_write_gate(session):
-        connection.execute(_LOCK_CASE, {"case_id": case_id})
+    gated = take_write_gate(session)
+    if not gated:
+        connection.execute(_INSERT_EVENT, event)
     connection.execute(
         _COUNT_CHANGE_STATEMENT, {"version_id": version_id, "change": _COUNT_CHANGE[action]}
     )
@@ -218,17 +224,8 @@ def _append(
             ),
         },
     )
-    connection.execute(
-        _INSERT_EVENT,
-        {
-            "case_id": case_id,
-            "kind": CaseEventKind.SIGNED
-            if action is SignatureAction.SIGN
-            else CaseEventKind.SIGNATURE_WITHDRAWN,
-            "actor_pseudonym": pseudonym,
-            "data": {"version": number},
-        },
-    )
+    if gated:
+        connection.execute(_INSERT_EVENT, event)
 
 
 def sign(
