@@ -23,9 +23,13 @@ from services.submissions import lifecycle as submissions
 bp = Blueprint("petition", __name__)
 
 
-def _case_and_membership(public_id: str) -> tuple[GroupCase, Membership]:
+def _case_and_membership(
+    public_id: str, *, with_company: bool = False
+) -> tuple[GroupCase, Membership]:
     """The case and the current user's membership; 404 for no case, 403 for non-members."""
-    case, membership = group_cases.case_and_membership(db.session, public_id, current_user)
+    case, membership = group_cases.case_and_membership(
+        db.session, public_id, current_user, with_company=with_company
+    )
     if membership is None:
         abort(403)
     return case, membership
@@ -48,9 +52,9 @@ def _draft_form() -> DraftForm:
 @login_required
 def show(public_id: str) -> str:
     """The current text, the signing box, the history and the discussion (members only)."""
-    case, membership = _case_and_membership(public_id)
-    open_version = signing.open_version(db.session, case)
-    latest = drafting.latest_version(db.session, case)
+    case, membership = _case_and_membership(public_id, with_company=True)
+    history = drafting.history(db.session, case)
+    open_version, latest = history.open, history.latest
     shown = open_version or latest
     sign_form = SignForm(formdata=None)
     my_signature = None
@@ -66,7 +70,7 @@ def show(public_id: str) -> str:
         open_version=open_version,
         my_signature=my_signature,
         sign_form=sign_form,
-        versions=drafting.versions(db.session, case),
+        versions=history.versions,
         chain=signing.verify_recent_entries(db.session, case),
         comments=drafting.comments(db.session, case),
         comment_form=CommentForm(formdata=None),

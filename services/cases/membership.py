@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload
 
 from models import (
     CaseEvent,
@@ -216,6 +217,9 @@ _CASE_AND_MEMBERSHIP = _CASE.add_columns(Membership).outerjoin(
     Membership,
     (Membership.case_id == GroupCase.id) & (Membership.user_id == bindparam("user_id")),
 )
+_CASE_COMPANY_AND_MEMBERSHIP = _CASE_AND_MEMBERSHIP.options(
+    joinedload(GroupCase.company, innerjoin=True)
+)
 
 
 def membership_in(session: DbSession, user: User, case: GroupCase) -> Membership | None:
@@ -223,13 +227,13 @@ def membership_in(session: DbSession, user: User, case: GroupCase) -> Membership
 
 
 def case_and_membership(
-    session: DbSession, public_id: str, user: User
+    session: DbSession, public_id: str, user: User, *, with_company: bool = False
 ) -> tuple[GroupCase, Membership | None]:
     """The case and ``user``'s membership of it (None for a non-member), in one statement:
-    every member's page and action starts here. NotFound when there is no such case."""
-    found = session.execute(
-        _CASE_AND_MEMBERSHIP, {"public_id": public_id, "user_id": user.id}
-    ).first()
+    every member's page and action starts here; ``with_company`` for a page that names the
+    company (in the same statement). NotFound when there is no such case."""
+    statement = _CASE_COMPANY_AND_MEMBERSHIP if with_company else _CASE_AND_MEMBERSHIP
+    found = session.execute(statement, {"public_id": public_id, "user_id": user.id}).first()
     if found is None:
         raise NotFound(_l("No such case."))
     return found[0], found[1]

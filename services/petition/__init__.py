@@ -17,11 +17,11 @@ from .drafting import (
     fill_from_case,
     get_version,
     hand_over,
+    history,
     latest_version,
     open_for_signing,
     save_version,
     set_co_organizer,
-    versions,
 )
 from .markdown import render_markdown
 from .signing import (
@@ -52,6 +52,7 @@ __all__ = [
     "get_version",
     "hand_over",
     "hash_of",
+    "history",
     "identity_shown",
     "latest_version",
     "open_for_signing",
@@ -67,6 +68,5 @@ __all__ = [
     "verify_chain",
     "verify_recent_entries",
     "version_hash",
-    "versions",
     "withdraw",
 ]

@@ -16,6 +16,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from models import (
     Authority,
@@ -64,12 +65,37 @@ def _require_organizer(membership: Membership | None) -> Membership:
     return membership
 
 
-def versions(session: DbSession, case: GroupCase) -> list[PetitionVersion]:
-    return list(
-        session.scalars(
-            select(PetitionVersion)
-            .where(PetitionVersion.case_id == case.id)
-            .order_by(PetitionVersion.number.desc())
+@dataclass(frozen=True)
+class VersionHistory:
+    """Every version of a case's joint complaint, newest first, and the two the page shows."""
+
+    versions: list[PetitionVersion]
+
+    @property
+    def latest(self) -> PetitionVersion | None:
+        return self.versions[0] if self.versions else None
+
+    @property
+    def open(self) -> PetitionVersion | None:
+        """The one open for signing: the newest opened and not superseded, as
+        :func:`services.petition.signing.open_version` finds it."""
+        return next(
+            (v for v in self.versions if v.opened_at is not None and v.superseded_at is None),
+            None,
+        )
+
+
+def history(session: DbSession, case: GroupCase) -> VersionHistory:
+    """The versions with their first authority, in one statement: the joint complaint's page
+    asked for the open version, the latest and the list apart, and for the authority after."""
+    return VersionHistory(
+        list(
+            session.scalars(
+                select(PetitionVersion)
+                .where(PetitionVersion.case_id == case.id)
+                .options(joinedload(PetitionVersion.authority))
+                .order_by(PetitionVersion.number.desc())
+            )
         )
     )
 

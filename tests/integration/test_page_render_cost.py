@@ -11,10 +11,15 @@ from collections.abc import Callable
 import flask_babel
 import pytest
 from flask import Flask
+from sqlalchemy import event
 
-from models import User
+from extensions import db
+from models import Authority, Company, Complaint, User
+from services.petition import drafting
 from tests.conftest import PASSWORD
-from tests.support.forms import login
+from tests.support.forms import logged_in, login
+from tests.support.petitions import case_open_for_signing
+from tests.support.web import EN
 
 DEMO_PASSWORD = "chorus-demo-2026"  # the demo accounts' published password
 #: lookups a new member's dashboard may make (its render, an imported macro, a lazy label);
@@ -58,3 +63,55 @@ def test_the_header_forms_carry_the_token_without_repeating_an_element_id(app: F
     tokens = set(re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', html))
     assert len(tokens) == 1
     assert html.count('name="csrf_token"') >= 2
+
+
+#: a member's joint-complaint page: the login, the case with its company and the membership,
+#: the versions with their authority, the member's signature, the chain's recent entries, the
+#: discussion, the submissions, the unread count and the shown version's other addressees
+#: (13 when the open, the latest and the list of versions were asked for apart)
+PETITION_PAGE_STATEMENTS = 9
+
+
+def test_a_members_joint_complaint_page_reads_the_versions_once(
+    app: Flask,
+    make_user: Callable[..., User],
+    make_company: Callable[..., Company],
+    make_complaint: Callable[..., Complaint],
+) -> None:
+    authority = Authority(slug="nfra", name_en="NFRA Consumer Protection", name_zh="金融监管总局")
+    db.session.add(authority)
+    case, _first = case_open_for_signing(
+        make_user,
+        make_complaint,
+        make_company("walletpro", "WalletPro", "钱包宝"),
+        authority,
+        organizer_email="org@example.org",
+        members=[("member@example.org", "en")],
+    )
+    organizing = next(m for m in case.memberships if m.organizes)
+    draft = drafting.DraftInput(
+        title="Joint complaint, second draft",
+        authority_id=authority.id,
+        facts="Balances frozen for weeks.",
+        demands="Unfreeze and refund.",
+        body_md="We ask the authority to act.",
+    )
+    drafting.save_version(db.session, case, organizing, draft)  # version 2, a draft
+    db.session.commit()
+    client = logged_in(app, "member@example.org")
+    path = f"/cases/{case.public_id}/petition"
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = client.get(path, headers=EN)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Open for signing: version 1" in html  # the open one, not the newer draft
+    assert "Joint complaint, second draft" in html  # listed in the history
+    assert "WalletPro" in html
+    assert "NFRA Consumer Protection" in html
+    assert len(statements) <= PETITION_PAGE_STATEMENTS, "\n".join(s[:80] for s in statements)
