@@ -75,9 +75,10 @@ def new() -> str | Response | tuple[str, int]:
             complaint = complaint_service.file_complaint(
                 db.session, current_user, form.to_input(), date.today()
             )
+            filed = complaint.public_id  # read before the commit expires it: no reload
         if outcome.done:
             flash(_("Your complaint is saved. Here are people with the same issue."), "success")
-            return redirect(url_for("complaints.detail", public_id=complaint.public_id))
+            return redirect(url_for("complaints.detail", public_id=filed))
     return render_template(
         "complaints/form.html",
         form=form,
@@ -94,16 +95,15 @@ def detail(public_id: str) -> str:
     complaint = _own(public_id)
     membership = complaint_service.membership_of(db.session, complaint)
     report = None if membership else find_matches(db.session, complaint)
+    routing = routing_answers.routing_of(db.session, complaint)
     return render_template(
         "complaints/detail.html",
         complaint=complaint,
         membership=membership,
         report=report,
         start_form=StartCaseForm(formdata=None),
-        proposal=routing_answers.proposal_for(db.session, complaint),
-        windows=routing_answers.windows(
-            complaint, routing_answers.routing_of(db.session, complaint)
-        ),
+        proposal=routing_answers.proposal_for(db.session, complaint, routing),
+        windows=routing_answers.windows(complaint, routing),
     )
 
 

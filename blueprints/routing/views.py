@@ -49,7 +49,7 @@ def authority(public_id: str) -> str | Response | tuple[str, int]:
         "routing/authority.html",
         complaint=complaint,
         form=form,
-        proposal=answers.proposal_for(db.session, complaint),
+        proposal=answers.proposal_for(db.session, complaint, routing),
         windows=answers.windows(complaint, routing),
     )
     return (page, 422) if form.is_submitted() else page

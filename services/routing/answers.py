@@ -110,9 +110,11 @@ def routing_of(session: DbSession, complaint: Complaint) -> ComplaintRouting | N
     return session.get(ComplaintRouting, complaint.id)
 
 
-def proposal_for(session: DbSession, complaint: Complaint) -> Proposal | None:
-    """The proposal from the answers already given, or None before any."""
-    routing = routing_of(session, complaint)
+def proposal_for(
+    session: DbSession, complaint: Complaint, routing: ComplaintRouting | None
+) -> Proposal | None:
+    """The proposal from the answers already given (``routing``, read by the caller, who
+    shows its deadlines too), or None before any."""
     if routing is None or routing.affected is None or routing.residence is None:
         return None
     return propose(session, complaint, routing.affected, routing.residence)

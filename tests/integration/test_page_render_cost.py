@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import flask_babel
 import pytest
@@ -17,7 +18,7 @@ from extensions import db
 from models import Authority, Company, Complaint, User
 from services.petition import drafting
 from tests.conftest import PASSWORD
-from tests.support.forms import logged_in, login
+from tests.support.forms import csrf_token, logged_in, login
 from tests.support.petitions import case_open_for_signing
 from tests.support.web import EN
 
@@ -25,6 +26,18 @@ DEMO_PASSWORD = "chorus-demo-2026"  # the demo accounts' published password
 #: lookups a new member's dashboard may make (its render, an imported macro, a lazy label);
 #: it made 26 when each translated string made its own
 MOST_LOOKUPS = 8
+
+
+@contextmanager
+def statements_run() -> Iterator[list[str]]:
+    """The SQL statements sent inside the block, in order."""
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def test_a_page_looks_its_translations_up_once_per_render_and_still_speaks_chinese(
@@ -100,13 +113,8 @@ def test_a_members_joint_complaint_page_reads_the_versions_once(
     db.session.commit()
     client = logged_in(app, "member@example.org")
     path = f"/cases/{case.public_id}/petition"
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run() as statements:
         page = client.get(path, headers=EN)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
 
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -115,3 +123,37 @@ def test_a_members_joint_complaint_page_reads_the_versions_once(
     assert "WalletPro" in html
     assert "NFRA Consumer Protection" in html
     assert len(statements) <= PETITION_PAGE_STATEMENTS, "\n".join(s[:80] for s in statements)
+
+
+@pytest.mark.usefixtures("demo")
+def test_filing_redirects_without_reloading_and_the_matches_page_reads_routing_once(
+    app: Flask, make_user: Callable[..., User]
+) -> None:
+    app.config["JOBS_MODE"] = "held"  # as a job worker would: not in the request (eager)
+    user = make_user(locale="en")
+    client = app.test_client()
+    login(client, user.email, PASSWORD)
+    form_page = client.get("/complaints/new", headers=EN).get_data(as_text=True)
+    category = re.search(r'<option value="(\d+)">Account security', form_page)
+    assert category is not None
+    data = {
+        "csrf_token": csrf_token(form_page),
+        "company": "支付宝",
+        "category": category.group(1),
+        "incident_date": "2026-08-14",
+        "amount": "4860.00",
+        "currency": "CNY",
+        "narrative": "My Alipay account was logged in from an unknown phone and drained.",
+        "demands": ["refund"],
+    }
+    with statements_run() as filing:
+        filed = client.post("/complaints/new", data=data, headers=EN)
+    with statements_run() as matches:
+        page = client.get(filed.headers["Location"], headers=EN)
+
+    assert filed.status_code == 302
+    inserted = next(n for n, s in enumerate(filing) if s.startswith("INSERT INTO complaints"))
+    assert not [s for s in filing[inserted:] if s.startswith("SELECT complaints.")]
+    assert page.status_code == 200
+    assert "Group cases with the same issue" in page.get_data(as_text=True)
+    assert len([s for s in matches if "FROM complaint_routing" in s]) == 1
