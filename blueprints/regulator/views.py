@@ -112,7 +112,7 @@ def _render_case(
         signatories=shown,
         complained_first=regulator_inbox.complained_first_count(db.session, submission),
         items=evidence.pooled_items(db.session, submission.case),
-        timeline=regulator_inbox.timeline(db.session, submission),
+        timeline=regulator_inbox.page_timeline(db.session, submission),
         form=form,
         closed=submission.status in FINAL_SUBMISSION_STATUSES,
         bundle_key=bundle_key,

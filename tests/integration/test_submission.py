@@ -28,7 +28,7 @@ from models import (
 from services.petition import signing
 from services.routing.answers import save_answers
 from tests.support.forms import csrf_token, logged_in, submit
-from tests.support.petitions import case_open_for_signing
+from tests.support.petitions import case_open_for_signing, sign_by
 from tests.support.web import EN
 
 
@@ -507,3 +507,51 @@ def test_notifications_say_what_happened_who_did_it_and_link_to_it(
     assert "NFRA Consumer Protection moved WalletPro freezes balances to: Resolved." in page
     assert "Outcome: Refund" in page
     assert "WalletPro refunded every member." in page
+
+
+def test_the_regulators_page_counts_members_steps_per_day_and_keeps_the_cases_steps(
+    app: Flask,
+    signed_case: GroupCase,
+    authorities: dict[str, Authority],
+    make_user: Callable[..., User],
+) -> None:
+    """A viral case logs a join and a signature per member: the page counts them per day
+    (the bundle keeps each); the case's own steps stay one by one."""
+    members = sorted(signed_case.memberships, key=lambda m: m.id)
+    for action in (signing.withdraw, signing.sign, signing.withdraw):  # member 1 hesitates
+        if action is signing.sign:
+            version = signing.open_version(db.session, signed_case)
+            assert version is not None
+            action(
+                db.session,
+                signed_case,
+                members[1],
+                version_sha256=version.content_sha256 or "",
+                facts_confirmed=True,
+                share_identity=True,
+            )
+        else:
+            action(db.session, signed_case, members[1])
+    db.session.commit()
+    _sign_third(signed_case)
+    sign_by(signed_case, version, [members[3]])
+    db.session.commit()
+    _submit(app, signed_case)
+    _regulator(make_user, authorities["nfra"], "nfra@example.org")
+
+    html = (
+        logged_in(app, "nfra@example.org")
+        .get(f"/regulator/cases/{signed_case.public_id}", headers=EN)
+        .get_data(as_text=True)
+    )
+    timeline = html[html.index('id="timeline-title"') :]
+
+    assert "Submitted on" in html
+    assert "with 3 signatures." in html  # the one who hesitated withdrew last
+    assert "3 members joined" in timeline  # the organizer started it
+    assert "5 signatures" in timeline  # entries signed that day; withdrawals apart
+    assert "2 signatures withdrawn" in timeline
+    assert "A member joined" not in timeline
+    assert ">Signed<" not in timeline
+    assert "Submitted to the authority" in timeline  # the case's own step, with its time
+    assert "Opened for signing" in timeline
