@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from extensions import db
 from models import (
@@ -28,6 +28,7 @@ from services.cases.figures import case_figures
 from services.matching import term_index
 from tests.conftest import PASSWORD
 from tests.support.forms import login, submit
+from tests.support.sql import statements_sent
 from tests.support.web import EN, assert_redirects
 
 FROZEN_WALLET = (
@@ -343,13 +344,8 @@ def test_case_page_query_count_does_not_grow_with_members(
         return case
 
     def queries(case: GroupCase) -> int:
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with statements_sent() as statements:
             assert client.get(f"/cases/{case.public_id}").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
 
     assert queries(build(6, "small")) == queries(build(30, "large"))

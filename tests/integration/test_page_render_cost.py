@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import flask_babel
 import pytest
 from flask import Flask
-from sqlalchemy import event
 
 from extensions import db
 from models import Authority, Company, Complaint, User
@@ -20,24 +18,13 @@ from services.petition import drafting
 from tests.conftest import PASSWORD
 from tests.support.forms import csrf_token, logged_in, login
 from tests.support.petitions import case_open_for_signing
+from tests.support.sql import statements_sent
 from tests.support.web import EN
 
 DEMO_PASSWORD = "chorus-demo-2026"  # the demo accounts' published password
 #: lookups a new member's dashboard may make (its render, an imported macro, a lazy label);
 #: it made 26 when each translated string made its own
 MOST_LOOKUPS = 8
-
-
-@contextmanager
-def statements_run() -> Iterator[list[str]]:
-    """The SQL statements sent inside the block, in order."""
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def test_a_page_looks_its_translations_up_once_per_render_and_still_speaks_chinese(
@@ -113,7 +100,7 @@ def test_a_members_joint_complaint_page_reads_the_versions_once(
     db.session.commit()
     client = logged_in(app, "member@example.org")
     path = f"/cases/{case.public_id}/petition"
-    with statements_run() as statements:
+    with statements_sent() as statements:
         page = client.get(path, headers=EN)
 
     assert page.status_code == 200
@@ -146,9 +133,9 @@ def test_filing_redirects_without_reloading_and_the_matches_page_reads_routing_o
         "narrative": "My Alipay account was logged in from an unknown phone and drained.",
         "demands": ["refund"],
     }
-    with statements_run() as filing:
+    with statements_sent() as filing:
         filed = client.post("/complaints/new", data=data, headers=EN)
-    with statements_run() as matches:
+    with statements_sent() as matches:
         page = client.get(filed.headers["Location"], headers=EN)
 
     assert filed.status_code == 302

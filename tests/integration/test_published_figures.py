@@ -10,12 +10,13 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 
 from extensions import db
 from models import Company, Complaint, GroupCase, Membership, PublishedFigures, User
 from services.cases import membership as group_cases
 from services.complaints.filing import ComplaintInput, update_complaint
+from tests.support.sql import statements_sent
 from tests.support.web import EN
 
 TODAY = date(2026, 11, 24)
@@ -126,17 +127,9 @@ def test_figures_change_at_most_once_a_day(
 def test_case_page_reads_published_figures_without_aggregating(
     client: FlaskClient, case: GroupCase
 ) -> None:
-    statements: list[str] = []
-
-    def record(*args: object) -> None:
-        statements.append(str(args[2]).lower())
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as statements:
         assert client.get(f"/cases/{case.public_id}").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert not [s for s in statements if "complaints" in s or "sum(" in s]
+    assert not [s for s in map(str.lower, statements) if "complaints" in s or "sum(" in s]
 
 
 def test_timeline_counts_joins_per_day_without_pseudonyms(

@@ -9,13 +9,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from bench.signing_setup import build_signing_case
 from extensions import db
 from models import GroupCase, Membership
 from services.petition import signing
 from tests.support.forms import csrf_token, logged_in
+from tests.support.sql import statements_sent
 from tests.support.web import EN
 
 SIGNERS = 300
@@ -115,12 +116,7 @@ def test_a_signature_through_the_web_takes_a_fixed_few_statements(app: Flask) ->
         "facts_confirmed": "y",
         "share_identity": "pseudonym",
     }
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_sent() as statements:
         answer = browser.post(f"/cases/{case_id}/petition/sign", data=data, headers=EN)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert answer.status_code == 302
     assert len(statements) == SIGNING_STATEMENTS[db.engine.dialect.name], statements

@@ -96,6 +96,12 @@ def _regulator(make_user: Callable[..., User], authority: Authority, email: str)
     return make_user(email=email, role=UserRole.REGULATOR, authority=authority, locale="en")
 
 
+def _regulator_page(app: Flask, case: GroupCase) -> str:
+    """The case's page as NFRA's regulator reads it, in English."""
+    client = logged_in(app, "nfra@example.org")
+    return client.get(f"/regulator/cases/{case.public_id}", headers=EN).get_data(as_text=True)
+
+
 def test_submitting_needs_the_authoritys_minimum_of_signatures(
     app: Flask, signed_case: GroupCase
 ) -> None:
@@ -221,11 +227,7 @@ def test_the_regulator_sees_who_complained_to_the_company_first(
     _submit(app, signed_case)
     _regulator(make_user, authorities["nfra"], "nfra@example.org")
 
-    html = (
-        logged_in(app, "nfra@example.org")
-        .get(f"/regulator/cases/{signed_case.public_id}", headers=EN)
-        .get_data(as_text=True)
-    )
+    html = _regulator_page(app, signed_case)
 
     assert "2 of 3 signatories say they complained to the company first." in html
     assert "Yes, on Sep 3, 2026" in html
@@ -539,11 +541,7 @@ def test_the_regulators_page_counts_members_steps_per_day_and_keeps_the_cases_st
     _submit(app, signed_case)
     _regulator(make_user, authorities["nfra"], "nfra@example.org")
 
-    html = (
-        logged_in(app, "nfra@example.org")
-        .get(f"/regulator/cases/{signed_case.public_id}", headers=EN)
-        .get_data(as_text=True)
-    )
+    html = _regulator_page(app, signed_case)
     timeline = html[html.index('id="timeline-title"') :]
 
     assert "Submitted on" in html
