@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -80,3 +82,21 @@ def write_json(name: str, data: Any) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     return path
+
+
+def previous_results(name: str) -> dict[str, Any]:
+    """What the last run wrote to ``bench/results/<name>.json``: a run that measures only
+    part (one database, one size) keeps the rest, with the commit each was measured at."""
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def git_commit() -> str:
+    """The commit measured, so a kept figure says which code it belongs to."""
+    git = shutil.which("git")
+    if git is None:
+        return "unknown"
+    done = subprocess.run(  # noqa: S603 - a fixed argument list, no shell
+        [git, "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return done.stdout.strip() or "unknown"

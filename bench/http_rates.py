@@ -49,7 +49,14 @@ from flask import Flask, g, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select, text
 
-from bench.harness import ROOT, bench_app, print_table, write_json
+from bench.harness import (
+    ROOT,
+    bench_app,
+    git_commit,
+    previous_results,
+    print_table,
+    write_json,
+)
 from bench.signing_setup import build_signing_case
 from bench.synthetic import generate
 from blueprints.auth.views import start_session
@@ -331,22 +338,6 @@ def _served_dir() -> Iterator[Path]:
         yield Path(served)
 
 
-def _git_commit() -> str:
-    """The commit measured, so a kept figure says which code it belongs to."""
-    git = shutil.which("git")
-    if git is None:
-        return "unknown"
-    done = subprocess.run(  # noqa: S603 - a fixed argument list, no shell
-        [git, "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    )
-    return done.stdout.strip() or "unknown"
-
-
-def _previous() -> dict[str, Any]:
-    path = ROOT / "bench" / "results" / "http_rates.json"
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
 def main(databases: list[str]) -> dict[str, Any]:
     """``BENCH_HTTP_PARTS`` (default ``pages,signing``) picks what to measure; a part not
     measured keeps its figures (and the commit they were measured at) from the last run."""
@@ -357,9 +348,9 @@ def main(databases: list[str]) -> dict[str, Any]:
     big = int(os.environ.get("BENCH_BIG_CASE", "100000"))
     signers = int(os.environ.get("BENCH_SIGNERS", "20000"))
     parts = os.environ.get("BENCH_HTTP_PARTS", "pages,signing").split(",")
-    commit = _git_commit()
+    commit = git_commit()
     results: dict[str, Any] = {
-        **_previous(),
+        **previous_results("http_rates"),
         "server": {"workers": _workers(), "threads": 4, "cpus": os.cpu_count()},
         "wrk": {"threads": THREADS, "connections": CONNECTIONS, "seconds": seconds},
     }

@@ -79,10 +79,21 @@ def _case_page(public_id: str) -> dict[str, Any]:
 
 
 def main(databases: list[str], sizes: list[int]) -> dict[str, Any]:
-    from bench.harness import ROOT, bench_app, print_table, summary_ms, write_json
+    from bench.harness import (
+        ROOT,
+        bench_app,
+        git_commit,
+        previous_results,
+        print_table,
+        summary_ms,
+        write_json,
+    )
     from bench.synthetic import generate
 
-    results: dict[str, Any] = {}
+    # a run of one database or size (the 1,000,000 builds take 10 and 25 minutes) keeps the
+    # others' figures, each with the commit it was measured at
+    results: dict[str, Any] = previous_results("matching_latency")
+    commit = git_commit()
     rows = []
     for database in databases:
         for size in sizes:
@@ -97,6 +108,7 @@ def main(databases: list[str], sizes: list[int]) -> dict[str, Any]:
             ratio = round(m["p95_ms"] / f["p95_ms"], 2) if f["p95_ms"] else None
             results.setdefault(database, {})[str(size)] = {
                 "complaints": size,
+                "commit": commit,
                 "cases": generated.cases,
                 "build_s": round(build, 1),
                 "matching": m,
@@ -117,6 +129,7 @@ def main(databases: list[str], sizes: list[int]) -> dict[str, Any]:
                     f"{big:,} members: {page.get('queries')} queries, {page.get('ms')} ms",
                 ]
             )
+            write_json("matching_latency", results)  # a run cut off later keeps this one
             print(f"  {database} {size:,}: built in {build:.0f} s", flush=True)
     print(
         "\nMatching latency (200 complaints with no case each; floor = bare index lookup "
