@@ -25,6 +25,10 @@ def main(argv: list[str]) -> None:
         from bench.matching_embeddings import main as embeddings
 
         embeddings()
+    if "baselines" in which:  # not in the default list: standard classifiers, ~2 min
+        from bench.matching_baselines import main as baselines
+
+        baselines()
     if "meaning-variants" in which:  # not in the default list: the real set, under a minute
         from bench.matching_meaning_variants import main as meaning_variants
 
