@@ -31,6 +31,8 @@ import numpy as np
 from bench.matching_quality import REAL_DATASET
 
 Scores = dict[str, float]
+#: (query index, candidate case keys) -> a score per candidate
+Scorer = Callable[[int, list[str]], Scores]
 #: (tfidf, meaning, category) weights tried for the blends
 BLEND_GRID = [
     (tfidf, meaning, category)
@@ -66,7 +68,7 @@ def _load() -> RealSet:
     return RealSet(complaints, {c["key"]: c for c in data["cases"]}, seeds, queries, members)
 
 
-def _rate(data: RealSet, score: Callable[[int, list[str]], Scores]) -> dict[str, Any]:
+def _rate(data: RealSet, score: Scorer) -> dict[str, Any]:
     at1 = at3 = 0
     reciprocal = 0.0
     for query in data.queries:
@@ -122,7 +124,7 @@ def main() -> dict[str, Any]:
         row = words[query].toarray().ravel()
         return {key: float(row @ word_centroids[key]) for key in candidates}
 
-    def nearest(count: int) -> Callable[[int, list[str]], Scores]:
+    def nearest(count: int) -> Scorer:
         def score(query: int, candidates: list[str]) -> Scores:
             similarity = (words @ words[query].T).toarray().ravel()
             return {
@@ -144,7 +146,7 @@ def main() -> dict[str, Any]:
         probability = dict(zip(model.classes_, model.predict_proba(words[query])[0], strict=True))
         return {key: float(probability.get(key, -1.0)) for key in candidates}
 
-    def with_category(score: Callable[[int, list[str]], Scores]) -> Callable[..., Scores]:
+    def with_category(score: Scorer) -> Scorer:
         def scored(query: int, candidates: list[str]) -> Scores:
             chosen = data.complaints[query]["category"]
             base = score(query, candidates)
@@ -152,7 +154,7 @@ def main() -> dict[str, Any]:
 
         return scored
 
-    def blend(weights: tuple[float, float, float]) -> Callable[[int, list[str]], Scores]:
+    def blend(weights: tuple[float, float, float]) -> Scorer:
         tfidf_weight, meaning_weight, category_weight = weights
 
         def score(query: int, candidates: list[str]) -> Scores:

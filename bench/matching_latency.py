@@ -13,11 +13,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from extensions import db
 from models import CaseTerm, Complaint
 from services.matching.ranking import find_matches, weighted_terms
+from tests.support.sql import statements_sent
 
 WARMUP = 10
 
@@ -48,7 +49,6 @@ def _case_page(public_id: str) -> dict[str, Any]:
     """The case page as a visitor asks for it, once its figures are published (the job a
     member's change queues; timed too, as ``publish_ms``)."""
     from flask import current_app
-    from sqlalchemy import select
 
     from models import GroupCase
     from services.cases import published
@@ -59,17 +59,11 @@ def _case_page(public_id: str) -> dict[str, Any]:
     db.session.commit()
     publish_ms = round((time.perf_counter() - start) * 1000, 1)
     db.session.remove()  # a visitor's request starts from an empty session, not the generator's
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
     client = current_app.test_client()
-    event.listen(db.engine, "before_cursor_execute", count)
-    start = time.perf_counter()
-    status = client.get(f"/cases/{public_id}").status_code
-    elapsed = time.perf_counter() - start
-    event.remove(db.engine, "before_cursor_execute", count)
+    with statements_sent() as statements:
+        start = time.perf_counter()
+        status = client.get(f"/cases/{public_id}").status_code
+        elapsed = time.perf_counter() - start
     return {
         "status": status,
         "queries": len(statements),

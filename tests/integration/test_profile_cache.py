@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from extensions import db
@@ -16,6 +16,7 @@ from models import Company, Complaint, GroupCase, User
 from services.cases import membership as group_cases
 from services.matching.ranking import find_matches
 from tests.integration.test_matching_meaning import REFUND_ZH, THEFT_ZH, _case
+from tests.support.sql import statements_sent
 
 THEFT_EN = (
     "Someone logged into my wallet from a strange phone at night without any verification "
@@ -84,13 +85,9 @@ def test_a_change_made_by_another_process_shows_in_the_next_match(
     _join(make_user, make_complaint, theft, THEFT_ZH, "victim")  # in this process
     db.session.commit()
 
-    read: list[str] = []
-    event.listen(
-        other_process.get_bind(),
-        "before_cursor_execute",
-        lambda *args: read.append(args[2]) if "FROM case_vectors" in args[2] else None,
-    )
-    assert _first_case_title(other_process, query_id) == "theft case"
+    with statements_sent(other_process.get_bind()) as sent:
+        assert _first_case_title(other_process, query_id) == "theft case"
+    read = [statement for statement in sent if "FROM case_vectors" in statement]
     # only the changed profile was read again, not the company's every case
     assert len(read) == 1
     assert "case_vectors.seq >" in read[0]
@@ -101,14 +98,9 @@ def test_an_unchanged_company_reads_no_profile_row(
 ) -> None:
     _, query_id = two_cases
     _first_case_title(other_process, query_id)
-    read: list[str] = []
-    event.listen(
-        other_process.get_bind(),
-        "before_cursor_execute",
-        lambda *args: read.append(args[2]) if "FROM case_vectors" in args[2] else None,
-    )
-    assert _first_case_title(other_process, query_id) == "refund case"
-    assert read == []
+    with statements_sent(other_process.get_bind()) as sent:
+        assert _first_case_title(other_process, query_id) == "refund case"
+    assert [statement for statement in sent if "FROM case_vectors" in statement] == []
 
 
 def test_a_change_rolled_back_is_not_kept(
