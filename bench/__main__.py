@@ -1,4 +1,4 @@
-"""``python -m bench [quality|fit|embeddings|latency|signing ...]``: run benchmarks, write JSON.
+"""``python -m bench [quality|latency|signing|steps ...]``: run benchmarks, write JSON.
 
 Environment: ``BENCH_DATABASES`` (default ``sqlite,postgresql``), ``BENCH_SIZES`` for the
 latency benchmark (default ``10000,100000``; add ``1000000`` for the full run).
@@ -54,6 +54,10 @@ def main(argv: list[str]) -> None:
         from bench.name_suggestions import main as names
 
         names()
+    if "steps" in which:  # not in the default list: an upload's steps, about two minutes
+        from bench.step_start import main as steps
+
+        steps()
     if "load" in which:  # not in the default list: a minute of gunicorn under locust
         from bench.load import main as load
 

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from flask import Flask
 from PIL import Image, ImageDraw
@@ -39,6 +40,7 @@ from services.accounts import users as accounts
 from services.anonymize import image, pipeline
 from services.cases import membership as group_cases
 from services.complaints.filing import ComplaintInput, file_complaint
+from services.platform.jobs import step_server
 from services.reference.categories import ensure_categories
 from services.reference.companies import create_company
 from tests.support.client import FreshGlobalsClient
@@ -124,7 +126,10 @@ def _web_app() -> Iterator[Flask]:
 
 
 def uploads(count: int) -> dict[str, Any]:
-    with _web_app() as app:
+    # every step in a fresh interpreter, whose peak memory this process sees when it reaps it
+    # (the children of the step server are reaped by the server)
+    fresh_steps = mock.patch.object(step_server, "start_step", return_value=None)
+    with _web_app() as app, fresh_steps:
         # the whole picture is decoded in the child; OCR reads a 2 MP copy to keep this quick
         app.config.update(JOBS_MODE="eager", OCR_ENGINE="tesseract", EVIDENCE_WORK_PIXELS=2_000_000)
         app.test_client_class = FreshGlobalsClient

@@ -346,6 +346,12 @@ _NOT_NAMES = frozenset(
 )
 
 
+def preload() -> None:
+    """Load the dictionary of given names now (for a parent that forks runs; see
+    :func:`services.anonymize.pipeline.preload`)."""
+    _given_names()
+
+
 @cache
 def _given_names() -> Any:
     """gender-guesser's detector: its dictionary of first names, loaded once (about 1.5 s)."""

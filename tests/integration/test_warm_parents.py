@@ -2,7 +2,8 @@
 (services/matching/warm.py): gunicorn's master (``on_starting`` in gunicorn.conf.py), without
 which every web worker, and every one that replaces a recycled worker, spent seconds of CPU
 on some member's first filing; and the job worker, without which every job's horse loaded the
-meaning model again (1.4 s) to embed one complaint."""
+meaning model again (1.4 s) to embed one complaint. Both start the evidence steps' server, so
+that every upload's check and anonymization is forked from it warm."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 REPORT = """
 import jieba
 from services.matching import meaning
+from services.platform.jobs import step_server
 print(json.dumps({
+    "step_server": step_server.running(),
     "segmenter": bool(jieba.dt.initialized),
     "model": meaning._model.cache_info().currsize == 1,
     "app_imported": "blueprints.complaints.views" in sys.modules,
@@ -67,7 +70,12 @@ def _loaded_after(start: str, tmp_path: Path, **settings: str) -> dict[str, bool
 def test_the_master_loads_what_its_workers_share(tmp_path: Path) -> None:
     loaded = _loaded_after(MASTER, tmp_path)
     # the model is the job worker's: the web processes embed nothing in production
-    assert loaded == {"segmenter": True, "model": False, "app_imported": True}
+    assert loaded == {
+        "step_server": True,
+        "segmenter": True,
+        "model": False,
+        "app_imported": True,
+    }
 
 
 def test_the_job_worker_loads_the_model_before_forking_horses(
@@ -82,6 +90,7 @@ def test_the_job_worker_loads_the_model_before_forking_horses(
     )
     assert loaded["segmenter"]
     assert loaded["model"]
+    assert loaded["step_server"]
 
 
 #: a worker as gunicorn starts one after the master's hook: its own app, then its hook; prints

@@ -40,3 +40,20 @@ def killed(folder: Path) -> None:  # noqa: ARG001 - a step takes its folder
 
 def hang(folder: Path) -> None:  # noqa: ARG001 - a step takes its folder
     time.sleep(60)
+
+
+def parent(folder: Path) -> dict[str, int]:  # noqa: ARG001 - a step takes its folder
+    """Which process started this one, and how many threads it has."""
+    started_by = os.getppid()
+    return {"parent": started_by, "parent_threads": len(os.listdir(f"/proc/{started_by}/task"))}
+
+
+def wait_forever(folder: Path) -> None:
+    """Leave this process's id in the folder, then never end."""
+    (folder / "pid").write_text(str(os.getpid()))
+    time.sleep(600)
+
+
+def probe(folder: Path) -> dict[str, int | str | None]:  # noqa: ARG001 - a step takes its folder
+    """Which process started this one, and the variable ``CHORUS_STEP_PROBE`` it sees."""
+    return {"parent": os.getppid(), "probe": os.environ.get("CHORUS_STEP_PROBE")}

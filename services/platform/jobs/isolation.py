@@ -7,9 +7,12 @@ OCR engine did with it; and its address space is capped with ``RLIMIT_AS`` befor
 imported, so a file that needs more fails that one step (``MemoryError``, or a library that
 gives up) instead of pushing the server into swap or the kernel's OOM killer.
 
-The child is a fresh interpreter running this file (``python -P``), not a fork: a fork of a
-threaded web process can inherit locks held by other threads, and would start with the parent's
-memory. Everything crosses through files in a private temporary folder: the caller writes the
+The child is never a fork of the caller: a fork of a threaded web process can inherit locks
+held by other threads, and would start with the parent's memory. It is forked from a warm,
+single-threaded server that has imported the step's module once
+(:mod:`services.platform.jobs.step_server`), or, when that server cannot fork, a fresh
+interpreter running this file (``python -P``). Everything crosses through files in a private
+temporary folder: the caller writes the
 inputs there, the step writes its outputs and a ``result.json``; failures come back as
 ``error.json`` (a refusal with its message id, or what crashed). The step may write its
 progress to ``progress`` ("percent step"), which :func:`run_isolated` hands to a callback, so
@@ -37,12 +40,13 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from services.errors import DomainError
+from services.platform.jobs import step_server
 
 RESULT = "result.json"
 ERROR = "error.json"
@@ -92,53 +96,76 @@ def run_isolated(
     :data:`TOO_SLOW` on timeout, and :class:`StepCrashed` for anything else."""
     for name in (RESULT, ERROR, PROGRESS):
         (folder / name).unlink(missing_ok=True)
-    command = [
-        sys.executable,
-        "-P",
-        __file__,
-        step,
-        str(folder),
-        str(int(memory_bytes)),
-        str(os.getpid()),
-    ]
-    child = subprocess.Popen(  # noqa: S603 - our own interpreter and file, no shell
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,  # a kill reaches its own children (tesseract) too
-        env=_child_environment(),
-    )
+    child: RunningStep | None = step_server.start_step(step, folder, memory_bytes)
+    if child is None:
+        child = FreshStep(step, folder, memory_bytes)
     deadline = time.monotonic() + timeout
     seen = ""
     try:
-        while not _ended_within(child, min(POLL_SECONDS, deadline - time.monotonic())):
+        while not child.ended_within(min(POLL_SECONDS, deadline - time.monotonic())):
             if time.monotonic() > deadline:
-                _kill(child)
+                child.kill()
                 raise OutOfMemory(TOO_SLOW)
             seen = _report_progress(folder, seen, progress)
     finally:
-        if child.poll() is None:
-            _kill(child)
-        stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
-        if child.stderr:
-            child.stderr.close()
+        if child.returncode is None:
+            child.kill()
     _report_progress(folder, seen, progress)
-    return _outcome(folder, child.returncode, stderr)
+    return _outcome(folder, child.returncode, child.stderr())
 
 
-def _ended_within(child: subprocess.Popen[bytes], seconds: float) -> bool:
-    """Whether the child ended within ``seconds``: returns as soon as it does, so a step of
-    50 ms is not made to wait for the next progress poll (a fixed sleep cost every upload up
-    to a quarter of a second)."""
-    try:
-        child.wait(timeout=max(seconds, 0.0))
-    except subprocess.TimeoutExpired:
-        return False
-    return True
+class RunningStep(Protocol):
+    """A step at work in its own process, forked by the server or a fresh interpreter."""
+
+    returncode: int | None
+
+    def ended_within(self, seconds: float) -> bool:
+        """Whether it ended within ``seconds``: returns as soon as it does, so a step of 50 ms
+        is not made to wait for the next progress poll."""
+
+    def kill(self) -> None:
+        """Kill it and what it started, and wait until it is gone."""
+
+    def stderr(self) -> str:
+        """What it wrote to its standard error."""
 
 
-def _child_environment() -> dict[str, str]:
+class FreshStep:
+    """A step in a fresh interpreter running this file: when the server cannot fork."""
+
+    def __init__(self, step: str, folder: Path, memory_bytes: int) -> None:
+        command = [sys.executable, "-P", __file__, step, str(folder), str(int(memory_bytes))]
+        command.append(str(os.getpid()))
+        self._child = subprocess.Popen(  # noqa: S603 - our own interpreter and file, no shell
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # a kill reaches its own children (tesseract) too
+            env=child_environment(),
+        )
+        self.returncode: int | None = None
+
+    def ended_within(self, seconds: float) -> bool:
+        try:
+            self.returncode = self._child.wait(timeout=max(seconds, 0.0))
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._child.pid, signal.SIGKILL)
+        self.returncode = self._child.wait()
+
+    def stderr(self) -> str:
+        if not self._child.stderr:
+            return ""
+        with self._child.stderr:
+            return self._child.stderr.read().decode(errors="replace")
+
+
+def child_environment() -> dict[str, str]:
     """The parent's environment, with this project importable even when it is not installed,
     and one OpenMP thread (ONNX Runtime and OpenCV otherwise reserve a stack per core)."""
     root = str(Path(__file__).resolve().parents[3])
@@ -148,12 +175,6 @@ def _child_environment() -> dict[str, str]:
         "PYTHONPATH": root + (os.pathsep + path if path else ""),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
     }
-
-
-def _kill(child: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(child.pid, signal.SIGKILL)
-    child.wait()
 
 
 def _report_progress(folder: Path, seen: str, progress: Progress | None) -> str:
@@ -168,7 +189,7 @@ def _report_progress(folder: Path, seen: str, progress: Progress | None) -> str:
     return text
 
 
-def _outcome(folder: Path, returncode: int, stderr: str) -> Any:
+def _outcome(folder: Path, returncode: int | None, stderr: str) -> Any:
     error_file = folder / ERROR
     if error_file.exists():
         error = json.loads(error_file.read_text())
@@ -250,8 +271,9 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _child_main(step: str, folder: Path, memory_bytes: int, parent: int) -> int:
-    _die_with_parent(parent)
+def run_step(step: str, folder: Path, memory_bytes: int) -> None:
+    """In the child: cap its address space, run ``step`` and leave its result or error in
+    ``folder``."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     try:
         import importlib
@@ -261,7 +283,7 @@ def _child_main(step: str, folder: Path, memory_bytes: int, parent: int) -> int:
         result = function(folder)
     except MemoryError:
         _write(folder, ERROR, {"kind": "memory"})
-        return 0
+        return
     except DomainError as error:
         message, params = _message_parts(error.message)
         _write(
@@ -269,14 +291,19 @@ def _child_main(step: str, folder: Path, memory_bytes: int, parent: int) -> int:
             ERROR,
             {"kind": "refused", "message": message, "params": params, "field": error.field},
         )
-        return 0
+        return
     except Exception:
         kind = "memory" if _peak_bytes() >= NEAR_CEILING * memory_bytes else "crash"
         _write(folder, ERROR, {"kind": kind, "traceback": traceback.format_exc()})
-        return 0
+        return
     _write(folder, RESULT, result)
+
+
+def _fresh_main(step: str, folder: Path, memory_bytes: int, parent: int) -> int:
+    _die_with_parent(parent)
+    run_step(step, folder, memory_bytes)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(_child_main(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
+    sys.exit(_fresh_main(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
