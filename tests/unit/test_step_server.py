@@ -129,3 +129,25 @@ def test_the_server_ends_with_the_process_that_started_it(tmp_path: Path) -> Non
     while _running(server) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _running(server), "the server outlived the process that started it"
+
+
+#: lets go of a server twice, the second time after its pipe's descriptor number was reused
+STOPPED_TWICE = """
+import os
+from services.platform.jobs import step_server
+server = step_server.start()
+step_server._stop(server)  # as after a failed connection
+opened = [os.open(os.devnull, os.O_RDONLY) for _ in range(64)]
+assert server.alive_fd in opened, "the number was not reused"
+reused = server.alive_fd
+step_server._stop(server)  # as at exit
+os.fstat(reused)
+print("still open")
+"""
+
+
+def test_letting_go_of_a_server_twice_closes_nothing_else() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", STOPPED_TWICE], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "still open", done.stderr

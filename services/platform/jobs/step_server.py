@@ -66,6 +66,8 @@ class StepServer:
     alive_fd: int
     #: the environment it was started with
     environment: dict[str, str]
+    #: let go of by this process (its pipe's end closed, so the number may be reused)
+    stopped: bool = False
 
 
 class ForkedStep:
@@ -212,9 +214,15 @@ def _launch(preload: list[str]) -> StepServer | None:
 
 def _stop(server: StepServer) -> None:
     """Let go of the server: close this process's end of its pipe, and end it if this is the
-    process that started it (forked processes leave it to their parent)."""
+    process that started it (forked processes leave it to their parent). Once only: the
+    number of a closed descriptor goes to the next file opened."""
+    if server.stopped:
+        return
+    server.stopped = True
     with contextlib.suppress(OSError):
         os.close(server.alive_fd)
+    if server.process.stdout is not None:
+        server.process.stdout.close()
     if _is_own_child(server.process):
         server.process.kill()
         server.process.wait()
