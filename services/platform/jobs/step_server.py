@@ -73,29 +73,29 @@ class StepServer:
 class ForkedStep:
     """A step running in a child of the server, seen through its connection."""
 
-    def __init__(self, connection: socket.socket, pid: int, folder: Path) -> None:
+    def __init__(self, connection: socket.socket, pid: int, folder: Path, received: bytes) -> None:
         self.pid = pid
         self.returncode: int | None = None
         self._connection = connection
         self._folder = folder
-        self._received = b""
+        #: what came after the pid's line: a quick step's end can arrive in the same read
+        self._received = received
 
     def ended_within(self, seconds: float) -> bool:
         """Whether the step ended within ``seconds``; returns as soon as it does."""
-        if self.returncode is not None:
-            return True
-        readable, _, _ = select.select([self._connection], [], [], max(seconds, 0.0))
-        if not readable:
-            return False
-        try:
-            data = self._connection.recv(4096)
-        except OSError:
-            data = b""
-        self._received += data
-        if b"\n" in self._received:
+        if self.returncode is None and b"\n" not in self._received:
+            readable, _, _ = select.select([self._connection], [], [], max(seconds, 0.0))
+            if not readable:
+                return False
+            try:
+                data = self._connection.recv(4096)
+            except OSError:
+                data = b""
+            self._received += data
+            if not data and b"\n" not in self._received:  # closed without its end: killed
+                self.returncode = -signal.SIGKILL
+        if self.returncode is None and b"\n" in self._received:
             self.returncode = int(json.loads(self._received.partition(b"\n")[0])["exit"])
-        elif not data:  # closed without its answer: killed
-            self.returncode = -signal.SIGKILL
         if self.returncode is not None:
             self._connection.close()
         return self.returncode is not None
@@ -162,7 +162,8 @@ def start_step(step: str, folder: Path, memory_bytes: int) -> ForkedStep | None:
             connection.settimeout(ANSWER_SECONDS)
             connection.connect(server.address)
             connection.sendall(json.dumps(request).encode() + b"\n")
-            answer = json.loads(_read_line(connection))
+            line, rest = _read_line(connection)
+            answer = json.loads(line)
         except (OSError, ValueError):  # gone (killed, or its starter's pipe closed): again
             connection.close()
             with _lock:
@@ -174,7 +175,7 @@ def start_step(step: str, folder: Path, memory_bytes: int) -> ForkedStep | None:
             connection.close()
             return None
         connection.settimeout(None)
-        return ForkedStep(connection, int(answer["pid"]), folder)
+        return ForkedStep(connection, int(answer["pid"]), folder, rest)
     return None
 
 
@@ -237,14 +238,16 @@ def _is_own_child(process: subprocess.Popen[bytes]) -> bool:
         return False
 
 
-def _read_line(connection: socket.socket) -> bytes:
+def _read_line(connection: socket.socket) -> tuple[bytes, bytes]:
+    """The first line from ``connection``, and what was read after it."""
     received = b""
     while b"\n" not in received:
         data = connection.recv(4096)
         if not data:
             raise OSError("closed before its answer")
         received += data
-    return received.partition(b"\n")[0]
+    line, _, rest = received.partition(b"\n")
+    return line, rest
 
 
 # -- the server ----------------------------------------------------------------------------------
@@ -300,7 +303,7 @@ def threads() -> int:
 def _answer(connection: socket.socket, listener: socket.socket) -> None:
     try:
         connection.settimeout(ANSWER_SECONDS)
-        request = json.loads(_read_line(connection))
+        request = json.loads(_read_line(connection)[0])
         _load(request["step"].partition(":")[0])
     except (OSError, ValueError, KeyError):
         return
