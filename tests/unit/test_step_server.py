@@ -7,17 +7,11 @@ what that server imported) is its own too."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-
-import pytest
-
-from services.platform.jobs import isolation, step_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CEILING = 512 * 1024 * 1024
@@ -159,20 +153,14 @@ def test_letting_go_of_a_server_twice_closes_nothing_else() -> None:
     assert done.stdout.strip() == "still open", done.stderr
 
 
-def test_a_step_that_ends_before_its_caller_reads_the_answer_succeeds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_step_that_ends_before_its_caller_reads_the_answer_succeeds(tmp_path: Path) -> None:
     """A quick step's end can arrive in the same read as the answer with its process id (a
     check of a small picture under load): it was taken for a killed step, and the upload was
-    refused as too large."""
-    read_line = step_server._read_line
-
-    def late(connection: socket.socket) -> object:
-        time.sleep(0.5)  # the step has answered and ended by now
-        return read_line(connection)
-
-    monkeypatch.setattr(step_server, "_read_line", late)
-    result = isolation.run_isolated(
-        "tests.support.steps:parent", tmp_path, memory_bytes=3 << 30, timeout=60
+    refused as too large. Here the caller reads the answer half a second late."""
+    late = (
+        "import time\n"
+        "read_line = step_server._read_line\n"
+        "step_server._read_line = lambda connection: (time.sleep(0.5), read_line(connection))[1]"
     )
-    assert result["parent"] != os.getpid()
+    ran = _run("tests.support.steps:parent", tmp_path, after_start=late)
+    assert ran["result"] == {"parent": ran["server"], "parent_threads": 1}
