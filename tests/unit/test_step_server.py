@@ -95,10 +95,7 @@ def test_a_step_ends_when_its_caller_is_killed(tmp_path: Path) -> None:
     assert Path(f"/proc/{step}").exists()
     caller.send_signal(signal.SIGKILL)
     caller.wait()
-    deadline = time.monotonic() + 10
-    while _running(step) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _running(step), "the step ran on after its caller was killed"
+    assert _ends_within(step, 10), "the step ran on after its caller was killed"
 
 
 def _running(pid: int) -> bool:
@@ -108,6 +105,13 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def _ends_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not _running(pid)
 
 
 def test_the_server_ends_with_the_process_that_started_it(tmp_path: Path) -> None:
@@ -125,10 +129,7 @@ def test_the_server_ends_with_the_process_that_started_it(tmp_path: Path) -> Non
         assert _running(server)
         caller.send_signal(signal.SIGKILL)
         caller.wait()
-    deadline = time.monotonic() + 10
-    while _running(server) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _running(server), "the server outlived the process that started it"
+    assert _ends_within(server, 10), "the server outlived the process that started it"
 
 
 #: lets go of a server twice, the second time after its pipe's descriptor number was reused
