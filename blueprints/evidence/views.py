@@ -227,10 +227,13 @@ def item(public_id: str) -> str:
             context["boxes_form"] = BoxesForm(boxes=evidence.boxes_for_editor(found))
         context["names"] = suggestions.suggestions_of(found)
         context["names_form"] = NameDecisionForm()
-    if found.sha256 and found.kind is EvidenceKind.CSV:
-        context["table_rows"] = evidence.preview_table(found)
-    if found.sha256 and found.kind is EvidenceKind.TEXT:
-        context["text"] = evidence.preview_text(found)
+    # only what the page shows: while an item is scanned again, its old bytes may already be
+    # deleted by the job that replaced them
+    if found.sha256 and found.status in (EvidenceStatus.PREVIEW, EvidenceStatus.POOLED):
+        if found.kind is EvidenceKind.CSV:
+            context["table_rows"] = evidence.preview_table(found)
+        elif found.kind is EvidenceKind.TEXT:
+            context["text"] = evidence.preview_text(found)
     return render_template("evidence/item.html", **context)
 
 

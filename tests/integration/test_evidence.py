@@ -287,6 +287,33 @@ def test_text_preview_is_private_until_confirmed_then_the_original_is_gone(
     download.close()
 
 
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("statement.txt", b"Refund of 199.00 refused."),
+        ("export.csv", (CORPUS / "account_export.csv").read_bytes()),
+    ],
+    ids=["text", "csv"],
+)
+def test_an_item_being_scanned_again_shows_its_progress_not_its_old_bytes(
+    app: Flask, case: GroupCase, people: dict[str, User], name: str, data: bytes
+) -> None:
+    """A rescan's job stores the new bytes and deletes the old ones when it commits; a page
+    that loaded the row just before that commit still names the old key. Its content is not
+    shown while scanning, so it must not be read either (it was a 500)."""
+    author = logged_in(app, people["organizer"].email)
+    body = _upload(author, case, name, data).get_json()
+    item = _item(body["id"])
+    assert item.sha256 is not None
+    current_storage().delete(item.sha256)  # the job's replacement committed, the old bytes gone
+    item.status = EvidenceStatus.PROCESSING  # as this page's snapshot still has it
+    db.session.commit()
+
+    page = author.get(body["url"], headers=EN)
+    assert page.status_code == 200
+    assert "Anonymizing your file" in page.get_data(as_text=True)
+
+
 def test_discarding_deletes_everything(
     app: Flask, case: GroupCase, people: dict[str, User]
 ) -> None:
