@@ -3,8 +3,9 @@ interpreter each.
 
 ``python -m bench steps`` (``make bench BENCH_ARGS=steps``): the check (run on the upload's
 own request) and the anonymization of files of the evidence corpus (two real-looking
-screenshots, a statement PDF with a text layer, a text file), each ``BENCH_STEP_RUNS`` times
-(default 5) in each way, through :func:`services.platform.jobs.isolation.run_isolated` as the
+screenshots, a statement PDF with a text layer, a text file) and of real public files
+(``tests/data/real``: an iPhone's 12-megapixel HEIC photo, a 14-page paper's PDF), each
+``BENCH_STEP_RUNS`` times (default 5) in each way, through :func:`services.platform.jobs.isolation.run_isolated` as the
 app calls it. The fresh interpreter is the floor's opposite: what every step cost before the
 server. Writes ``bench/results/step_start.json``.
 """
@@ -29,18 +30,20 @@ from services.evidence.contributions import CHECK_STEP
 from services.evidence.processing import CLEAN_STEP
 from services.platform.jobs import isolation, step_server
 
-CORPUS = ROOT / "tests" / "data" / "evidence"
-#: (file, kind) of each anonymization measured
+DATA = ROOT / "tests" / "data"
+#: (file under tests/data, kind) of each anonymization measured; the check times the first
 FILES = (
-    ("screenshot_zh.png", "image"),
-    ("screenshot_wechat.png", "image"),
-    ("statement.pdf", "pdf"),
-    ("statement.txt", "text"),
+    ("evidence/screenshot_zh.png", "image"),
+    ("evidence/screenshot_wechat.png", "image"),
+    ("evidence/statement.pdf", "pdf"),
+    ("evidence/statement.txt", "text"),
+    ("real/iphone_arrow.heic", "image"),
+    ("real/tracemonkey.pdf", "pdf"),
 )
 
 
 def _check_task(folder: Path, name: str, kind: str) -> None:
-    (folder / checking.ORIGINAL).write_bytes((CORPUS / name).read_bytes())
+    (folder / checking.ORIGINAL).write_bytes((DATA / name).read_bytes())
     task = {
         "kind": kind,
         "max_pixels": Defaults.EVIDENCE_MAX_PIXELS,
@@ -51,7 +54,7 @@ def _check_task(folder: Path, name: str, kind: str) -> None:
 
 
 def _clean_task(folder: Path, name: str, kind: str) -> None:
-    (folder / pipeline.ORIGINAL).write_bytes((CORPUS / name).read_bytes())
+    (folder / pipeline.ORIGINAL).write_bytes((DATA / name).read_bytes())
     task = {
         "kind": kind,
         "terms": ["Wang Fang", "王芳"],
