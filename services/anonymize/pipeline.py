@@ -146,7 +146,7 @@ def _image(run: _Run) -> Counter[str]:
         clean_image = image.load_image(
             original, max_pixels=task["max_pixels"], work_pixels=task["work_pixels"]
         )
-        _save_png(clean_image, run.out / work_page(0))
+        _save_work_page(clean_image, run.out / work_page(0))
         run.result["work_pages"].append(0)
     del original
     run.progress(30, "reading")
@@ -186,7 +186,7 @@ def _pdf(run: _Run) -> Counter[str]:
             count = len(document)
             for number, rendered in enumerate(pdf.render_pages(document, dpi=dpi)):
                 run.progress(5 + 80 * number // max(1, count), "rendering")
-                _save_png(rendered.image, run.out / work_page(number))
+                _save_work_page(rendered.image, run.out / work_page(number))
                 run.result["work_pages"].append(number)
                 layer = {
                     "text": rendered.text,
@@ -359,10 +359,17 @@ def _output(run: _Run, data: bytes, media_type: str) -> None:
     run.result["media_type"] = media_type
 
 
-def _save_png(page_image: Image.Image, path: Path) -> None:
+def _save_png(page_image: Image.Image, path: Path, compress_level: int = 6) -> None:
     buffer = io.BytesIO()
-    page_image.save(buffer, format="PNG")
+    page_image.save(buffer, format="PNG", compress_level=compress_level)
     path.write_bytes(buffer.getvalue())
+
+
+def _save_work_page(page_image: Image.Image, path: Path) -> None:
+    """A page as read, kept only until the item is pooled so a rescan need not decode the
+    upload again: compressed lightly (a phone's 12-megapixel photo: 0.9 s and 8.2 MB, against
+    3.0 s and 6.5 MB at the default level)."""
+    _save_png(page_image, path, compress_level=1)
 
 
 def _load_png(path: Path) -> Image.Image:

@@ -72,6 +72,20 @@ def test_a_lossy_webp_photo_becomes_a_jpeg_and_a_drawn_one_stays_png() -> None:
     assert image.encode_upload(image.load_image(drawn), lossy_source=True)[1] == "image/png"
 
 
+def test_a_lossy_upload_stays_png_exactly_up_to_its_share_of_the_jpeg(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The PNG stops being encoded once it outgrows PNG_WORTH times the JPEG; the choice is
+    the one a full encoding gives, to the byte."""
+    drawn = image.load_image((CORPUS / "xmp.webp").read_bytes())
+    png = image.encode_image(drawn, photo=False)[0]
+    jpeg = image.encode_image(drawn, photo=True)[0]
+    monkeypatch.setattr(image, "PNG_WORTH", (len(png) + 0.5) / len(jpeg))  # the PNG just fits
+    assert image.encode_upload(drawn, lossy_source=True) == (png, "image/png", ".png")
+    monkeypatch.setattr(image, "PNG_WORTH", (len(png) - 0.5) / len(jpeg))  # one byte over
+    assert image.encode_upload(drawn, lossy_source=True) == (jpeg, "image/jpeg", ".jpg")
+
+
 # -- hidden data ------------------------------------------------------------------------------
 
 
