@@ -5,9 +5,10 @@ interpreter each.
 own request) and the anonymization of files of the evidence corpus (two real-looking
 screenshots, a statement PDF with a text layer, a text file) and of real public files
 (``tests/data/real``: an iPhone's 12-megapixel HEIC photo, a 14-page paper's PDF), each
-``BENCH_STEP_RUNS`` times (default 5) in each way, through :func:`services.platform.jobs.isolation.run_isolated` as the
-app calls it. The fresh interpreter is the floor's opposite: what every step cost before the
-server. Writes ``bench/results/step_start.json``.
+``BENCH_STEP_RUNS`` times (default 5) in each way, through
+:func:`services.platform.jobs.isolation.run_isolated` as the app calls it. The fresh
+interpreter is the floor's opposite: what every step cost before the server. Writes
+``bench/results/step_start.json``.
 """
 
 from __future__ import annotations
