@@ -188,11 +188,7 @@ def _pdf(run: _Run) -> Counter[str]:
                 run.progress(5 + 80 * number // max(1, count), "rendering")
                 _save_work_page(rendered.image, run.out / work_page(number))
                 run.result["work_pages"].append(number)
-                layer = {
-                    "text": rendered.text,
-                    "char_boxes": [None if b is None else b.as_dict() for b in rendered.char_boxes],
-                }
-                burned_pages.append(_burn_page(run, number, rendered.image, layer, counts))
+                burned_pages.append(_burn_page(run, number, rendered.image, rendered, counts))
                 del rendered
     run.progress(88, "rebuilding")
     data = _fitting_pdf(burned_pages, dpi, budget=_budget(len(original), len(burned_pages)))
@@ -208,7 +204,7 @@ def _burn_page(
     run: _Run,
     number: int,
     page_image: Image.Image,
-    layer: dict[str, Any] | None,
+    layer: pdf.PdfPage | None,
     counts: Counter[str],
 ) -> Path:
     """Find, burn and write one page (the PNG the preview shows); its path."""
@@ -255,27 +251,34 @@ def _fitting_pdf(pages: list[Path], dpi: int, *, budget: int) -> bytes:
 
 
 def _findings(
-    run: _Run, number: int, page_image: Image.Image, layer: dict[str, Any] | None
+    run: _Run, number: int, page_image: Image.Image, layer: pdf.PdfPage | None
 ) -> PageFindings:
     """Personal data on one page, from what an earlier run read, the page's text layer, or
     OCR (read once per item: a rescan with new words does not read the page again)."""
     kept = run.folder / reading(number)
+    terms = run.task["terms"]
     if kept.exists():
         page_reading = json.loads(kept.read_text())
+    elif layer is not None and len(layer.text.strip()) >= MIN_TEXT_LAYER_CHARS:
+        boxes = [None if b is None else b.as_dict() for b in layer.char_boxes]
+        _keep_reading(run, number, {"text": layer.text, "char_boxes": boxes})
+        return boxes_for_text(layer.text, layer.char_boxes, terms)
     else:
-        if layer is not None and len(layer["text"].strip()) >= MIN_TEXT_LAYER_CHARS:
-            page_reading = layer
-        else:
-            lines = _ocr(run, page_image)
-            page_reading = {"lines": [[_word_json(w) for w in line] for line in lines]}
-        (run.out / reading(number)).write_text(json.dumps(page_reading, ensure_ascii=False))
-        run.result["readings"].append(number)
-    terms = run.task["terms"]
+        lines = _ocr(run, page_image)
+        page_reading = {"lines": [[_word_json(w) for w in line] for line in lines]}
+        _keep_reading(run, number, page_reading)
     if "lines" in page_reading:
         lines = [[_word(w) for w in line] for line in page_reading["lines"]]
         return find_pii_boxes(lines, terms)
     char_boxes = [None if b is None else Box.from_dict(b) for b in page_reading["char_boxes"]]
     return boxes_for_text(page_reading["text"], char_boxes, terms)
+
+
+def _keep_reading(run: _Run, number: int, page_reading: dict[str, Any]) -> None:
+    """What was read on a page, kept with the item so a rescan with new words need not read
+    the page again."""
+    (run.out / reading(number)).write_text(json.dumps(page_reading, ensure_ascii=False))
+    run.result["readings"].append(number)
 
 
 def _chosen(run: _Run, number: int, page_image: Image.Image, findings: PageFindings) -> list[Box]:

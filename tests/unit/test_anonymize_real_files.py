@@ -12,12 +12,13 @@ import shutil
 from pathlib import Path
 
 import pikepdf
+import pypdfium2 as pdfium
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import ExifTags, Image, ImageDraw
 
-from services.anonymize import hidden, image, pipeline
+from services.anonymize import hidden, image, pdf, pipeline
 from services.anonymize.boxes import Box
 from services.anonymize.sniff import FileKind, detect
 from services.platform.fonts import pillow_font
@@ -155,6 +156,42 @@ def test_a_real_text_pdf_rebuilt_from_pixels_stays_within_three_times_its_size(
         assert "/Info" not in pdf.trailer
         assert "/Metadata" not in pdf.Root
     assert {"DATES", "HISTORY"} <= result["counts"].keys()
+
+
+@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
+def test_char_boxes_of_a_real_paper_land_where_pdfium_maps_them(rotation: int) -> None:
+    """Character boxes are mapped to pixels through an affine map read off PDFium once per
+    page; on every character of a real paper (turned and cropped too), each corner lands on
+    the pixel PDFium's own per-point mapping gives, or, on a half pixel, next to it."""
+    with pikepdf.open(REAL / "tracemonkey.pdf") as paper:
+        del paper.pages[4:]
+        for page in paper.pages:
+            page.Rotate = rotation
+            page.CropBox = [15, 25, 590, 770]
+        turned = io.BytesIO()
+        paper.save(turned)
+    document = pdfium.PdfDocument(turned.getvalue())
+    checked = differing = 0
+    try:
+        for page in document:
+            bitmap = page.render(scale=150 / 72)
+            to_pixels = bitmap.get_posconv(page).to_bitmap
+            mapping = pdf._PageToPixels(to_pixels)
+            textpage = page.get_textpage()
+            for index in range(textpage.count_chars()):
+                left, bottom, right, top = textpage.get_charbox(index, loose=True)
+                for corner in ((left, bottom), (right, top)):
+                    (x, y), (pdfium_x, pdfium_y) = mapping.point(*corner), to_pixels(*corner)
+                    assert abs(x - pdfium_x) <= 1
+                    assert abs(y - pdfium_y) <= 1
+                    differing += (x, y) != (pdfium_x, pdfium_y)
+                    checked += 1
+            for opened in (textpage, bitmap, page):
+                opened.close()
+    finally:
+        document.close()
+    assert checked > 40_000
+    assert differing <= 3
 
 
 # -- whole glyphs ------------------------------------------------------------------------------
