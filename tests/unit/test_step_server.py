@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from services.platform.jobs import step_server
+
 ROOT = Path(__file__).resolve().parents[2]
 CEILING = 512 * 1024 * 1024
 #: a caller: runs ``STEP`` in ``FOLDER`` and prints its result beside its own and its server's
@@ -20,6 +22,8 @@ CEILING = 512 * 1024 * 1024
 CALLER = """
 import json, os, sys
 from pathlib import Path
+
+from services.platform.jobs import step_server
 from services.platform.jobs import isolation, step_server
 server = step_server.start(preload=PRELOAD)
 exec(AFTER_START)
@@ -130,6 +134,21 @@ def test_the_server_ends_with_the_process_that_started_it(tmp_path: Path) -> Non
         caller.send_signal(signal.SIGKILL)
         caller.wait()
     assert _ends_within(server, 10), "the server outlived the process that started it"
+
+
+def test_a_server_stopped_by_the_service_manager_removes_its_folder() -> None:
+    """systemd (or ``docker stop``) sends SIGTERM to every process of the service: the
+    server's private folder in the temporary directory must not be left behind."""
+    server = step_server._launch([])
+    assert server is not None
+    folder = Path(server.address).parent
+    try:
+        assert folder.is_dir()
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(timeout=10)
+        assert not folder.exists()
+    finally:
+        step_server._stop(server)
 
 
 #: lets go of a server twice, the second time after its pipe's descriptor number was reused

@@ -255,6 +255,9 @@ def _read_line(connection: socket.socket) -> tuple[bytes, bytes]:
 
 def _serve(address: str, preload: list[str]) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
+    # a service manager stops every process of the service with SIGTERM: leave through the
+    # ``finally`` below, so the private folder goes too
+    signal.signal(signal.SIGTERM, _leave)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address)
     listener.listen(64)
@@ -277,6 +280,10 @@ def _serve(address: str, preload: list[str]) -> None:
                     _answer(connection, listener)
     finally:
         shutil.rmtree(Path(address).parent, ignore_errors=True)
+
+
+def _leave(*_signal: object) -> None:
+    raise SystemExit(0)
 
 
 _loaded: set[str] = set()
