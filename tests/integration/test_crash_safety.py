@@ -304,6 +304,12 @@ def test_an_upload_killed_mid_body_leaves_nothing_and_keeps_the_pool(
 
     assert _evidence_count() == 1
     assert stored_files(app) == files_before  # no original, no staged part
+    # the step server gunicorn's master started ends with it and removes its folder, as soon
+    # as it sees its owner gone
+    deadline = time.monotonic() + 10
+    while any(p.name.startswith("chorus-steps-") for p in spool.iterdir()):
+        assert time.monotonic() < deadline, "the step server outlived the killed server"
+        time.sleep(0.05)
     # the spool was never a named file (the word segmenter's dictionary cache, which
     # gunicorn's master writes to the temporary directory at start, is not an upload)
     assert [p.name for p in spool.iterdir() if p.name != "jieba.cache"] == []
