@@ -337,7 +337,7 @@ def _offset(coordinate: _ToPixel, slopes: tuple[float, float]) -> float:
         return coordinate(t, 0.0) if along_x else coordinate(0.0, t)
 
     start = at(0.0)
-    low, high = 0.0, 1.0 / slope  # at(high) is start + 1
+    low, high = 0.0, 1.5 / slope  # a pixel and a half on: past the step, whatever ``c``
     for _ in range(48):
         middle = (low + high) / 2
         if at(middle) > start:
