@@ -255,20 +255,21 @@ def _read_line(connection: socket.socket) -> tuple[bytes, bytes]:
 
 def _serve(address: str, preload: list[str]) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
-    # a service manager stops every process of the service with SIGTERM: leave through the
-    # ``finally`` below, so the private folder goes too
-    signal.signal(signal.SIGTERM, _leave)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(address)
-    listener.listen(64)
-    for module in preload:
-        _load(module)
-    os.write(1, READY)
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
-    selector = selectors.DefaultSelector()
-    selector.register(listener, selectors.EVENT_READ)
-    selector.register(0, selectors.EVENT_READ)
     try:
+        # a service manager stops every process of the service with SIGTERM: leave through
+        # the ``finally`` below, so the private folder goes too (from here on: a SIGTERM
+        # right after the server said it was ready once left it behind)
+        signal.signal(signal.SIGTERM, _leave)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(address)
+        listener.listen(64)
+        for module in preload:
+            _load(module)
+        os.write(1, READY)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        selector = selectors.DefaultSelector()
+        selector.register(listener, selectors.EVENT_READ)
+        selector.register(0, selectors.EVENT_READ)
         while True:
             for key, _ in selector.select():
                 if key.fileobj == 0:
@@ -331,6 +332,7 @@ def _child(connection: socket.socket, request: dict[str, Any]) -> None:
 
     os.close(0)  # the alive pipe is the callers', not the steps'
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the step waits for its own children
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a step stopped is a step killed
     os.setsid()  # a kill reaches its own children (tesseract) too
     os.environ.clear()
     os.environ.update(request["environment"])
